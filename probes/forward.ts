@@ -1,0 +1,51 @@
+import type { ExportResult } from '@opentelemetry/core';
+import type { ReadableSpan, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { faultInjected, safely } from './guard';
+import { fingerprintSql } from './sql-fingerprint';
+
+/** Spans queued for the user's collector before new ones are dropped (a bound on memory). */
+const FORWARD_QUEUE_MAX = 20_000;
+
+const STATEMENT_KEYS = ['db.statement', 'db.query.text'];
+const DROP_KEYS = ['db.postgresql.values', 'ftp.remote.path'];
+
+/** A copy of the span whose statement attributes are fingerprinted (literals removed). */
+function sanitized(span: ReadableSpan): ReadableSpan {
+  const attrs = { ...span.attributes };
+  for (const k of STATEMENT_KEYS) {
+    const v = attrs[k];
+    if (typeof v === 'string') {
+      const system = String(attrs['db.system.name'] ?? attrs['db.system'] ?? '');
+      attrs[k] = fingerprintSql(v, /mysql|maria/i.test(system) ? 'mysql' : 'postgresql').text;
+    }
+  }
+  for (const k of DROP_KEYS) delete attrs[k];
+  return Object.create(span, { attributes: { value: attrs, enumerable: true } }) as ReadableSpan;
+}
+
+/** Wraps an exporter: sanitizes spans, counts failures, and can be made to fail for tests. */
+class SanitizingExporter implements SpanExporter {
+  constructor(private readonly inner: SpanExporter, private readonly keepLiterals: boolean, private readonly failures: { n: number }) {}
+  export(spans: ReadableSpan[], done: (r: ExportResult) => void): void {
+    const fail = (n: number) => { this.failures.n += n; done({ code: 1 }); };
+    const out = safely('forwarder', () => (this.keepLiterals ? spans : spans.map(sanitized)));
+    if (!out || faultInjected('exporter')) { fail(spans.length); return; }
+    try {
+      this.inner.export(out, (r) => { if (r.code !== 0) this.failures.n += spans.length; done(r); });
+    } catch { fail(spans.length); }
+  }
+  shutdown(): Promise<void> { return this.inner.shutdown().catch(() => undefined); }
+  forceFlush(): Promise<void> { return this.inner.forceFlush?.().catch(() => undefined) ?? Promise.resolve(); }
+}
+
+/**
+ * The processor that forwards spans to the user's own collector when
+ * OTEL_EXPORTER_OTLP_ENDPOINT is set: OTLP/HTTP, batched, with a bounded queue
+ * and a short export timeout, sanitized like the trace file.
+ */
+export function createForwarder(keepLiterals: boolean, timeoutMs: number, failures: { n: number }): SpanProcessor {
+  const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+  const { BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
+  const exporter = new SanitizingExporter(new OTLPTraceExporter({ timeoutMillis: timeoutMs }), keepLiterals, failures);
+  return new BatchSpanProcessor(exporter, { maxQueueSize: FORWARD_QUEUE_MAX, exportTimeoutMillis: timeoutMs });
+}

@@ -1,0 +1,25 @@
+import { diag } from '@opentelemetry/api';
+import { getHub } from './hub';
+
+/**
+ * Runs `fn` and swallows anything it throws: the probes' own code must never
+ * reach the host program. Failures are counted per component and logged
+ * through OpenTelemetry's diag logger (silent unless OTEL_LOG_LEVEL asks).
+ */
+export function safely<T>(component: string, fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (err) {
+    try {
+      getHub()?.internalError(component);
+      diag.debug(`batch-doctor probe: ${component} failed`, err);
+    } catch { /* nothing can be done */ }
+    return undefined;
+  }
+}
+
+/** True when the fault-injection variable names this component (tests only). */
+export function faultInjected(component: string): boolean {
+  const v = process.env['BATCH_DOCTOR_FAULT'];
+  return v !== undefined && v.split(',').includes(component);
+}

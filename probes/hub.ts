@@ -1,0 +1,23 @@
+import { HUB_KEY } from './names';
+
+/**
+ * The hub a loaded probe publishes on `globalThis`, so that every copy of the
+ * public API (`stage`, `recordCount`), whichever path it was loaded from,
+ * reports to the one running probe.
+ */
+export interface ProbeHub {
+  /** Adds `count` records to the named stage's total. */
+  addRecords(stage: string, count: number): void;
+  /** Counts an error the probes swallowed. */
+  internalError(component: string): void;
+}
+
+/** The running probe's hub, or undefined when the probes are not loaded. */
+export function getHub(): ProbeHub | undefined {
+  return (globalThis as Record<symbol, ProbeHub | undefined>)[HUB_KEY];
+}
+
+/** Publishes the hub (once per process). */
+export function setHub(hub: ProbeHub): void {
+  (globalThis as Record<symbol, ProbeHub | undefined>)[HUB_KEY] = hub;
+}

@@ -1,0 +1,54 @@
+/**
+ * Every name batch-doctor's probes write: environment variables, span names,
+ * attribute keys and trace-file record types. Standard keys come from
+ * `@opentelemetry/semantic-conventions`; ours live here, under `batch_doctor.`.
+ * Nothing else in probes/ spells these strings.
+ */
+
+/** Environment variables read by the probes (set by `batch-doctor profile`). */
+export const ENV = {
+  /** Directory the probes write `trace-<pid>.jsonl` files into. No file output when unset. */
+  traceDir: 'BATCH_DOCTOR_TRACE_DIR',
+  /** `1` to keep query literals and remote paths (opt-in; default redacts). */
+  keepLiterals: 'BATCH_DOCTOR_KEEP_LITERALS',
+  /** `0` to turn the in-process V8 CPU profile off. Default on. */
+  cpuProfile: 'BATCH_DOCTOR_CPU_PROFILE',
+  /** CPU profile sampling interval in microseconds. Default 10000 (10 ms). */
+  cpuSampleIntervalUs: 'BATCH_DOCTOR_CPU_SAMPLE_US',
+  /** `1` disables the probes entirely (they load but do nothing). */
+  disabled: 'BATCH_DOCTOR_DISABLED',
+  /** Test hook: makes the named component fail inside the probes (`exporter`, `writer`, `hook`). */
+  faultInjection: 'BATCH_DOCTOR_FAULT',
+  /** Set when a Node child process is started by the profiled command: the run's id. */
+  runId: 'BATCH_DOCTOR_RUN_ID',
+} as const;
+
+/** Span names created by the probes. */
+export const SPAN = {
+  stage: 'batch_doctor.stage',
+  ftpPrefix: 'ftp.',
+} as const;
+
+/** Our own attribute keys. */
+export const ATTR = {
+  stageName: 'batch_doctor.stage.name',
+  records: 'batch_doctor.records',
+  ftpCommand: 'ftp.command',
+  ftpBytes: 'ftp.bytes',
+  ftpTransferMode: 'ftp.transfer.mode',
+  ftpRemotePath: 'ftp.remote.path',
+  ftpSecure: 'ftp.secure',
+  ftpResponseCode: 'ftp.response.code',
+  dbRows: 'db.response.returned_rows',
+} as const;
+
+/** Name and version of the trace file format written by the probes. */
+export const TRACE_FORMAT = 'batch-doctor-trace';
+/** Bumped on any incompatible change of the record shapes in trace-records.ts. */
+export const TRACE_FORMAT_VERSION = 1;
+
+/** Key on `globalThis` where a loaded probe publishes its hub (see hub.ts). */
+export const HUB_KEY = Symbol.for('batch-doctor.probes.hub');
+
+/** Instrumentation scope name of the probes' own tracer. */
+export const TRACER_NAME = 'batch-doctor';

@@ -1,0 +1,144 @@
+/**
+ * The probes' entry point, loaded into the profiled process with
+ * `node --require <this file>` (CommonJS and ESM pipelines alike; it also
+ * registers the ESM loader hook) or `node --import <this file>`.
+ * `batch-doctor profile` sets NODE_OPTIONS so every Node process of the
+ * command loads it.
+ *
+ * Promises to the host: it never throws, never changes the exit code, output
+ * or signal handling, keeps no timer alive, and caps its final flush.
+ */
+import { diag } from '@opentelemetry/api';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ENV, HUB_KEY, TRACE_FORMAT, TRACE_FORMAT_VERSION } from './names';
+import { safely } from './guard';
+import { setHub } from './hub';
+
+/** Cap on the final forward to the user's own OTLP collector, ms: a dead collector must not hold the job's exit. */
+export const FORWARD_FLUSH_TIMEOUT_MS = 2000;
+/** Default CPU profile sampling interval, µs: 10 ms keeps the profiler's cost near 1% while naming hot functions in a batch job. */
+export const DEFAULT_CPU_SAMPLE_US = 10_000;
+/** Packages the probes instrument (ESM imports of these go through the loader hook). */
+export const INSTRUMENTED_MODULES = ['pg', 'pg-pool', 'mysql2', 'mysql2/promise', 'basic-ftp'];
+
+function start(): void {
+  const g = globalThis as Record<symbol, unknown>;
+  if (g[HUB_KEY] || process.env[ENV.disabled] === '1') return;
+  const traceDir = process.env[ENV.traceDir];
+  const forward = !!(process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] || process.env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']);
+  if (!traceDir && !forward) return;
+  const keepLiterals = process.env[ENV.keepLiterals] === '1';
+
+  // ESM pipelines: let import-in-the-middle see `import pg from 'pg'`.
+  safely('esm-hook', () => {
+    const mod = require('node:module') as typeof import('node:module');
+    if (typeof mod.register === 'function') {
+      // Only the modules we instrument are wrapped: hooking every ESM module would cost start-up time.
+      mod.register(pathToFileURL(require.resolve('@opentelemetry/instrumentation/hook.mjs')).href, pathToFileURL(__filename),
+        { data: { include: INSTRUMENTED_MODULES } });
+    }
+  });
+
+  const internalErrors: Record<string, number> = {};
+  const records: Record<string, number> = {};
+  setHub({
+    addRecords: (stage, n) => { records[stage] = (records[stage] ?? 0) + n; },
+    internalError: (c) => { internalErrors[c] = (internalErrors[c] ?? 0) + 1; },
+  });
+
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { TraceWriter } = require('./trace-writer') as typeof import('./trace-writer');
+  const { SpanRecorder } = require('./span-recorder') as typeof import('./span-recorder');
+  const { RuntimeMonitor } = require('./runtime') as typeof import('./runtime');
+  const { FtpInstrumentation } = require('./ftp/instrumentation') as typeof import('./ftp/instrumentation');
+  const { fingerprintSql } = require('./sql-fingerprint') as typeof import('./sql-fingerprint');
+
+  const writer = new TraceWriter(traceDir ?? '', process.pid);
+  if (!traceDir) writer.close();
+  const startedAt = Date.now();
+  const { performance } = require('node:perf_hooks') as typeof import('node:perf_hooks');
+  writer.write({
+    type: 'header', format: TRACE_FORMAT, version: TRACE_FORMAT_VERSION, pid: process.pid, ppid: process.ppid,
+    runId: process.env[ENV.runId] ?? null, nodeVersion: process.version, platform: `${process.platform}-${process.arch}`,
+    script: process.argv[1] ? path.basename(process.argv[1]) : null, startedAt, processStartedAt: performance.timeOrigin, keepLiterals,
+  });
+  writer.flush();
+
+  const recorder = new SpanRecorder(writer, keepLiterals);
+  const spanProcessors: import('@opentelemetry/sdk-trace-base').SpanProcessor[] = [recorder];
+  let forwarder: import('@opentelemetry/sdk-trace-base').SpanProcessor | undefined;
+  const forwardFailures = { n: 0 };
+  if (forward) {
+    safely('forwarder', () => {
+      const { createForwarder } = require('./forward') as typeof import('./forward');
+      forwarder = createForwarder(keepLiterals, FORWARD_FLUSH_TIMEOUT_MS, forwardFailures);
+      spanProcessors.push(forwarder);
+    });
+  }
+
+  const sdk = safely('sdk', () => {
+    const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
+    const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
+    const { MySQL2Instrumentation } = require('@opentelemetry/instrumentation-mysql2') as typeof import('@opentelemetry/instrumentation-mysql2');
+    const rowsHook = (span: import('@opentelemetry/api').Span, rows: unknown) => {
+      safely('db-hook', () => { if (typeof rows === 'number') span.setAttribute('db.response.returned_rows', rows); });
+    };
+    const s = new NodeSDK({
+      serviceName: process.env['OTEL_SERVICE_NAME'] ?? 'batch-job',
+      spanProcessors,
+      autoDetectResources: false,
+      instrumentations: [
+        new PgInstrumentation({
+          enhancedDatabaseReporting: false,
+          responseHook: (span, info) => rowsHook(span, (info.data as { rowCount?: number | null }).rowCount ?? (info.data as { rows?: unknown[] }).rows?.length),
+        }),
+        new MySQL2Instrumentation({
+          // Values are formatted into the statement by mysql2: fingerprint before the attribute is set.
+          maskStatement: !keepLiterals,
+          maskStatementHook: (q) => fingerprintSql(q, 'mysql').text,
+          responseHook: (span, info) => {
+            const r = info.queryResults as { affectedRows?: number } | unknown[] | undefined;
+            rowsHook(span, Array.isArray(r) ? r.length : r?.affectedRows);
+          },
+        }),
+        new FtpInstrumentation({ keepRemotePaths: keepLiterals }),
+      ],
+    });
+    s.start();
+    return s;
+  });
+  if (!sdk) diag.debug('batch-doctor probe: SDK did not start');
+
+  const cpuOn = process.env[ENV.cpuProfile] !== '0';
+  const cpuUs = Number(process.env[ENV.cpuSampleIntervalUs]) > 0 ? Number(process.env[ENV.cpuSampleIntervalUs]) : DEFAULT_CPU_SAMPLE_US;
+  const runtime = new RuntimeMonitor(writer, cpuOn && !!traceDir, cpuUs);
+  runtime.start();
+
+  // Forwarding is asynchronous: flush once when the loop drains (beforeExit), bounded by FORWARD_FLUSH_TIMEOUT_MS.
+  let forwardFlushed = false;
+  process.on('beforeExit', () => {
+    if (forwardFlushed || !forwarder) return;
+    forwardFlushed = true;
+    safely('forwarder', () => {
+      const t = setTimeout(() => undefined, FORWARD_FLUSH_TIMEOUT_MS);
+      t.unref();
+      forwarder!.forceFlush().catch(() => undefined).finally(() => clearTimeout(t));
+    });
+  });
+
+  process.on('exit', (code) => {
+    safely('exit', () => {
+      const rt = runtime.stop();
+      const mem = process.memoryUsage();
+      writer.write({
+        type: 'footer', endedAt: Date.now(), exitCode: typeof code === 'number' ? code : null,
+        spansRecorded: recorder.recorded, spansDropped: recorder.dropped + writer.dropped, forwardFailures: forwardFailures.n,
+        ...rt, records, memory: { heapUsed: mem.heapUsed, maxRss: process.resourceUsage().maxRSS * 1024 }, internalErrors,
+      });
+      writer.close();
+    });
+  });
+}
+
+safely('register', start);

@@ -1,0 +1,172 @@
+import * as inspector from 'node:inspector';
+import { monitorEventLoopDelay, performance, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
+import { safely } from './guard';
+import type { CpuProfileRecord, FooterRecord, HotFunction } from './trace-records';
+import type { TraceWriter } from './trace-writer';
+
+/**
+ * Sampling period of event-loop utilization, ms. 50 ms resolves the busy/idle
+ * pattern of a batch loop well enough to split wall time into logic and
+ * waiting, at 20 wake-ups a second (negligible cost); the timer is unref'd.
+ */
+export const ELU_WINDOW_MS = 50;
+/** ELU windows buffered before they are handed to the writer. */
+const ELU_BATCH = 200;
+/** Resolution of the event-loop delay histogram, ms (Node's default is 10). */
+const DELAY_RESOLUTION_MS = 10;
+/** Hot functions kept from the CPU profile (by self time). */
+export const HOT_FUNCTIONS_KEPT = 40;
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+  hitCount?: number;
+  children?: number[];
+}
+
+/**
+ * Summarizes a V8 CPU profile: self and total time per function (a function
+ * called from many places is summed over its call sites; recursion is counted
+ * once per stack for total time).
+ */
+export function summarizeProfile(profile: { nodes: ProfileNode[]; samples?: number[]; startTime: number; endTime: number }, intervalUs: number): CpuProfileRecord {
+  const byId = new Map<number, ProfileNode>();
+  for (const n of profile.nodes) byId.set(n.id, n);
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const samples = profile.samples ?? [];
+  // Sample counts are more reliable than hitCount across Node versions.
+  const hits = new Map<number, number>();
+  for (const s of samples) hits.set(s, (hits.get(s) ?? 0) + 1);
+  const total = samples.length;
+  const durationMs = (profile.endTime - profile.startTime) / 1000;
+  const msPerSample = total > 0 ? durationMs / total : intervalUs / 1000;
+  const key = (n: ProfileNode) => `${n.callFrame.functionName}\u0000${n.callFrame.url}\u0000${n.callFrame.lineNumber}\u0000${n.callFrame.columnNumber}`;
+  const fns = new Map<string, HotFunction>();
+  let idle = 0, gc = 0, program = 0;
+  for (const [id, count] of hits) {
+    const node = byId.get(id);
+    if (!node) continue;
+    const name = node.callFrame.functionName;
+    if (name === '(idle)') { idle += count; continue; }
+    if (name === '(garbage collector)') gc += count;
+    if (name === '(program)') program += count;
+    const seen = new Set<string>();
+    let cur: number | undefined = id;
+    let selfDone = false;
+    while (cur !== undefined) {
+      const n = byId.get(cur);
+      if (!n || n.callFrame.functionName === '(root)') break;
+      const k = key(n);
+      let f = fns.get(k);
+      if (!f) {
+        f = { functionName: n.callFrame.functionName || '(anonymous)', url: n.callFrame.url, line: n.callFrame.lineNumber + 1, column: n.callFrame.columnNumber + 1, selfMs: 0, totalMs: 0 };
+        fns.set(k, f);
+      }
+      if (!selfDone) { f.selfMs += count * msPerSample; selfDone = true; }
+      if (!seen.has(k)) { f.totalMs += count * msPerSample; seen.add(k); }
+      cur = parent.get(cur);
+    }
+  }
+  const functions = [...fns.values()]
+    .filter((f) => f.functionName !== '(idle)')
+    .sort((a, b) => b.selfMs - a.selfMs)
+    .slice(0, HOT_FUNCTIONS_KEPT)
+    .map((f) => ({ ...f, selfMs: round(f.selfMs), totalMs: round(f.totalMs) }));
+  return { type: 'cpu-profile', sampleIntervalUs: intervalUs, samples: total, idleMs: round(idle * msPerSample), gcMs: round(gc * msPerSample), programMs: round(program * msPerSample), functions };
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000;
+
+/**
+ * Runtime signals of the logic stage: event-loop utilization windows, the
+ * event-loop delay histogram, GC pauses and an in-process V8 CPU profile.
+ */
+export class RuntimeMonitor {
+  private eluTimer: NodeJS.Timeout | null = null;
+  private lastElu = performance.eventLoopUtilization();
+  private lastAt = performance.timeOrigin + performance.now();
+  private windows: number[] = [];
+  private delay: IntervalHistogram | null = null;
+  private gcObserver: PerformanceObserver | null = null;
+  private gc = { count: 0, totalMs: 0, maxMs: 0 };
+  private session: inspector.Session | null = null;
+  private profiling = false;
+
+  constructor(private readonly writer: TraceWriter, private readonly cpuProfile: boolean, private readonly cpuIntervalUs: number) {}
+
+  start(): void {
+    safely('runtime', () => {
+      this.eluTimer = setInterval(() => this.sampleElu(), ELU_WINDOW_MS);
+      this.eluTimer.unref();
+    });
+    safely('runtime', () => {
+      this.delay = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS });
+      this.delay.enable();
+    });
+    safely('runtime', () => {
+      this.gcObserver = new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) {
+          this.gc.count++;
+          this.gc.totalMs += e.duration;
+          if (e.duration > this.gc.maxMs) this.gc.maxMs = e.duration;
+        }
+      });
+      this.gcObserver.observe({ entryTypes: ['gc'] });
+    });
+    if (this.cpuProfile) {
+      safely('cpu-profile', () => {
+        const s = new inspector.Session();
+        s.connect();
+        // In-process inspector sessions answer synchronously, so these run in order.
+        s.post('Profiler.enable');
+        s.post('Profiler.setSamplingInterval', { interval: this.cpuIntervalUs });
+        s.post('Profiler.start', (err) => { this.profiling = !err; });
+        this.session = s;
+      });
+    }
+  }
+
+  private sampleElu(): void {
+    safely('runtime', () => {
+      const now = performance.timeOrigin + performance.now();
+      const cur = performance.eventLoopUtilization();
+      const d = performance.eventLoopUtilization(cur, this.lastElu);
+      this.windows.push(this.lastAt, now, Math.round(d.utilization * 1000) / 1000);
+      this.lastElu = cur;
+      this.lastAt = now;
+      if (this.windows.length >= ELU_BATCH * 3) this.flushWindows();
+    });
+  }
+
+  private flushWindows(): void {
+    if (this.windows.length === 0) return;
+    this.writer.write({ type: 'elu', windows: this.windows });
+    this.windows = [];
+  }
+
+  /** Stops sampling and writes the CPU profile; returns the footer's runtime part. Synchronous (runs from `exit`). */
+  stop(): Pick<FooterRecord, 'eventLoopDelayMs' | 'gc'> {
+    if (this.eluTimer) clearInterval(this.eluTimer);
+    this.sampleElu();
+    this.flushWindows();
+    safely('runtime', () => this.gcObserver?.disconnect());
+    if (this.session && this.profiling) {
+      safely('cpu-profile', () => {
+        this.session!.post('Profiler.stop', (err, res) => {
+          if (!err && res?.profile) this.writer.write(summarizeProfile(res.profile as never, this.cpuIntervalUs));
+        });
+        this.session!.disconnect();
+      });
+    }
+    let eventLoopDelayMs: FooterRecord['eventLoopDelayMs'] = null;
+    safely('runtime', () => {
+      const h = this.delay;
+      if (!h) return;
+      h.disable();
+      const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+      eventLoopDelayMs = { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), mean: ms(h.mean) };
+    });
+    return { eventLoopDelayMs, gc: { count: this.gc.count, totalMs: round(this.gc.totalMs), maxMs: round(this.gc.maxMs) } };
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * The trace file format written by the probes, one JSON record per line
+ * (`trace-<pid>.jsonl`): the contract between collection and analysis.
+ * Types only: `src/` reads these shapes, `probes/` writes them.
+ *
+ * Times are Unix epoch milliseconds with sub-millisecond fractions.
+ * Version 1; see docs/trace-format.md.
+ */
+
+/** First record of every file. */
+export interface HeaderRecord {
+  type: 'header';
+  format: 'batch-doctor-trace';
+  version: number;
+  pid: number;
+  ppid: number;
+  /** The `BATCH_DOCTOR_RUN_ID` this process inherited. */
+  runId: string | null;
+  nodeVersion: string;
+  platform: string;
+  /** Basename of the main script (no arguments: they may carry secrets). */
+  script: string | null;
+  /** When the probes started, epoch ms. */
+  startedAt: number;
+  /** performance.timeOrigin: when the process itself started, epoch ms. */
+  processStartedAt: number;
+  /** True when the user opted in to keep query literals and remote paths. */
+  keepLiterals: boolean;
+}
+
+/** The category of a span, decided inside the probes from its attributes. */
+export type SpanKind = 'db' | 'db-connect' | 'ftp' | 'stage' | 'other';
+
+/** One finished span. */
+export interface SpanRecord {
+  type: 'span';
+  traceId: string;
+  spanId: string;
+  parentSpanId: string | null;
+  name: string;
+  kind: SpanKind;
+  start: number;
+  end: number;
+  error: boolean;
+  /** Sanitized attributes: fingerprints, never raw statements unless opted in. */
+  attrs: Record<string, string | number | boolean>;
+}
+
+/** Event-loop utilization over consecutive windows: flat triples [startMs, endMs, utilization 0..1]. */
+export interface RuntimeWindowsRecord {
+  type: 'elu';
+  windows: number[];
+}
+
+/** A summary of the process's V8 CPU profile. */
+export interface CpuProfileRecord {
+  type: 'cpu-profile';
+  sampleIntervalUs: number;
+  samples: number;
+  /** Milliseconds sampled while idle, in GC, and in V8's "(program)". */
+  idleMs: number;
+  gcMs: number;
+  programMs: number;
+  /** Hottest functions by self time. */
+  functions: HotFunction[];
+}
+
+/** One function of the CPU profile. */
+export interface HotFunction {
+  functionName: string;
+  /** File URL or path of the script (empty for native code). */
+  url: string;
+  /** 1-based line and column. */
+  line: number;
+  column: number;
+  selfMs: number;
+  totalMs: number;
+}
+
+/** Summary written at process exit. */
+export interface FooterRecord {
+  type: 'footer';
+  endedAt: number;
+  exitCode: number | null;
+  spansRecorded: number;
+  spansDropped: number;
+  /** Spans the forwarding exporter (OTEL_EXPORTER_OTLP_ENDPOINT) failed to deliver. */
+  forwardFailures: number;
+  eventLoopDelayMs: { p50: number; p99: number; max: number; mean: number } | null;
+  gc: { count: number; totalMs: number; maxMs: number } | null;
+  /** Record counts reported through `recordCount()`, by stage name ('' when outside a stage). */
+  records: Record<string, number>;
+  /** Heap used at exit and the peak RSS, bytes. */
+  memory: { heapUsed: number; maxRss: number };
+  /** Errors the probes swallowed (never thrown into the host), by component. */
+  internalErrors: Record<string, number>;
+}
+
+/** Any record of the trace file. */
+export type TraceRecord = HeaderRecord | SpanRecord | RuntimeWindowsRecord | CpuProfileRecord | FooterRecord;

@@ -1,0 +1,26 @@
+# Connection settings for the local testbed. Source this file; every value can be
+# overridden from the environment beforehand. These are the defaults the tests,
+# the sample pipelines and the benchmarks use.
+export BD_TESTBED_DIR="${BD_TESTBED_DIR:-/tmp/batch-doctor-testbed}"
+
+# PostgreSQL 15 (libpq's standard variables)
+export PGHOST="${PGHOST:-127.0.0.1}"
+export PGPORT="${PGPORT:-54329}"
+export PGUSER="${PGUSER:-batch}"
+export PGPASSWORD="${PGPASSWORD:-batch-pw}"
+export PGDATABASE="${PGDATABASE:-batch}"
+
+# MariaDB (the variables the mysql client and most tools read)
+export MYSQL_HOST="${MYSQL_HOST:-127.0.0.1}"
+export MYSQL_TCP_PORT="${MYSQL_TCP_PORT:-33069}"
+export MYSQL_USER="${MYSQL_USER:-batch}"
+export MYSQL_PWD="${MYSQL_PWD:-batch-pw}"
+export MYSQL_DATABASE="${MYSQL_DATABASE:-batch}"
+
+# vsftpd
+export FTP_HOST="${FTP_HOST:-127.0.0.1}"
+export FTP_PORT="${FTP_PORT:-2121}"
+export FTP_USER="${FTP_USER:-bdftp}"
+export FTP_PASSWORD="${FTP_PASSWORD:-bdftp-pw}"
+# Per-session rate cap in bytes/s (vsftpd local_max_rate). 0 = unlimited.
+export FTP_MAX_RATE="${FTP_MAX_RATE:-4000000}"

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Installs (Debian packages, as root) and starts the testbed on loopback:
+# PostgreSQL 15 with pg_stat_statements and hypopg, MariaDB with performance_schema
+# and the slow log, vsftpd with a local user and a per-session rate cap.
+# Idempotent: a server that already answers is left alone.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=env.sh
+source "$here/env.sh"
+mkdir -p "$BD_TESTBED_DIR"
+chmod 1777 "$BD_TESTBED_DIR"
+log() { echo "[testbed] $*" >&2; }
+
+need=()
+[ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql-15)
+[ -f /usr/share/postgresql/15/extension/hypopg.control ] || need+=(postgresql-15-hypopg)
+command -v mariadbd >/dev/null 2>&1 || need+=(mariadb-server)
+[ -x /usr/sbin/vsftpd ] || need+=(vsftpd)
+command -v lftp >/dev/null 2>&1 || need+=(lftp)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then log "missing packages ${need[*]}: run this script as root to install them"; exit 1; fi
+  log "installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+wait_port() { # host port seconds
+  for _ in $(seq 1 $(( $3 * 10 ))); do
+    if (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+# ---------- PostgreSQL ----------
+PGBIN=/usr/lib/postgresql/15/bin
+PGDATA_DIR="$BD_TESTBED_DIR/pg"
+if port_open "$PGHOST" "$PGPORT"; then
+  log "PostgreSQL already listening on $PGHOST:$PGPORT"
+else
+  if [ ! -f "$PGDATA_DIR/PG_VERSION" ]; then
+    mkdir -p "$PGDATA_DIR"; chown postgres:postgres "$PGDATA_DIR"
+    su postgres -c "$PGBIN/initdb -D '$PGDATA_DIR' -A trust -U postgres --no-sync" >/dev/null
+  fi
+  chown -R postgres:postgres "$PGDATA_DIR"
+  su postgres -c "$PGBIN/pg_ctl -D '$PGDATA_DIR' -l '$BD_TESTBED_DIR/pg.log' -w -t 60 start -o \"-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all -c listen_addresses=$PGHOST -p $PGPORT -k /tmp -c fsync=off -c synchronous_commit=off -c full_page_writes=off\"" >/dev/null
+  wait_port "$PGHOST" "$PGPORT" 30 || { log "PostgreSQL did not start; see $BD_TESTBED_DIR/pg.log"; exit 1; }
+  log "PostgreSQL started on $PGHOST:$PGPORT"
+fi
+psql_admin() { su postgres -c "psql -h /tmp -p $PGPORT -U postgres -v ON_ERROR_STOP=1 -qAt $*"; }
+if [ "$(psql_admin "-d postgres -c \"SELECT 1 FROM pg_roles WHERE rolname='$PGUSER'\"")" != 1 ]; then
+  psql_admin "-d postgres -c \"CREATE ROLE \\\"$PGUSER\\\" LOGIN SUPERUSER PASSWORD '$PGPASSWORD'\""
+fi
+if [ "$(psql_admin "-d postgres -c \"SELECT 1 FROM pg_database WHERE datname='$PGDATABASE'\"")" != 1 ]; then
+  psql_admin "-d postgres -c \"CREATE DATABASE \\\"$PGDATABASE\\\" OWNER \\\"$PGUSER\\\"\""
+fi
+psql_admin "-d '$PGDATABASE' -c 'SET client_min_messages=warning; CREATE EXTENSION IF NOT EXISTS pg_stat_statements; CREATE EXTENSION IF NOT EXISTS hypopg'"
+
+# ---------- MariaDB ----------
+MYDATA="$BD_TESTBED_DIR/mariadb"
+MYSOCK="$BD_TESTBED_DIR/mariadb.sock"
+if port_open "$MYSQL_HOST" "$MYSQL_TCP_PORT"; then
+  log "MariaDB already listening on $MYSQL_HOST:$MYSQL_TCP_PORT"
+else
+  if [ ! -d "$MYDATA/mysql" ]; then
+    mkdir -p "$MYDATA"; chown mysql:mysql "$MYDATA"
+    mysql_install_db --user=mysql --datadir="$MYDATA" --auth-root-authentication-method=socket >/dev/null 2>&1
+  fi
+  (setsid mariadbd --user=mysql --datadir="$MYDATA" --port="$MYSQL_TCP_PORT" --bind-address="$MYSQL_HOST" \
+    --socket="$MYSOCK" --pid-file="$BD_TESTBED_DIR/mariadb.pid" --log-error="$BD_TESTBED_DIR/mariadb.err" \
+    --performance-schema=ON --slow-query-log=1 --slow-query-log-file="$BD_TESTBED_DIR/mariadb-slow.log" \
+    --long-query-time=0 --innodb-flush-log-at-trx-commit=2 --skip-name-resolve </dev/null >/dev/null 2>&1 &)
+  wait_port "$MYSQL_HOST" "$MYSQL_TCP_PORT" 60 || { log "MariaDB did not start; see $BD_TESTBED_DIR/mariadb.err"; exit 1; }
+  log "MariaDB started on $MYSQL_HOST:$MYSQL_TCP_PORT"
+fi
+env -u MYSQL_HOST -u MYSQL_PWD -u MYSQL_TCP_PORT mariadb --protocol=socket --socket="$MYSOCK" -uroot <<SQL
+CREATE DATABASE IF NOT EXISTS \`$MYSQL_DATABASE\`;
+CREATE USER IF NOT EXISTS '$MYSQL_USER'@'127.0.0.1' IDENTIFIED BY '$MYSQL_PWD';
+CREATE USER IF NOT EXISTS '$MYSQL_USER'@'localhost' IDENTIFIED BY '$MYSQL_PWD';
+GRANT ALL ON *.* TO '$MYSQL_USER'@'127.0.0.1';
+GRANT ALL ON *.* TO '$MYSQL_USER'@'localhost';
+FLUSH PRIVILEGES;
+SQL
+
+# ---------- vsftpd ----------
+FTPROOT="$BD_TESTBED_DIR/ftp-home"
+if ! id "$FTP_USER" >/dev/null 2>&1; then
+  useradd -M -d "$FTPROOT" -s /bin/bash "$FTP_USER"
+fi
+echo "$FTP_USER:$FTP_PASSWORD" | chpasswd
+mkdir -p "$FTPROOT" /var/run/vsftpd/empty
+chown "$FTP_USER" "$FTPROOT"
+if port_open "$FTP_HOST" "$FTP_PORT"; then
+  log "vsftpd already listening on $FTP_HOST:$FTP_PORT"
+else
+  cat > "$BD_TESTBED_DIR/vsftpd.conf" <<CONF
+listen=YES
+listen_ipv6=NO
+listen_address=$FTP_HOST
+listen_port=$FTP_PORT
+anonymous_enable=NO
+local_enable=YES
+write_enable=YES
+local_umask=022
+pasv_enable=YES
+pasv_min_port=30000
+pasv_max_port=30999
+pasv_address=$FTP_HOST
+seccomp_sandbox=NO
+secure_chroot_dir=/var/run/vsftpd/empty
+background=YES
+pam_service_name=vsftpd
+local_max_rate=$FTP_MAX_RATE
+max_per_ip=32
+max_clients=64
+xferlog_enable=NO
+vsftpd_log_file=$BD_TESTBED_DIR/vsftpd.log
+CONF
+  /usr/sbin/vsftpd "$BD_TESTBED_DIR/vsftpd.conf"
+  wait_port "$FTP_HOST" "$FTP_PORT" 20 || { log "vsftpd did not start"; exit 1; }
+  log "vsftpd started on $FTP_HOST:$FTP_PORT (local_max_rate=$FTP_MAX_RATE B/s)"
+fi
+log "ready"
