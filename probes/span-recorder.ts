@@ -3,20 +3,45 @@ import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace
 import { ATTR, SPAN } from './names';
 import { safely } from './guard';
 import { fingerprintSql, type SqlDialect } from './sql-fingerprint';
-import type { SpanKind, SpanRecord } from './trace-records';
+import type { CompactSpan, SpanKind, SpanRecord } from './trace-records';
 import type { TraceWriter } from './trace-writer';
 
 /** Most spans recorded per process before further spans are only counted as dropped (a bound on disk and memory). */
 export const DEFAULT_MAX_SPANS = 2_000_000;
+/** Most distinct database span shapes per process; further classes are written as full span records. */
+const MAX_SHAPES = 10_000;
 
 /** Old and new semantic-convention keys, read in this order. */
 const DB_SYSTEM_KEYS = ['db.system.name', 'db.system'];
 const DB_STATEMENT_KEYS = ['db.query.text', 'db.statement'];
-const COPY_KEYS = ['server.address', 'server.port', 'net.peer.name', 'net.peer.port', 'db.namespace', 'db.name',
-  'db.client.connection.pool.name', 'error.type', ATTR.dbRows, ATTR.stageName, ATTR.records,
-  ATTR.ftpCommand, ATTR.ftpBytes, ATTR.ftpTransferMode, ATTR.ftpRemotePath, ATTR.ftpSecure, ATTR.ftpResponseCode, 'ftp.remote.ext'];
+/** Attributes that are the same for every call of one statement class on one server. */
+const SHAPE_KEYS = ['server.address', 'server.port', 'net.peer.name', 'net.peer.port', 'db.namespace', 'db.name',
+  'db.client.connection.pool.name'];
+/** Attributes copied for non-database spans. */
+const COPY_KEYS = [...SHAPE_KEYS, 'error.type', ATTR.dbRows, ATTR.stageName, ATTR.records,
+  ATTR.ftpCommand, ATTR.ftpBytes, ATTR.ftpTransferMode, ATTR.ftpRemotePath, ATTR.ftpSecure, ATTR.ftpResponseCode,
+  'ftp.remote.ext', 'ftp.direction'];
 
 const toMs = (t: [number, number]) => t[0] * 1e3 + t[1] / 1e6;
+/**
+ * Where the recorder keeps a span's precise start. The SDK stamps span starts
+ * with Date.now() (whole milliseconds) and measures durations with
+ * performance.now(); sub-millisecond database calls then seem to overlap. We
+ * take our own start on the performance clock in onStart and add the SDK's
+ * precise duration.
+ */
+const PRECISE_START = Symbol('batch-doctor.start');
+const { performance } = require('node:perf_hooks') as typeof import('node:perf_hooks');
+const TIME_ORIGIN = performance.timeOrigin;
+type Stamped = { [PRECISE_START]?: number };
+
+/** Start and end of a span, epoch ms on the performance clock. */
+function times(span: ReadableSpan): [number, number] {
+  const p = (span as unknown as Stamped)[PRECISE_START];
+  if (p === undefined) return [toMs(span.startTime), toMs(span.endTime)];
+  const start = TIME_ORIGIN + p;
+  return [start, start + toMs(span.duration)];
+}
 
 function first(attrs: Record<string, unknown>, keys: string[]): unknown {
   for (const k of keys) if (attrs[k] !== undefined) return attrs[k];
@@ -37,18 +62,32 @@ export function classify(name: string, attrs: Record<string, unknown>): SpanKind
   return 'other';
 }
 
+function copyAttrs(a: Record<string, unknown>, keys: string[], into: Record<string, string | number | boolean>): void {
+  for (const k of keys) {
+    const v = a[k];
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') into[k] = v;
+  }
+}
+
+const parentOf = (span: ReadableSpan): string | null =>
+  span.parentSpanContext?.spanId ?? (span as unknown as { parentSpanId?: string }).parentSpanId ?? null;
+
 /**
  * A span processor that turns each finished span into a compact, sanitized
- * {@link SpanRecord}: SQL is fingerprinted (literals removed) here, inside the
- * process, so no statement text with values ever reaches the trace file.
+ * record: SQL is fingerprinted (literals removed) here, inside the process, so
+ * no statement text with values ever reaches the trace file. Database spans
+ * share a {@link ShapeRecord} per statement class and cost one short array each.
  */
 export class SpanRecorder implements SpanProcessor {
   recorded = 0;
   dropped = 0;
+  private readonly shapes = new Map<string, number>();
 
   constructor(private readonly writer: TraceWriter, private readonly keepLiterals: boolean, private readonly maxSpans = DEFAULT_MAX_SPANS) {}
 
-  onStart(_span: Span, _ctx: Context): void { /* nothing at start: all work happens once, at end */ }
+  onStart(span: Span, _ctx: Context): void {
+    (span as unknown as Stamped)[PRECISE_START] = performance.now();
+  }
 
   onEnd(span: ReadableSpan): void {
     if (this.recorded >= this.maxSpans || !this.writer.active) { this.dropped++; return; }
@@ -58,39 +97,52 @@ export class SpanRecorder implements SpanProcessor {
     this.writer.write(rec);
   }
 
-  private toRecord(span: ReadableSpan): SpanRecord {
+  private toRecord(span: ReadableSpan): SpanRecord | CompactSpan {
     const a = span.attributes as Record<string, unknown>;
     const kind = classify(span.name, a);
+    if (kind === 'db' && !this.keepLiterals) {
+      const compact = this.toCompact(span, a);
+      if (compact) return compact;
+    }
     const attrs: Record<string, string | number | boolean> = {};
-    for (const k of COPY_KEYS) {
-      const v = a[k];
-      if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') attrs[k] = v;
-    }
-    if (kind === 'db' || kind === 'db-connect') {
-      const system = String(first(a, DB_SYSTEM_KEYS));
-      attrs['db.system'] = system;
-      const stmt = first(a, DB_STATEMENT_KEYS);
-      if (typeof stmt === 'string') {
-        const fp = fingerprintSql(stmt, dialectOf(system));
-        attrs['db.fingerprint'] = fp.text;
-        if (!fp.parsed) attrs['db.fingerprint.unparsed'] = true;
-        if (this.keepLiterals) attrs['db.statement.raw'] = stmt;
-      }
-    }
-    const ctx = span.spanContext();
-    const parent = span.parentSpanContext?.spanId ?? (span as unknown as { parentSpanId?: string }).parentSpanId ?? null;
+    copyAttrs(a, COPY_KEYS, attrs);
+    if (kind === 'db' || kind === 'db-connect') this.addDbAttrs(a, attrs);
+    const [start, end] = times(span);
     return {
-      type: 'span',
-      traceId: ctx.traceId,
-      spanId: ctx.spanId,
-      parentSpanId: parent,
-      name: span.name,
-      kind,
-      start: toMs(span.startTime),
-      end: toMs(span.endTime),
-      error: span.status.code === 2,
-      attrs,
+      type: 'span', traceId: span.spanContext().traceId, spanId: span.spanContext().spanId, parentSpanId: parentOf(span),
+      name: span.name, kind, start, end, error: span.status.code === 2, attrs,
     };
+  }
+
+  private addDbAttrs(a: Record<string, unknown>, attrs: Record<string, string | number | boolean>): void {
+    const system = String(first(a, DB_SYSTEM_KEYS));
+    attrs['db.system'] = system;
+    const stmt = first(a, DB_STATEMENT_KEYS);
+    if (typeof stmt === 'string') {
+      const fp = fingerprintSql(stmt, dialectOf(system));
+      attrs['db.fingerprint'] = fp.text;
+      if (!fp.parsed) attrs['db.fingerprint.unparsed'] = true;
+      if (this.keepLiterals) attrs['db.statement.raw'] = stmt;
+    }
+  }
+
+  private toCompact(span: ReadableSpan, a: Record<string, unknown>): CompactSpan | undefined {
+    const stmt = first(a, DB_STATEMENT_KEYS);
+    const key = `${span.name}\u0000${String(stmt)}\u0000${String(a['server.address'] ?? a['net.peer.name'])}\u0000${String(a['server.port'] ?? a['net.peer.port'])}\u0000${String(a['db.namespace'] ?? a['db.name'])}`;
+    let id = this.shapes.get(key);
+    if (id === undefined) {
+      if (this.shapes.size >= MAX_SHAPES) return undefined;
+      id = this.shapes.size + 1;
+      this.shapes.set(key, id);
+      const attrs: Record<string, string | number | boolean> = {};
+      copyAttrs(a, SHAPE_KEYS, attrs);
+      this.addDbAttrs(a, attrs);
+      this.writer.write({ type: 'shape', id, name: span.name, kind: 'db', attrs });
+    }
+    const rows = a[ATTR.dbRows];
+    const err = span.status.code === 2 ? String(a['error.type'] ?? '') : null;
+    const [start, end] = times(span);
+    return [id, span.spanContext().spanId, parentOf(span), start, end, typeof rows === 'number' ? rows : null, err];
   }
 
   forceFlush(): Promise<void> { this.writer.flush(); return Promise.resolve(); }

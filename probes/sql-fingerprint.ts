@@ -120,7 +120,10 @@ function tokenize(sql: string, dialect: SqlDialect): Tok[] | null {
       let j = i + 1; while (isWord(sql[j])) j++;
       out.push({ k: 'w', v: sql.slice(i, j).toLowerCase() }); i = j; continue;
     }
-    if (c === '?') { out.push({ k: 'param', v: '?' }); i++; continue; }
+    if (c === '?') {
+      // "(?+)" is our own collapsed list: reading it again must give it back (fingerprinting is idempotent).
+      out.push({ k: 'param', v: '?' }); i += sql[i + 1] === '+' && sql[i + 2] === ')' ? 2 : 1; continue;
+    }
     if (c === ':' && isWordStart(sql[i + 1] ?? '') && sql[i - 1] !== ':') {
       let j = i + 1; while (isWord(sql[j])) j++;
       out.push({ k: 'param', v: '?' }); i = j; continue;
@@ -220,6 +223,7 @@ export function fingerprintSql(sql: string, dialect: SqlDialect): SqlFingerprint
 
 function computeFingerprint(sql: string, dialect: SqlDialect): SqlFingerprint {
   if (typeof sql !== 'string') return { text: '<statement not captured>', parsed: false };
+  if (/^<unparseable [a-z ]*statement, redacted>$/.test(sql)) return { text: sql, parsed: false };
   const toks = tokenize(sql, dialect);
   if (!toks) {
     const verb = /^\s*([A-Za-z]+)/.exec(sql)?.[1]?.toLowerCase();

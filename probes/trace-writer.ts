@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { faultInjected, safely } from './guard';
-import type { TraceRecord } from './trace-records';
+import type { CompactSpan, TraceRecord } from './trace-records';
 
 /** Records buffered in memory before a synchronous flush to disk (a bound on memory: ~2 KB each at most). */
 export const FLUSH_EVERY_RECORDS = 5000;
@@ -37,7 +37,7 @@ export class TraceWriter {
   get active(): boolean { return this.fd !== null; }
 
   /** Queues one record. */
-  write(record: TraceRecord): void {
+  write(record: TraceRecord | CompactSpan): void {
     if (this.fd === null) { this.dropped++; return; }
     const line = safely('serialize', () => JSON.stringify(record));
     if (line === undefined) { this.dropped++; return; }

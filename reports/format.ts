@@ -1,0 +1,35 @@
+/** Formatting helpers shared by renderers (formatting only: no computation of results). */
+
+/** 1234.5 -> "1.23 s", 12.3 -> "12.3 ms". */
+export function ms(x: number): string {
+  if (!Number.isFinite(x)) return '-';
+  if (Math.abs(x) >= 60_000) return `${(x / 60_000).toFixed(1)} min`;
+  if (Math.abs(x) >= 1000) return `${(x / 1000).toFixed(2)} s`;
+  if (Math.abs(x) >= 10) return `${x.toFixed(0)} ms`;
+  return `${x.toFixed(2)} ms`;
+}
+
+/** Bytes in binary units. */
+export function bytes(x: number | null): string {
+  if (x === null || !Number.isFinite(x)) return '-';
+  if (x >= 1024 ** 3) return `${(x / 1024 ** 3).toFixed(2)} GiB`;
+  if (x >= 1024 ** 2) return `${(x / 1024 ** 2).toFixed(2)} MiB`;
+  if (x >= 1024) return `${(x / 1024).toFixed(1)} KiB`;
+  return `${x} B`;
+}
+
+/** 0.123 -> "12.3%". */
+export function pct(share: number): string {
+  return `${(share * 100).toFixed(1)}%`;
+}
+
+/** A text bar of `width` cells for a 0..1 share. */
+export function bar(share: number, width = 20): string {
+  const n = Math.round(Math.max(0, Math.min(1, share)) * width);
+  return '█'.repeat(n) + '·'.repeat(width - n);
+}
+
+/** Shortens text to `max` characters with an ellipsis. */
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : text.slice(0, max - 1) + '…';
+}

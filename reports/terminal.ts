@@ -1,0 +1,64 @@
+import Table from 'cli-table3';
+import type { Report } from '../src/model/report';
+import { bar, bytes, clip, ms, pct } from './format';
+import type { Renderer, RenderOptions } from './types';
+
+const LABEL: Record<string, string> = { db: 'database', ftp: 'FTP', logic: 'logic (CPU)', waiting: 'waiting' };
+
+function table(head: string[], color: boolean, colAligns?: ('left' | 'right')[]): Table.Table {
+  return new Table({ head, style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [] }, ...(colAligns ? { colAligns } : {}) });
+}
+
+/** The terminal summary (cli-table3): breakdown, stages, findings, queries, FTP. */
+export const terminalRenderer: Renderer = {
+  name: 'table',
+  extension: 'txt',
+  render(report: Report, options: RenderOptions = {}): string {
+    const color = !!options.color;
+    const width = options.width ?? 100;
+    const out: string[] = [];
+    const r = report.run;
+    out.push(`batch-doctor ${report.tool.version}: ${clip(r.command.join(' '), width - 30)}`);
+    out.push(`wall time ${ms(r.wallMs)}, exit ${r.signal ?? r.exitCode ?? '?'}, ${report.collection.processes} Node process(es)`);
+
+    const b = table(['where the time went', 'time', 'share', ''], color, ['left', 'right', 'right', 'left']);
+    for (const c of report.breakdown.categories) b.push([LABEL[c.category] ?? c.category, ms(c.ms), pct(c.share), bar(c.share)]);
+    out.push(b.toString());
+
+    if (report.stages.length) {
+      const s = table(['stage', 'runs', 'wall', 'db', 'FTP', 'logic', 'waiting', 'records'], color, ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right']);
+      for (const st of report.stages) {
+        const by = Object.fromEntries(st.categories.map((c) => [c.category, c.ms]));
+        s.push([clip(st.name, 30), st.runs, ms(st.wallMs), ms(by['db'] ?? 0), ms(by['ftp'] ?? 0), ms(by['logic'] ?? 0), ms(by['waiting'] ?? 0), st.records ?? '-']);
+      }
+      out.push(s.toString());
+    }
+
+    if (report.findings.length) {
+      const f = table(['#', 'bottleneck', 'saves', 'confidence'], color, ['right', 'left', 'right', 'left']);
+      for (const x of report.findings.slice(0, 10)) {
+        f.push([x.rank, `${clip(x.title, width - 40)}\n${clip(x.recommendation.summary, width - 40)}`, ms(x.estimatedSavingMs), x.confidence]);
+      }
+      out.push(f.toString());
+      const w = report.whatIf;
+      out.push(`predicted wall time: ${ms(w.currentMs)} now, ${ms(w.top1Ms)} with the top fix, ${ms(w.top3Ms)} with the top 3, ${ms(w.allMs)} with all`);
+    } else {
+      out.push('no bottleneck found by the detectors that had data');
+    }
+
+    if (report.queries.length) {
+      const q = table(['statement class', 'calls', 'total', 'mean', 'p95', 'rows'], color, ['left', 'right', 'right', 'right', 'right', 'right']);
+      for (const c of report.queries.slice(0, 10)) q.push([clip(c.fingerprint, width - 50), c.calls, ms(c.totalMs), ms(c.meanMs), ms(c.p95Ms), c.rows ?? '-']);
+      out.push(q.toString());
+    }
+
+    if (report.ftp.files) {
+      const f = report.ftp;
+      out.push(`FTP: ${f.files} transfers, ${bytes(f.bytes)} in ${ms(f.transferMs)} (${f.throughput === null ? '-' : bytes(f.throughput) + '/s'}), ${f.connections} connection(s), at most ${f.maxParallel} at once`);
+    }
+    const hot = report.runtime.hotFunctions.slice(0, 5);
+    if (hot.length) out.push('hottest functions (self time): ' + hot.map((h) => `${h.functionName} ${ms(h.selfMs)}`).join(', '));
+    for (const w of report.warnings) out.push(`warning: ${w}`);
+    return out.join('\n') + '\n';
+  },
+};

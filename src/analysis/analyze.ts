@@ -1,0 +1,75 @@
+import type { DetectorStatus, Report } from '../model/report';
+import { REPORT_SCHEMA_VERSION } from '../model/report';
+import type { TraceModel } from '../model/trace';
+import { computeBreakdown, computeStages, Timeline } from './breakdown';
+import { DETECTORS, type RawFinding } from './detectors/index';
+import { summarizeFtp } from './ftp-summary';
+import { groupQueries } from './query-digest';
+import { rankFindings, whatIf } from './rank';
+import { summarizeRuntime } from './runtime-summary';
+import { DEFAULT_THRESHOLDS, type Thresholds } from './thresholds';
+
+/** Options of {@link analyze}. */
+export interface AnalyzeOptions {
+  /** Detector thresholds. Default: {@link DEFAULT_THRESHOLDS}. */
+  thresholds?: Partial<Thresholds>;
+  /** batch-doctor's version, written into the report. */
+  toolVersion: string;
+}
+
+/** Turns a trace model into the report model: pure, deterministic. */
+export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
+  const thresholds = { ...DEFAULT_THRESHOLDS, ...options.thresholds };
+  const timeline = new Timeline(model);
+  const breakdown = computeBreakdown(model, timeline);
+  const groups = groupQueries(model);
+  const ftp = summarizeFtp(model);
+  const ctx = { queries: groups, breakdown, ftp, thresholds };
+  const raw: RawFinding[] = [];
+  const detectors: DetectorStatus[] = [];
+  for (const d of DETECTORS) {
+    const r = d.detect(model, ctx);
+    if (r.status === 'ran') { raw.push(...r.findings); detectors.push({ id: d.id, status: 'ran', findings: r.findings.length }); }
+    else detectors.push({ id: d.id, status: 'no-data', findings: 0, reason: r.reason });
+  }
+  const findings = rankFindings(raw.filter((f) => f.estimatedSavingMs > 0));
+  const footers = model.processes.map((p) => p.footer);
+  const spansRecorded = footers.reduce((a, f) => a + (f?.spansRecorded ?? 0), 0);
+  const spansDropped = footers.reduce((a, f) => a + (f?.spansDropped ?? 0), 0);
+  const forwardFailures = footers.reduce((a, f) => a + (f?.forwardFailures ?? 0), 0);
+  const internal: Record<string, number> = {};
+  for (const f of footers) for (const [k, v] of Object.entries(f?.internalErrors ?? {})) internal[k] = (internal[k] ?? 0) + v;
+  const badLines = model.processes.reduce((a, p) => a + p.badLines, 0);
+  const warnings: string[] = [];
+  if (spansDropped > 0) warnings.push(`${spansDropped} spans were dropped by the probes; totals are lower bounds.`);
+  if (forwardFailures > 0) warnings.push(`${forwardFailures} spans could not be forwarded to OTEL_EXPORTER_OTLP_ENDPOINT (the local report is complete).`);
+  if (footers.some((f) => f === null)) warnings.push('A profiled process ended without writing its summary (killed by a signal?): its last second of spans and its CPU profile may be missing.');
+  if (badLines > 0) warnings.push(`${badLines} unreadable lines in the trace files were skipped.`);
+  if (Object.keys(internal).length) warnings.push(`The probes swallowed internal errors (${Object.entries(internal).map(([k, v]) => `${k}: ${v}`).join(', ')}); the pipeline was not affected.`);
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: 'batch-doctor', version: options.toolVersion },
+    run: {
+      command: model.run.command,
+      startedAt: new Date(model.run.startedAt).toISOString(),
+      endedAt: new Date(model.run.endedAt).toISOString(),
+      wallMs: breakdown.wallMs,
+      exitCode: model.run.exitCode,
+      signal: model.run.signal,
+      nodeVersions: [...new Set(model.processes.map((p) => p.header.nodeVersion))],
+    },
+    breakdown,
+    stages: computeStages(model, timeline),
+    queries: groups.map((g) => g.cls),
+    ftp,
+    runtime: summarizeRuntime(model),
+    findings,
+    detectors,
+    whatIf: whatIf(findings, breakdown),
+    collection: {
+      method: 'trace-file', traceFiles: model.processes.length, processes: model.processes.length,
+      spansRecorded, spansDropped, forwardFailures, badLines, probeInternalErrors: internal,
+    },
+    warnings,
+  };
+}

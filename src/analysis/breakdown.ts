@@ -1,0 +1,164 @@
+import type { Breakdown, Category, CategoryTime, StageBreakdown } from '../model/report';
+import type { TraceModel } from '../model/trace';
+import { round3, union, totalLength, type Interval } from './intervals';
+
+/**
+ * Most bins of the timeline. Bin width is max(1 ms, wall / MAX_BINS): 1 ms up to
+ * a 33-minute run, a bound on memory (4 float arrays) beyond.
+ */
+const MAX_BINS = 2_000_000;
+
+/**
+ * The run's timeline in fixed bins: how much of each bin a database span, an
+ * FTP span (outside database time) and CPU work (outside both) covered.
+ *
+ * Rules, in order, for every moment of the run:
+ * 1. a database call in flight (any process) counts as database time;
+ * 2. else an FTP call in flight counts as FTP time;
+ * 3. else event-loop busy time (from event-loop utilization, ELU) counts as
+ *    logic: within each ELU window, busy time is placed into the time not
+ *    covered by 1 and 2 first (the CPU work of a batch loop happens between its
+ *    I/O calls), up to that uncovered time;
+ * 4. the rest is waiting (timers, file I/O, child processes, uninstrumented I/O).
+ * Process start-up before the probes loaded counts as logic (module loading is CPU).
+ * The four exclusive times add up to the wall time by construction.
+ */
+export class Timeline {
+  readonly start: number;
+  readonly end: number;
+  readonly binMs: number;
+  readonly db: Float64Array;
+  readonly ftp: Float64Array;
+  readonly logic: Float64Array;
+  private readonly n: number;
+
+  constructor(model: TraceModel) {
+    this.start = model.run.startedAt;
+    this.end = Math.max(model.run.endedAt, this.start + 1e-3);
+    const wall = this.end - this.start;
+    this.binMs = Math.max(1, wall / MAX_BINS);
+    this.n = Math.max(1, Math.ceil(wall / this.binMs));
+    this.db = new Float64Array(this.n);
+    this.ftp = new Float64Array(this.n);
+    this.logic = new Float64Array(this.n);
+    const dbU = union(model.spans.filter((s) => s.kind === 'db' || s.kind === 'db-connect').map((s) => [s.start, s.end] as Interval));
+    const ftpU = union(model.spans.filter((s) => s.kind === 'ftp').map((s) => [s.start, s.end] as Interval));
+    this.cover(dbU, this.db);
+    const ftpAll = new Float64Array(this.n);
+    this.cover(ftpU, ftpAll);
+    for (let i = 0; i < this.n; i++) this.ftp[i] = Math.min(ftpAll[i]!, this.binLen(i) - this.db[i]!);
+    this.placeCpu(model);
+  }
+
+  private binLen(i: number): number {
+    const a = this.start + i * this.binMs;
+    return Math.min(a + this.binMs, this.end) - a;
+  }
+
+  private cover(disjoint: Interval[], into: Float64Array): void {
+    for (const [a0, b0] of disjoint) {
+      const a = Math.max(a0, this.start), b = Math.min(b0, this.end);
+      if (b <= a) continue;
+      let i = Math.floor((a - this.start) / this.binMs);
+      while (i < this.n) {
+        const ba = this.start + i * this.binMs, bb = ba + this.binMs;
+        if (ba >= b) break;
+        into[i]! += Math.min(b, bb) - Math.max(a, ba);
+        i++;
+      }
+    }
+  }
+
+  /** Busy CPU time [a, b) of `busyMs` ms placed into uncovered time of the bins it spans. */
+  private addBusy(a0: number, b0: number, busyMs: number): void {
+    const a = Math.max(a0, this.start), b = Math.min(b0, this.end);
+    if (b <= a || busyMs <= 0) return;
+    const i0 = Math.floor((a - this.start) / this.binMs);
+    const i1 = Math.min(this.n - 1, Math.floor((b - this.start - 1e-9) / this.binMs));
+    let free = 0;
+    const frees: number[] = [];
+    for (let i = i0; i <= i1; i++) {
+      const ba = this.start + i * this.binMs;
+      const part = Math.max(0, Math.min(b, ba + this.binMs) - Math.max(a, ba));
+      const f = Math.max(0, part * (1 - (this.db[i]! + this.ftp[i]! + this.logic[i]!) / this.binLen(i)));
+      frees.push(f); free += f;
+    }
+    if (free <= 0) return;
+    const k = Math.min(1, busyMs / free);
+    for (let i = i0; i <= i1; i++) this.logic[i]! += frees[i - i0]! * k;
+  }
+
+  private placeCpu(model: TraceModel): void {
+    for (const p of model.processes) {
+      // Start-up before the probes loaded: Node's bootstrap and module loading.
+      const bootStart = Math.max(p.header.processStartedAt, this.start);
+      if (p.header.startedAt > bootStart) this.addBusy(bootStart, p.header.startedAt, p.header.startedAt - bootStart);
+      const w = p.eluWindows;
+      for (let i = 0; i + 2 < w.length; i += 3) {
+        const a = w[i]!, b = w[i + 1]!, u = w[i + 2]!;
+        this.addBusy(a, b, (b - a) * Math.min(1, Math.max(0, u)));
+      }
+    }
+  }
+
+  /** Exclusive category times over the given disjoint intervals (default: the whole run). */
+  categories(within?: readonly Interval[]): CategoryTime[] {
+    const sums: Record<Category, number> = { db: 0, ftp: 0, logic: 0, waiting: 0 };
+    const ranges = within ?? [[this.start, this.end] as Interval];
+    let wall = 0;
+    for (const [a0, b0] of ranges) {
+      const a = Math.max(a0, this.start), b = Math.min(b0, this.end);
+      if (b <= a) continue;
+      wall += b - a;
+      const i0 = Math.floor((a - this.start) / this.binMs);
+      const i1 = Math.min(this.n - 1, Math.floor((b - this.start - 1e-9) / this.binMs));
+      for (let i = i0; i <= i1; i++) {
+        const ba = this.start + i * this.binMs;
+        const len = this.binLen(i);
+        const frac = Math.max(0, Math.min(b, ba + this.binMs) - Math.max(a, ba)) / len;
+        sums.db += this.db[i]! * frac;
+        sums.ftp += this.ftp[i]! * frac;
+        sums.logic += this.logic[i]! * frac;
+        sums.waiting += Math.max(0, len - this.db[i]! - this.ftp[i]! - this.logic[i]!) * frac;
+      }
+    }
+    return (Object.keys(sums) as Category[]).map((category) => ({
+      category, ms: round3(sums[category]), share: wall > 0 ? round3(sums[category] / wall) : 0,
+    }));
+  }
+}
+
+/** The run's breakdown by category. */
+export function computeBreakdown(model: TraceModel, timeline: Timeline): Breakdown {
+  const dbU = totalLength(union(model.spans.filter((s) => s.kind === 'db' || s.kind === 'db-connect').map((s) => [s.start, s.end] as Interval)));
+  const ftpU = totalLength(union(model.spans.filter((s) => s.kind === 'ftp').map((s) => [s.start, s.end] as Interval)));
+  let cpu = 0;
+  for (const p of model.processes) {
+    const w = p.eluWindows;
+    for (let i = 0; i + 2 < w.length; i += 3) cpu += (w[i + 1]! - w[i]!) * w[i + 2]!;
+  }
+  return {
+    wallMs: round3(timeline.end - timeline.start),
+    categories: timeline.categories(),
+    busyMs: { db: round3(dbU), ftp: round3(ftpU), cpu: round3(cpu) },
+  };
+}
+
+/** Breakdown per user-named stage (stage() spans), in order of first start. */
+export function computeStages(model: TraceModel, timeline: Timeline): StageBreakdown[] {
+  const byName = new Map<string, Interval[]>();
+  for (const s of model.spans) {
+    if (s.kind !== 'stage') continue;
+    const name = String(s.attrs['batch_doctor.stage.name'] ?? s.name);
+    if (!byName.has(name)) byName.set(name, []);
+    byName.get(name)!.push([s.start, s.end]);
+  }
+  const records = new Map<string, number>();
+  for (const p of model.processes) {
+    for (const [k, v] of Object.entries(p.footer?.records ?? {})) if (typeof v === 'number') records.set(k, (records.get(k) ?? 0) + v);
+  }
+  return [...byName].map(([name, ivs]) => {
+    const u = union(ivs);
+    return { name, runs: ivs.length, wallMs: round3(totalLength(u)), categories: timeline.categories(u), records: records.get(name) ?? null };
+  });
+}

@@ -1,0 +1,9 @@
+import { nPlusOneRead } from './n-plus-one-read';
+import { rowByRowWrite } from './row-by-row-write';
+import { serialFtp } from './serial-ftp';
+import type { Detector } from './types';
+
+export type { Detector, DetectorContext, DetectorResult, RawFinding } from './types';
+
+/** Every detector, in one list. */
+export const DETECTORS: readonly Detector[] = [nPlusOneRead, rowByRowWrite, serialFtp];

@@ -1,0 +1,26 @@
+import type { Breakdown, Finding, FtpSummary } from '../../model/report';
+import type { TraceModel } from '../../model/trace';
+import type { QueryGroup } from '../query-digest';
+import type { Thresholds } from '../thresholds';
+
+/** What detectors read besides the trace: aggregates computed once. */
+export interface DetectorContext {
+  queries: QueryGroup[];
+  breakdown: Breakdown;
+  ftp: FtpSummary;
+  thresholds: Thresholds;
+}
+
+/** A finding before ranking (rank is assigned by rank.ts). */
+export type RawFinding = Omit<Finding, 'rank'>;
+
+/** A detector's answer: findings, or a plain statement that it lacked data. */
+export type DetectorResult =
+  | { status: 'ran'; findings: RawFinding[] }
+  | { status: 'no-data'; reason: string };
+
+/** A pure function of the trace model: no I/O, no clock, no randomness. */
+export interface Detector {
+  id: string;
+  detect(trace: TraceModel, ctx: DetectorContext): DetectorResult;
+}

@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { analyze } from '../../analysis/analyze';
+import { readTraceDir } from '../../collect/read-trace';
+import { redactCommand } from '../../collect/redact-command';
+import { runWithProbes } from '../../collect/run-command';
+import { writeFileAtomic } from '../../collect/write-file';
+import { BatchDoctorError, UsageError, WriteError } from '../../errors';
+import { toolVersion } from '../../version';
+import { getRenderer } from '../../../reports/registry';
+import { commandHelp, parseOptions, PROFILE } from '../options';
+import type { CliIO, CliResult } from '../io';
+
+/** Exit code when the command succeeded but batch-doctor could not produce its report. */
+export const EXIT_TOOL_ERROR = 2;
+
+/** Splits `[options] -- command...`; without `--`, the command starts at the first non-option word. */
+export function splitCommand(args: string[]): { options: string[]; command: string[] } {
+  const dd = args.indexOf('--');
+  if (dd >= 0) return { options: args.slice(0, dd), command: args.slice(dd + 1) };
+  const valued = new Set(PROFILE.options.filter((o) => o.type === 'string').flatMap((o) => [`--${o.name}`, ...(o.short ? [`-${o.short}`] : [])]));
+  let i = 0;
+  while (i < args.length && args[i]!.startsWith('-')) i += valued.has(args[i]!) ? 2 : 1;
+  return { options: args.slice(0, i), command: args.slice(i) };
+}
+
+/** `batch-doctor profile [options] -- <command...>` */
+export async function profileCommand(args: string[], io: CliIO): Promise<CliResult> {
+  const { options, command } = splitCommand(args);
+  const { values } = parseOptions(PROFILE, options);
+  if (values['help']) { io.stdout.write(commandHelp(PROFILE)); return { exitCode: 0 }; }
+  if (command.length === 0) throw new UsageError('No command to profile. Put it after --, for example: batch-doctor profile -- node job.js');
+  const cpuUs = values['cpu-sample-us'] === undefined ? undefined : Number(values['cpu-sample-us']);
+  if (cpuUs !== undefined && (!Number.isInteger(cpuUs) || cpuUs < 100 || cpuUs > 1_000_000)) {
+    throw new UsageError('--cpu-sample-us must be a whole number of microseconds between 100 and 1000000.');
+  }
+  const format = (values['format'] as string | undefined) ?? 'table';
+  const outDir = path.resolve(io.cwd, (values['out'] as string | undefined) ?? 'batch-doctor-report');
+  const runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
+  const runDir = path.join(outDir, 'runs', runId);
+  try { fs.mkdirSync(runDir, { recursive: true, mode: 0o700 }); }
+  catch (err) { throw new WriteError(runDir, (err as NodeJS.ErrnoException).code ?? String(err)); }
+
+  const result = await runWithProbes({
+    command, traceDir: runDir, runId, env: io.env, cwd: io.cwd,
+    keepLiterals: !!values['keep-literals'], cpuProfile: !values['no-cpu-profile'], ...(cpuUs ? { cpuSampleUs: cpuUs } : {}),
+  });
+  const passThrough: CliResult = result.signal ? { exitCode: 128, signal: result.signal } : { exitCode: result.exitCode ?? 1 };
+  try {
+    const model = await readTraceDir(runDir, {
+      command: redactCommand(command), startedAt: result.startedAt, endedAt: result.endedAt, exitCode: result.exitCode, signal: result.signal,
+    });
+    const report = analyze(model, { toolVersion: toolVersion() });
+    const json = getRenderer('json')!.render(report);
+    writeFileAtomic(path.join(runDir, 'report.json'), json);
+    writeFileAtomic(path.join(outDir, 'report.json'), json);
+    if (format !== 'none') {
+      const r = getRenderer(format)!;
+      io.stderr.write(r.render(report, { color: !!io.stderr.isTTY, width: io.stderr.columns ?? 100 }));
+    }
+    io.stderr.write(`batch-doctor: report written to ${path.relative(io.cwd, path.join(outDir, 'report.json')) || 'report.json'}\n`);
+  } catch (err) {
+    const msg = err instanceof BatchDoctorError ? `${err.message} [${err.code}]` : `internal error while analysing the run: ${(err as Error).message} [BD_INTERNAL]`;
+    io.stderr.write(`batch-doctor: ${msg}\n`);
+    // The command's own failure wins; a clean run whose report failed is a tool error.
+    return passThrough.exitCode === 0 && !passThrough.signal ? { exitCode: EXIT_TOOL_ERROR } : passThrough;
+  }
+  return passThrough;
+}

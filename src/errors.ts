@@ -1,0 +1,64 @@
+/**
+ * Typed errors with stable codes. Messages are one paragraph that says what
+ * went wrong and what to do; they never hold a secret. Only the CLI turns them
+ * into exit codes.
+ */
+export type ErrorCode =
+  | 'BD_USAGE'
+  | 'BD_SPAWN'
+  | 'BD_TRACE_MISSING'
+  | 'BD_TRACE_CORRUPT'
+  | 'BD_REPORT_READ'
+  | 'BD_WRITE'
+  | 'BD_INTERNAL';
+
+/** Base class of every error batch-doctor raises on purpose. */
+export class BatchDoctorError extends Error {
+  /** Stable, documented code (see docs/errors.md). */
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** Bad command-line input. */
+export class UsageError extends BatchDoctorError {
+  constructor(message: string) { super('BD_USAGE', message); }
+}
+
+/** The profiled command could not be started. */
+export class SpawnError extends BatchDoctorError {
+  constructor(command: string, reason: string) {
+    super('BD_SPAWN', `Could not start "${command}": ${reason}. Check that the command exists and is on PATH, then run batch-doctor profile -- <command> again.`);
+  }
+}
+
+/** No trace was recorded: the command ran no Node process, or the probes could not write. */
+export class TraceMissingError extends BatchDoctorError {
+  constructor(dir: string) {
+    super('BD_TRACE_MISSING', `No trace was recorded in ${dir}. The profiled command must start a Node.js process (node, npm run, npx...) and batch-doctor must be able to write to that directory; check both and run again.`);
+  }
+}
+
+/** A trace file could not be read. */
+export class TraceCorruptError extends BatchDoctorError {
+  constructor(file: string, reason: string) {
+    super('BD_TRACE_CORRUPT', `The trace file ${file} cannot be read (${reason}). Record it again with batch-doctor profile.`);
+  }
+}
+
+/** A saved report could not be read. */
+export class ReportReadError extends BatchDoctorError {
+  constructor(file: string, reason: string) {
+    super('BD_REPORT_READ', `Cannot read the report ${file}: ${reason}. Pass a report.json written by batch-doctor profile.`);
+  }
+}
+
+/** An output file could not be written. */
+export class WriteError extends BatchDoctorError {
+  constructor(file: string, reason: string) {
+    super('BD_WRITE', `Cannot write ${file}: ${reason}. Choose another output directory with --out, or free space, and run again.`);
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * The report model: everything a renderer shows, already computed and ranked.
+ * Serialized as report.json; schema/report.schema.json describes it.
+ */
+
+/** Version of the report.json format; bumped on incompatible changes. */
+export const REPORT_SCHEMA_VERSION = 1;
+
+/** Where wall-clock time went. */
+export type Category = 'db' | 'ftp' | 'logic' | 'waiting';
+
+/** How sure a finding's saving is. */
+export type Confidence = 'high' | 'medium' | 'low';
+
+/** Exclusive time of one category. */
+export interface CategoryTime {
+  category: Category;
+  /** Milliseconds of wall time attributed to this category. */
+  ms: number;
+  /** Share of the wall time, 0..1. */
+  share: number;
+}
+
+/** Wall time split into categories; the exclusive times add up to `wallMs`. */
+export interface Breakdown {
+  wallMs: number;
+  /** Exclusive split: each moment counted once (db, then ftp, then logic, else waiting). */
+  categories: CategoryTime[];
+  /** Time each kind of work was in progress, overlaps included (not additive). */
+  busyMs: { db: number; ftp: number; cpu: number };
+}
+
+/** The breakdown of one user-named stage. */
+export interface StageBreakdown {
+  name: string;
+  /** Times the stage ran. */
+  runs: number;
+  /** Wall time covered by the stage's runs (their union). */
+  wallMs: number;
+  categories: CategoryTime[];
+  /** Records reported with recordCount() inside the stage. */
+  records: number | null;
+}
+
+/** One statement class. */
+export interface QueryClass {
+  /** Stable id of the class (hash of system and fingerprint). */
+  id: string;
+  system: string;
+  /** Normalized statement: literals replaced by ?, never the raw text. */
+  fingerprint: string;
+  /** False when the statement could not be parsed (the fingerprint is then a placeholder). */
+  parsed: boolean;
+  calls: number;
+  errors: number;
+  totalMs: number;
+  meanMs: number;
+  p50Ms: number;
+  p95Ms: number;
+  maxMs: number;
+  /** Rows returned or affected, summed (null when the client did not report rows). */
+  rows: number | null;
+  /** Share of all database time. */
+  share: number;
+}
+
+/** One FTP transfer (upload or download). */
+export interface FtpTransfer {
+  direction: 'upload' | 'download';
+  server: string;
+  /** File extension only, unless the user kept paths. */
+  file: string;
+  bytes: number | null;
+  ms: number;
+  /** Bytes per second; null when bytes are unknown. */
+  throughput: number | null;
+  mode: string | null;
+  error: boolean;
+}
+
+/** The FTP table. */
+export interface FtpSummary {
+  transfers: FtpTransfer[];
+  files: number;
+  bytes: number;
+  /** Union of transfer time, ms. */
+  transferMs: number;
+  /** Overall throughput, bytes/s (bytes over union time). */
+  throughput: number | null;
+  connections: number;
+  connectMs: number;
+  /** Most transfers in flight at once. */
+  maxParallel: number;
+}
+
+/** Runtime signals of the logic stage. */
+export interface RuntimeSummary {
+  /** Mean event-loop utilization over the run (main processes), 0..1. */
+  eventLoopUtilization: number | null;
+  eventLoopDelayMs: { p50: number; p99: number; max: number; mean: number } | null;
+  gc: { count: number; totalMs: number; maxMs: number } | null;
+  /** Hottest functions by self time (from the V8 CPU profile). */
+  hotFunctions: { functionName: string; location: string; selfMs: number; totalMs: number }[];
+  cpuProfileSamples: number;
+}
+
+/** One piece of evidence for a finding. */
+export interface Evidence {
+  /** One sentence a developer can check. */
+  summary: string;
+  /** Measured numbers behind it (counts, ms, bytes). */
+  metrics: Record<string, number | string>;
+  /** The statement class, when the finding is about one. */
+  queryClassId?: string;
+  fingerprint?: string;
+}
+
+/** A concrete change. */
+export interface Recommendation {
+  summary: string;
+  /** Code or SQL to apply, when there is one. */
+  code?: string;
+}
+
+/** A ranked bottleneck. */
+export interface Finding {
+  /** Stable id: the same bottleneck in two runs has the same id. */
+  id: string;
+  /** The detector that found it. */
+  kind: string;
+  title: string;
+  category: Category | 'structure';
+  /** 1-based rank by estimated saving. */
+  rank: number;
+  /** Predicted reduction of the run's wall time if fixed, ms. */
+  estimatedSavingMs: number;
+  confidence: Confidence;
+  /** How the saving was computed, in words. */
+  savingModel: string;
+  evidence: Evidence;
+  recommendation: Recommendation;
+}
+
+/** What each detector concluded. */
+export interface DetectorStatus {
+  id: string;
+  status: 'ran' | 'no-data';
+  findings: number;
+  /** Why it could not run, when status is no-data. */
+  reason?: string;
+}
+
+/** Predicted wall time with fixes applied. */
+export interface WhatIf {
+  currentMs: number;
+  top1Ms: number;
+  top3Ms: number;
+  allMs: number;
+}
+
+/** How complete the collected data is. */
+export interface CollectionInfo {
+  method: 'trace-file';
+  traceFiles: number;
+  processes: number;
+  spansRecorded: number;
+  spansDropped: number;
+  forwardFailures: number;
+  badLines: number;
+  probeInternalErrors: Record<string, number>;
+}
+
+/** The whole report. */
+export interface Report {
+  schemaVersion: number;
+  tool: { name: 'batch-doctor'; version: string };
+  run: {
+    command: string[];
+    startedAt: string;
+    endedAt: string;
+    wallMs: number;
+    exitCode: number | null;
+    signal: string | null;
+    nodeVersions: string[];
+  };
+  breakdown: Breakdown;
+  stages: StageBreakdown[];
+  queries: QueryClass[];
+  ftp: FtpSummary;
+  runtime: RuntimeSummary;
+  findings: Finding[];
+  detectors: DetectorStatus[];
+  whatIf: WhatIf;
+  collection: CollectionInfo;
+  /** Things the reader should know about the data (dropped spans, missing signals). */
+  warnings: string[];
+}
