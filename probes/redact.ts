@@ -3,7 +3,7 @@
  * server names). Covers URL userinfo (`proto://user:pass@`), `password=` and
  * `pwd=` pairs in query strings and key=value DSNs, and FTP `PASS` commands.
  */
-const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)([^/@\s]*)@/gi;
+const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)(\S*)@/gi; // greedy: a raw password may itself hold @ or /
 const KV_SECRET = /\b(password|passwd|pwd|pass|secret|token|apikey|api_key)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&;,]*)/gi;
 const FTP_PASS = /^(PASS\s+).*$/gim;
 

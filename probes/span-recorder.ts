@@ -1,4 +1,5 @@
 import type { Context } from '@opentelemetry/api';
+import { performance } from 'node:perf_hooks';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ATTR, SPAN } from './names';
 import { safely } from './guard';
@@ -31,7 +32,6 @@ const toMs = (t: [number, number]) => t[0] * 1e3 + t[1] / 1e6;
  * precise duration.
  */
 const PRECISE_START = Symbol('batch-doctor.start');
-const { performance } = require('node:perf_hooks') as typeof import('node:perf_hooks');
 const TIME_ORIGIN = performance.timeOrigin;
 type Stamped = { [PRECISE_START]?: number };
 

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { SpawnError } from '../errors';
 
 /** Signals forwarded to the profiled command, so that it sees what the profiler was sent. */
@@ -77,6 +78,5 @@ export function runWithProbes(o: RunOptions): Promise<RunResult> {
 
 /** Epoch ms with sub-ms precision (same clock base as the probes' timestamps). */
 function performanceNow(): number {
-  const { performance } = require('node:perf_hooks') as typeof import('node:perf_hooks');
   return performance.timeOrigin + performance.now();
 }

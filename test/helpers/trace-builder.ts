@@ -1,0 +1,69 @@
+import type { ProcessTrace, TraceModel, TraceSpan } from '../../src/model/trace';
+
+/** mulberry32: a seeded PRNG so synthetic traces are the same on every run. */
+export function prng(seed: number): () => number {
+  return () => {
+    seed |= 0; seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Builds synthetic trace models for unit tests. Times are ms from a fixed origin. */
+export class TraceBuilder {
+  readonly t0 = 1_700_000_000_000;
+  private spans: TraceSpan[] = [];
+  private elu: number[] = [];
+  private n = 0;
+  private shapes = new Map<string, Record<string, string | number | boolean>>();
+  constructor(private readonly wallMs: number) {}
+
+  private id(): string { return (++this.n).toString(16).padStart(16, '0'); }
+
+  /** A database span of statement `fingerprint` from `start` to `end` (ms from t0). */
+  db(fingerprint: string, start: number, end: number, o: { rows?: number; system?: string; parent?: string; error?: boolean } = {}): string {
+    const system = o.system ?? 'postgresql';
+    const key = `${system}|${fingerprint}`;
+    if (!this.shapes.has(key)) this.shapes.set(key, { 'db.system': system, 'db.fingerprint': fingerprint, 'server.address': '127.0.0.1', 'server.port': 5432 });
+    const spanId = this.id();
+    this.spans.push({ spanId, parentSpanId: o.parent ?? null, pid: 1, name: 'pg.query:SELECT', kind: 'db', start: this.t0 + start, end: this.t0 + end,
+      error: !!o.error, errorType: null, rows: o.rows ?? null, attrs: this.shapes.get(key)! });
+    return spanId;
+  }
+
+  /** An FTP span. */
+  ftp(name: string, start: number, end: number, attrs: Record<string, string | number | boolean> = {}): string {
+    const spanId = this.id();
+    this.spans.push({ spanId, parentSpanId: null, pid: 1, name, kind: 'ftp', start: this.t0 + start, end: this.t0 + end, error: false, errorType: null, rows: null,
+      attrs: { 'server.address': '127.0.0.1', 'server.port': 21, ...attrs } });
+    return spanId;
+  }
+
+  /** A user stage. */
+  stage(name: string, start: number, end: number): string {
+    const spanId = this.id();
+    this.spans.push({ spanId, parentSpanId: null, pid: 1, name: 'batch_doctor.stage', kind: 'stage', start: this.t0 + start, end: this.t0 + end, error: false, errorType: null, rows: null,
+      attrs: { 'batch_doctor.stage.name': name } });
+    return spanId;
+  }
+
+  /** Event-loop utilization `u` over [start, end). */
+  busy(start: number, end: number, u: number): this {
+    this.elu.push(this.t0 + start, this.t0 + end, u);
+    return this;
+  }
+
+  build(): TraceModel {
+    const proc: ProcessTrace = {
+      header: { type: 'header', format: 'batch-doctor-trace', version: 1, pid: 1, ppid: 0, runId: null, nodeVersion: 'v20.0.0', platform: 'linux-x64', script: 'job.js',
+        startedAt: this.t0, processStartedAt: this.t0, keepLiterals: false },
+      footer: null, cpuProfile: null, eluWindows: this.elu, badLines: 0,
+    };
+    return {
+      run: { command: ['node', 'job.js'], startedAt: this.t0, endedAt: this.t0 + this.wallMs, exitCode: 0, signal: null },
+      processes: [proc],
+      spans: [...this.spans].sort((a, b) => a.start - b.start),
+    };
+  }
+}

@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../../src/analysis/analyze';
+import { Timeline, computeBreakdown } from '../../src/analysis/breakdown';
+import { union, unionLength, maxConcurrency } from '../../src/analysis/intervals';
+import { prng, TraceBuilder } from '../helpers/trace-builder';
+
+const sum = (xs: { ms: number }[]) => xs.reduce((a, x) => a + x.ms, 0);
+const cat = (r: ReturnType<typeof analyze>, c: string) => r.breakdown.categories.find((x) => x.category === c)!.ms;
+
+describe('intervals', () => {
+  it('merges overlaps and counts concurrency', () => {
+    expect(union([[0, 2], [1, 3], [5, 6]])).toEqual([[0, 3], [5, 6]]);
+    expect(unionLength([[0, 10], [2, 3], [9, 12]])).toBe(12);
+    expect(maxConcurrency([[0, 10], [2, 3], [2.5, 4], [10, 11]])).toBe(3);
+  });
+});
+
+describe('breakdown', () => {
+  it('adds up to the wall time and counts overlapping database work once', () => {
+    const b = new TraceBuilder(1000);
+    b.db('select 1', 100, 300);
+    b.db('select 2', 200, 400); // overlaps the first: 100..400 = 300 ms of database time
+    b.ftp('ftp.upload', 350, 600); // 400..600 is FTP only
+    b.busy(0, 1000, 0.3); // 300 ms of CPU, placed outside I/O first
+    const m = b.build();
+    const r = analyze(m, { toolVersion: 't' });
+    expect(sum(r.breakdown.categories)).toBeCloseTo(1000, 3);
+    expect(cat(r, 'db')).toBeCloseTo(300, 3);
+    expect(cat(r, 'ftp')).toBeCloseTo(200, 3);
+    expect(cat(r, 'logic')).toBeCloseTo(300, 3);
+    expect(cat(r, 'waiting')).toBeCloseTo(200, 3);
+    expect(r.breakdown.busyMs.db).toBeCloseTo(300, 3);
+  });
+
+  it('caps logic at the time not covered by I/O in each window', () => {
+    const b = new TraceBuilder(100);
+    b.db('select 1', 0, 80);
+    b.busy(0, 100, 0.5); // 50 ms busy, but only 20 ms free of I/O
+    const r = analyze(b.build(), { toolVersion: 't' });
+    expect(cat(r, 'logic')).toBeCloseTo(20, 3);
+    expect(cat(r, 'waiting')).toBeCloseTo(0, 3);
+  });
+
+  it('adds up for random traces (seeded)', () => {
+    const rnd = prng(7);
+    for (let k = 0; k < 20; k++) {
+      const wall = 500 + rnd() * 5000;
+      const b = new TraceBuilder(wall);
+      for (let i = 0; i < 200; i++) { const s = rnd() * wall; b.db('select ' + (i % 3), s, Math.min(wall, s + rnd() * 30)); }
+      for (let i = 0; i < 10; i++) { const s = rnd() * wall; b.ftp('ftp.upload', s, Math.min(wall, s + rnd() * 200)); }
+      for (let t = 0; t < wall; t += 50) b.busy(t, Math.min(wall, t + 50), rnd());
+      const m = b.build();
+      const bd = computeBreakdown(m, new Timeline(m));
+      expect(sum(bd.categories)).toBeCloseTo(wall, 1);
+      for (const c of bd.categories) expect(c.ms).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it('splits time per stage', () => {
+    const b = new TraceBuilder(1000);
+    b.stage('extract', 0, 500);
+    b.stage('load', 500, 1000);
+    b.db('select 1', 0, 400);
+    b.db('insert into t values (?+)', 600, 700);
+    const r = analyze(b.build(), { toolVersion: 't' });
+    const ex = r.stages.find((s) => s.name === 'extract')!;
+    expect(ex.wallMs).toBe(500);
+    expect(ex.categories.find((c) => c.category === 'db')!.ms).toBeCloseTo(400, 3);
+    expect(r.stages.find((s) => s.name === 'load')!.categories.find((c) => c.category === 'db')!.ms).toBeCloseTo(100, 3);
+  });
+});
+
+describe('detectors', () => {
+  function nPlusOne(concurrent: boolean) {
+    const b = new TraceBuilder(4000);
+    b.db('select id, customer_id from orders where day = $1', 0, 50, { rows: 1000 });
+    for (let i = 0; i < 1000; i++) {
+      const s = concurrent ? 60 + Math.floor(i / 10) * 3 : 60 + i * 3;
+      b.db('select id, name from customers where id = $1', s, s + 2, { rows: 1 });
+    }
+    return analyze(b.build(), { toolVersion: 't' });
+  }
+
+  it('finds a sequential N+1 and predicts the time it occupies minus one batched query', () => {
+    const r = nPlusOne(false);
+    const f = r.findings[0]!;
+    expect(f.kind).toBe('n-plus-one-read');
+    expect(f.rank).toBe(1);
+    // 1000 calls x 2 ms occupy 2000 ms; one batch: 2 ms + 1000 rows x (50 ms / 1000 rows) = 52 ms
+    expect(f.estimatedSavingMs).toBeCloseTo(2000 - 52, 0);
+    expect(f.evidence.metrics['sourceRows']).toBe(1000);
+    expect(f.recommendation.code).toContain('any($1)');
+  });
+
+  it('counts a concurrent N+1 by the time it occupies, not the sum of its calls', () => {
+    const r = nPlusOne(true);
+    const f = r.findings.find((x) => x.kind === 'n-plus-one-read')!;
+    // 100 waves of 10 parallel 2 ms calls: 200 ms occupied
+    expect(f.estimatedSavingMs).toBeLessThanOrEqual(200);
+    expect(f.evidence.metrics['maxConcurrency']).toBe(10);
+  });
+
+  it('finds row-by-row inserts with a multi-row rewrite', () => {
+    const b = new TraceBuilder(2000);
+    for (let i = 0; i < 500; i++) b.db('insert into daily(day, n) values (?+)', i * 3, i * 3 + 1, { rows: 1, system: 'mysql' });
+    const r = analyze(b.build(), { toolVersion: 't' });
+    const f = r.findings.find((x) => x.kind === 'row-by-row-write')!;
+    expect(f.estimatedSavingMs).toBeCloseTo(500 - (1 + 500 * 0.01), 0);
+    expect(f.recommendation.code).toContain('VALUES ?');
+  });
+
+  it('does not call a set-based query an N+1', () => {
+    const b = new TraceBuilder(2000);
+    for (let i = 0; i < 100; i++) b.db('select * from t where day = $1', i * 10, i * 10 + 5, { rows: 5000 });
+    expect(analyze(b.build(), { toolVersion: 't' }).findings).toEqual([]);
+  });
+
+  it('finds serial FTP transfers and bounds the saving by the longest file', () => {
+    const b = new TraceBuilder(5000);
+    for (let i = 0; i < 4; i++) b.ftp('ftp.upload', i * 1000, i * 1000 + 1000, { 'ftp.bytes': 1e6, 'ftp.direction': 'upload' });
+    const r = analyze(b.build(), { toolVersion: 't' });
+    const f = r.findings.find((x) => x.kind === 'serial-ftp')!;
+    expect(f.estimatedSavingMs).toBeCloseTo(3000, 3); // 4000 ms over 4 streams, each file 1000 ms
+    expect(f.confidence).toBe('low');
+  });
+
+  it('says plainly when it lacks data', () => {
+    const r = analyze(new TraceBuilder(100).build(), { toolVersion: 't' });
+    expect(r.findings).toEqual([]);
+    for (const d of r.detectors) { expect(d.status).toBe('no-data'); expect(d.reason).toBeTruthy(); }
+  });
+
+  it('never predicts more saving than the time the category took', () => {
+    const r = nPlusOne(false);
+    const db = cat(r, 'db');
+    expect(r.whatIf.allMs).toBeGreaterThanOrEqual(r.breakdown.wallMs - db - 1e-6);
+    expect(r.whatIf.top1Ms).toBeLessThan(r.whatIf.currentMs);
+  });
+});
