@@ -23,15 +23,23 @@ function sanitized(span: ReadableSpan): ReadableSpan {
   return Object.create(span, { attributes: { value: attrs, enumerable: true } }) as ReadableSpan;
 }
 
-/** Wraps an exporter: sanitizes spans, counts failures, and can be made to fail for tests. */
+/**
+ * Wraps an exporter: sanitizes spans, counts failures, and can be made to fail
+ * for tests. A circuit breaker: after the first failed export (refused,
+ * timed out, or an error status after the exporter's own retries) it stops
+ * sending and only counts, so a dead or hanging collector costs the job at
+ * most one export timeout, never one per batch.
+ */
 class SanitizingExporter implements SpanExporter {
+  private open = false;
   constructor(private readonly inner: SpanExporter, private readonly keepLiterals: boolean, private readonly failures: { n: number }) {}
   export(spans: ReadableSpan[], done: (r: ExportResult) => void): void {
-    const fail = (n: number) => { this.failures.n += n; done({ code: 1 }); };
+    const fail = (n: number) => { this.failures.n += n; this.open = true; done({ code: 1 }); };
+    if (this.open) { fail(spans.length); return; }
     const out = safely('forwarder', () => (this.keepLiterals ? spans : spans.map(sanitized)));
     if (!out || faultInjected('exporter')) { fail(spans.length); return; }
     try {
-      this.inner.export(out, (r) => { if (r.code !== 0) this.failures.n += spans.length; done(r); });
+      this.inner.export(out, (r) => { if (r.code !== 0) { this.failures.n += spans.length; this.open = true; } done(r); });
     } catch { fail(spans.length); }
   }
   shutdown(): Promise<void> { return this.inner.shutdown().catch(() => undefined); }

@@ -12,9 +12,6 @@ import { getRenderer } from '../../../reports/registry';
 import { commandHelp, parseOptions, PROFILE } from '../options';
 import type { CliIO, CliResult } from '../io';
 
-/** Exit code when the command succeeded but batch-doctor could not produce its report. */
-export const EXIT_TOOL_ERROR = 2;
-
 /** Splits `[options] -- command...`; without `--`, the command starts at the first non-option word. */
 export function splitCommand(args: string[]): { options: string[]; command: string[] } {
   const dd = args.indexOf('--');
@@ -63,8 +60,8 @@ export async function profileCommand(args: string[], io: CliIO): Promise<CliResu
   } catch (err) {
     const msg = err instanceof BatchDoctorError ? `${err.message} [${err.code}]` : `internal error while analysing the run: ${(err as Error).message} [BD_INTERNAL]`;
     io.stderr.write(`batch-doctor: ${msg}\n`);
-    // The command's own failure wins; a clean run whose report failed is a tool error.
-    return passThrough.exitCode === 0 && !passThrough.signal ? { exitCode: EXIT_TOOL_ERROR } : passThrough;
+    // The command's exit code passes through unchanged even then: the job's own result is what callers act on.
+    return passThrough;
   }
   return passThrough;
 }

@@ -1,0 +1,138 @@
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Report } from '../../src/model/report';
+import { cli, requireTestbed, run, testbedEnv } from '../helpers/testbed';
+
+const PT = 'fixtures/pipelines/passthrough';
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-pass-'));
+const baseEnv = () => ({ ...process.env, ...testbedEnv() });
+
+/** A server that accepts connections and never answers. */
+function silentServer(): Promise<{ port: number; close: () => void }> {
+  return new Promise((resolve) => {
+    const sockets: net.Socket[] = [];
+    const s = net.createServer((c) => { sockets.push(c); });
+    s.listen(0, '127.0.0.1', () => resolve({ port: (s.address() as net.AddressInfo).port, close: () => { sockets.forEach((c) => c.destroy()); s.close(); } }));
+  });
+}
+
+/** An OTLP/HTTP receiver that answers with `status` and keeps the bodies. */
+function otlpServer(status: number): Promise<{ port: number; bodies: string[]; close: () => void }> {
+  return new Promise((resolve) => {
+    const bodies: string[] = [];
+    const s = http.createServer((req, res) => {
+      let b = '';
+      req.setEncoding('utf8').on('data', (d: string) => { b += d; }).on('end', () => { bodies.push(b); res.writeHead(status, { 'content-type': 'application/json' }).end('{}'); });
+    });
+    s.listen(0, '127.0.0.1', () => resolve({ port: (s.address() as net.AddressInfo).port, bodies, close: () => s.close() }));
+  });
+}
+
+describe('what passes through batch-doctor profile unchanged', () => {
+  beforeAll(async () => { await requireTestbed(); });
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('exit code, stdout, stderr, stdin and output files', async () => {
+    const env = { ...baseEnv(), OUT_FILE: path.join(tmp, 'bare.txt') };
+    const bare = await run(process.execPath, [`${PT}/exit-code.cjs`], { env, input: 'hello' });
+    const prof = await cli(['profile', '--format', 'none', '--out', path.join(tmp, 'r1'), '--', process.execPath, `${PT}/exit-code.cjs`],
+      { env: { ...env, OUT_FILE: path.join(tmp, 'prof.txt') }, input: 'hello' });
+    expect(bare.code).toBe(3);
+    expect(prof.code).toBe(3);
+    expect(prof.stdout).toBe(bare.stdout);
+    expect(prof.stdout).toBe('stdin: HELLO\n');
+    expect(prof.stderr).toContain('a line on stderr');
+    expect(fs.readFileSync(path.join(tmp, 'prof.txt'), 'utf8')).toBe(fs.readFileSync(path.join(tmp, 'bare.txt'), 'utf8'));
+    const report = JSON.parse(fs.readFileSync(path.join(tmp, 'r1', 'report.json'), 'utf8')) as Report;
+    expect(report.run.exitCode).toBe(3);
+  });
+
+  it('death by a signal', async () => {
+    const prof = await cli(['profile', '--format', 'none', '--out', path.join(tmp, 'r2'), '--', process.execPath, `${PT}/signal.cjs`]);
+    expect(prof.signal).toBe('SIGTERM');
+    expect(prof.stdout).toBe('about to be killed\n');
+    expect(JSON.parse(fs.readFileSync(path.join(tmp, 'r2', 'report.json'), 'utf8')).run.signal).toBe('SIGTERM');
+  });
+
+  it('reaches Node child processes of the command', async () => {
+    const prof = await cli(['profile', '--format', 'none', '--out', path.join(tmp, 'r3'), '--', process.execPath, `${PT}/child-processes.cjs`]);
+    expect(prof.code, prof.stderr).toBe(0);
+    const report = JSON.parse(fs.readFileSync(path.join(tmp, 'r3', 'report.json'), 'utf8')) as Report;
+    expect(report.collection.processes).toBe(3);
+    expect(report.queries.find((q) => q.fingerprint === 'select $1::int as worker')!.calls).toBe(60);
+  });
+
+  it('a command that does not exist is a clear error with exit 127', async () => {
+    const prof = await cli(['profile', '--out', path.join(tmp, 'r4'), '--', 'no-such-command-xyz']);
+    expect(prof.code).toBe(127);
+    expect(prof.stderr).toMatch(/Could not start "no-such-command-xyz": command not found/);
+    expect(prof.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('usage errors say what to do', async () => {
+    const r = await cli(['profile', '--format', 'xml', '--', 'node', '-e', '0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--format must be one of table, json, none');
+    const r2 = await cli(['profile']);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toContain('No command to profile');
+  });
+});
+
+describe('failures inside the probes never reach the pipeline', () => {
+  const SAMPLE = 'fixtures/pipelines/orders-export/main.cjs';
+  let bareStdout = '';
+  let bareMs = 0;
+  beforeAll(async () => {
+    await requireTestbed();
+    const bare = await run(process.execPath, [SAMPLE], { env: { ...baseEnv(), EXPORT_DAYS: '2', OUT_DIR: path.join(tmp, 'fault-bare') } });
+    expect(bare.code, bare.stderr).toBe(0);
+    bareStdout = bare.stdout;
+    bareMs = bare.ms;
+  });
+
+  const faults: { name: string; env: () => Promise<{ env: Record<string, string>; close?: () => void }> }[] = [
+    { name: 'failing exporter', env: async () => { const s = await otlpServer(200); return { env: { BATCH_DOCTOR_FAULT: 'exporter', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${s.port}` }, close: s.close }; } },
+    { name: 'throwing FTP hook', env: async () => ({ env: { BATCH_DOCTOR_FAULT: 'hook' } }) },
+    { name: 'unwritable trace file', env: async () => ({ env: { BATCH_DOCTOR_FAULT: 'writer' } }) },
+    { name: 'receiver on a closed port', env: async () => ({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' } }) },
+    { name: 'receiver that never answers', env: async () => { const s = await silentServer(); return { env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${s.port}` }, close: s.close }; } },
+    { name: 'receiver answering 503', env: async () => { const s = await otlpServer(503); return { env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${s.port}` }, close: s.close }; } },
+  ];
+  for (const f of faults) {
+    it(`${f.name}: same exit code and stdout, no hang`, async () => {
+      const { env, close } = await f.env();
+      const out = path.join(tmp, `fault-${f.name.replace(/\W+/g, '-')}`);
+      const prof = await cli(['profile', '--format', 'none', '--out', out, '--', process.execPath, SAMPLE], { env: { ...baseEnv(), EXPORT_DAYS: '2', OUT_DIR: path.join(out, 'files'), ...env } });
+      close?.();
+      expect(prof.code, prof.stderr).toBe(0);
+      expect(prof.stdout).toBe(bareStdout);
+      // The forward flush is capped at 2 s; analysis adds well under a second.
+      expect(prof.ms).toBeLessThan(bareMs * 1.5 + 4000);
+      if (env['BATCH_DOCTOR_FAULT'] !== 'writer') {
+        const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as Report;
+        expect(report.findings[0]?.kind).toBe('n-plus-one-read');
+        if (env['OTEL_EXPORTER_OTLP_ENDPOINT']) expect(report.collection.forwardFailures).toBeGreaterThan(0);
+      } else {
+        expect(prof.stderr).toContain('[BD_TRACE');
+      }
+    });
+  }
+
+  it('forwards sanitized spans to the user collector when OTEL_EXPORTER_OTLP_ENDPOINT is set', async () => {
+    const s = await otlpServer(200);
+    const out = path.join(tmp, 'forward');
+    const prof = await cli(['profile', '--format', 'none', '--out', out, '--', process.execPath, SAMPLE],
+      { env: { ...baseEnv(), EXPORT_DAYS: '2', OUT_DIR: path.join(out, 'files'), OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${s.port}` } });
+    s.close();
+    expect(prof.code, prof.stderr).toBe(0);
+    const all = s.bodies.join('\n');
+    expect(all).toContain('select id, name, email, country from customers where id = $1');
+    expect(all).toContain('ftp.upload');
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')).collection.forwardFailures).toBe(0);
+  });
+});
