@@ -22,6 +22,34 @@ export const DEFAULT_CPU_SAMPLE_US = 10_000;
 /** Packages the probes instrument (ESM imports of these go through the loader hook). */
 export const INSTRUMENTED_MODULES = ['pg', 'pg-pool', 'mysql2', 'mysql2/promise', 'basic-ftp'];
 
+/**
+ * Whether the main module will be loaded as ESM: `.mjs`/`.mts`, or `.js`/`.ts`/no extension under a
+ * package.json with "type": "module", or an `--import`/`--loader` flag (the user's own ESM setup).
+ * BATCH_DOCTOR_ESM=1 or 0 overrides the guess.
+ */
+function mainIsEsm(): boolean {
+  const forced = process.env['BATCH_DOCTOR_ESM'];
+  if (forced === '1') return true;
+  if (forced === '0') return false;
+  const fs = require('node:fs') as typeof import('node:fs');
+  const flags = `${process.execArgv.join(' ')} ${process.env['NODE_OPTIONS'] ?? ''}`;
+  if (/--(import|loader|experimental-loader)\b/.test(flags)) return true;
+  const main = process.argv[1];
+  if (!main) return false;
+  let file = path.resolve(main);
+  if (/\.(mjs|mts)$/.test(file)) return true;
+  if (/\.(cjs|cts)$/.test(file)) return false;
+  try { if (fs.statSync(file).isDirectory()) return false; } catch { /* a bare name: resolved like a path below */ }
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { type?: string };
+      return pkg.type === 'module';
+    } catch { /* no package.json here */ }
+    if (path.dirname(dir) === dir) return false;
+    file = dir;
+  }
+}
+
 function start(): void {
   const g = globalThis as Record<symbol, unknown>;
   if (g[HUB_KEY] || process.env[ENV.disabled] === '1') return;
@@ -32,15 +60,17 @@ function start(): void {
   if (!traceDir && !forward) return;
   const keepLiterals = process.env[ENV.keepLiterals] === '1';
 
-  // ESM pipelines: let import-in-the-middle see `import pg from 'pg'`.
-  safely('esm-hook', () => {
-    const mod = require('node:module') as typeof import('node:module');
-    if (typeof mod.register === 'function') {
+  // ESM pipelines: let import-in-the-middle see `import pg from 'pg'`. The hook runs in a loader thread
+  // that costs ~0.1 s of start-up, so it is only registered when the main module is ESM.
+  if (mainIsEsm()) {
+    safely('esm-hook', () => {
+      const mod = require('node:module') as typeof import('node:module');
+      if (typeof mod.register !== 'function') return;
       // Only the modules we instrument are wrapped: hooking every ESM module would cost start-up time.
       mod.register(pathToFileURL(require.resolve('@opentelemetry/instrumentation/hook.mjs')).href, pathToFileURL(__filename),
         { data: { include: INSTRUMENTED_MODULES } });
-    }
-  });
+    });
+  }
 
   const internalErrors: Record<string, number> = {};
   const records: Record<string, number> = {};

@@ -1,5 +1,5 @@
 import { context, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
-import { InstrumentationBase, InstrumentationNodeModuleDefinition, type InstrumentationConfig } from '@opentelemetry/instrumentation';
+import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, type InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { ATTR, TRACER_NAME } from '../names';
 import { faultInjected, safely } from '../guard';
 import { bytesSoFar, errorCode, modeFromCommand, pathAttributes, serverAttributes, WRAPPED_METHODS, type FtpClientLike } from './utils';
@@ -28,10 +28,14 @@ export class FtpInstrumentation extends InstrumentationBase<FtpInstrumentationCo
   }
 
   protected init() {
+    const patch = (exports: Record<string, unknown>) => { this.patchModule(exports); return exports; };
+    const unpatch = (exports: Record<string, unknown>) => { this.unpatchModule(exports); };
     return [
-      new InstrumentationNodeModuleDefinition('basic-ftp', ['>=4 <7'],
-        (exports: Record<string, unknown>) => { this.patchModule(exports); return exports; },
-        (exports: Record<string, unknown>) => { this.unpatchModule(exports); }),
+      // The package entry (CommonJS require, or ESM import through the loader hook), and the file that
+      // defines Client, which basic-ftp's entry requires: this catches ESM imports even without the
+      // loader hook. The prototype is patched once either way.
+      new InstrumentationNodeModuleDefinition('basic-ftp', ['>=4 <7'], patch, unpatch,
+        [new InstrumentationNodeModuleFile('basic-ftp/dist/Client.js', ['>=4 <7'], patch, unpatch)]),
     ];
   }
 

@@ -31,9 +31,9 @@ export interface RunResult {
   endedAt: number;
 }
 
-/** Absolute path of the probes' register module (dist/probes/register.js). */
+/** Absolute path of the probes' bundled register module (dist/probes/bundle/register.js). */
 export function registerModulePath(): string {
-  return path.resolve(__dirname, '..', '..', 'probes', 'register.js');
+  return path.resolve(__dirname, '..', '..', 'probes', 'bundle', 'register.js');
 }
 
 /** NODE_OPTIONS with the probes preloaded, keeping whatever the user had. */

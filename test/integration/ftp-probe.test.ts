@@ -13,7 +13,7 @@ describe('basic-ftp probe (vsftpd)', () => {
   it('records connect, uploads with bytes and mode, download, list and the 550 of a missing file', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-ftp-'));
     const env = { ...process.env, ...testbedEnv(), BATCH_DOCTOR_TRACE_DIR: dir };
-    const r = await run(process.execPath, ['--require', path.join(ROOT, 'dist', 'probes', 'register.js'), 'fixtures/pipelines/ftp-probe/ftp-calls.cjs'], { env, cwd: ROOT });
+    const r = await run(process.execPath, ['--require', path.join(ROOT, 'dist', 'probes', 'bundle', 'register.js'), 'fixtures/pipelines/ftp-probe/ftp-calls.cjs'], { env, cwd: ROOT });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ got: 100000, listed: 2, code: 550 });
     const m = await readTraceDir(dir, { command: [], startedAt: 0, endedAt: 1, exitCode: 0, signal: null });

@@ -1,0 +1,22 @@
+// Bundles the probes into one file (dist/probes/bundle/register.js). The probes load into every
+// process of a profiled job: one file to read and compile instead of ~300 small modules cuts their
+// start-up from ~0.3 s to ~0.1 s. The NodeSDK and the OTLP exporter stay external: they load only
+// when spans are forwarded to the user's collector; import-in-the-middle stays external (see below).
+import { build } from 'esbuild';
+
+await build({
+  entryPoints: ['dist/probes/register.js'],
+  outfile: 'dist/probes/bundle/register.js',
+  bundle: true,
+  minify: true,
+  keepNames: true,
+  sourcemap: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  // import-in-the-middle must be the one copy that its loader hook (hook.mjs, loaded from node_modules)
+  // also uses: its registry of hooks is module state.
+  external: ['@opentelemetry/sdk-node', '@opentelemetry/exporter-trace-otlp-http', 'import-in-the-middle'],
+  legalComments: 'none',
+  logLevel: 'error',
+});
