@@ -15,6 +15,8 @@ export const ENV = {
   cpuProfile: 'BATCH_DOCTOR_CPU_PROFILE',
   /** CPU profile sampling interval in microseconds. Default 10000 (10 ms). */
   cpuSampleIntervalUs: 'BATCH_DOCTOR_CPU_SAMPLE_US',
+  /** `0` turns the fast path for repeated PostgreSQL statements off (every call then makes a full OTel span). */
+  fastPath: 'BATCH_DOCTOR_FAST_PATH',
   /** `1` disables the probes entirely (they load but do nothing). */
   disabled: 'BATCH_DOCTOR_DISABLED',
   /** Test hook: makes the named component fail inside the probes (`exporter`, `writer`, `hook`). */

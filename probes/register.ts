@@ -131,6 +131,12 @@ function start(): void {
       }),
       new FtpInstrumentation({ keepRemotePaths: keepLiterals }),
     ];
+    // Repeated statements skip the OTel wrapper after a first sample of full spans (see fast-path-pg.ts).
+    // Must come after PgInstrumentation: hooks run in registration order.
+    if (!forward && process.env[ENV.fastPath] !== '0') {
+      const { PgFastPath } = require('./fast-path-pg') as typeof import('./fast-path-pg');
+      instrumentations.push(new PgFastPath({ recorder }) as never);
+    }
     if (forward) {
       // Forwarding to the user's collector: the full NodeSDK, configured from the standard OTEL_* variables.
       const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');

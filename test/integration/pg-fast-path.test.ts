@@ -1,0 +1,47 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readTraceDir } from '../../src/collect/read-trace';
+import { requireServer, ROOT, run, testbedEnv } from '../helpers/testbed';
+
+const REGISTER = path.join(ROOT, 'dist', 'probes', 'bundle', 'register.js');
+const SCRIPT = 'fixtures/pipelines/pg-fast-path/repeat.cjs';
+
+async function traced(fastPath: boolean) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-fast-'));
+  const env = { ...process.env, ...testbedEnv(), BATCH_DOCTOR_TRACE_DIR: dir, BATCH_DOCTOR_FAST_PATH: fastPath ? '1' : '0' };
+  const r = await run(process.execPath, ['--require', REGISTER, SCRIPT], { env });
+  const m = await readTraceDir(dir, { command: [], startedAt: 0, endedAt: 1, exitCode: 0, signal: null });
+  fs.rmSync(dir, { recursive: true, force: true });
+  const count = (fp: string) => m.spans.filter((s) => s.attrs['db.fingerprint'] === fp);
+  return { r, m, count };
+}
+
+// The fast path for repeated PostgreSQL statements against the real server.
+describe('pg fast path', () => {
+  beforeAll(async () => { const e = testbedEnv(); await requireServer('PostgreSQL', e['PGHOST']!, Number(e['PGPORT'])); });
+
+  it('records every call, as the official instrumentation does, and the app sees the same results and errors', async () => {
+    const bare = await run(process.execPath, [SCRIPT]);
+    expect(bare.code, bare.stderr).toBe(0);
+    const fast = await traced(true);
+    const slow = await traced(false);
+    for (const t of [fast, slow]) {
+      expect(t.r.code, t.r.stderr).toBe(0);
+      expect(t.r.stdout).toBe(bare.stdout);
+      expect(t.count('select $1::int * ? as v')).toHaveLength(300);
+      expect(t.count('select $1::int + ? as v')).toHaveLength(100);
+      const div = t.count('select ? / $1::int as v');
+      expect(div).toHaveLength(120);
+      expect(div.filter((s) => s.error)).toHaveLength(60);
+      expect(div.filter((s) => s.error).every((s) => s.errorType === '22012')).toBe(true);
+      expect(t.count('select $1::int * ? as v').every((s) => s.rows === 1)).toBe(true);
+    }
+    expect(JSON.parse(bare.stdout).codes).toEqual(['22012']);
+    // The fast path took most repeated calls; the official path made full spans for the rest.
+    const fastIds = fast.m.spans.filter((s) => s.spanId.startsWith('f') && s.spanId.length === 16 && /^f0+/.test(s.spanId)).length;
+    expect(fastIds).toBeGreaterThan(300);
+    expect(slow.m.spans.filter((s) => /^f0{6,}/.test(s.spanId))).toHaveLength(0);
+  });
+});
