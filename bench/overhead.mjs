@@ -1,6 +1,7 @@
-// Overhead of the probes on the orders-export sample: bare runs against profiled runs,
-// interleaved in one session, medians. Needs the testbed (bash testbed/start.sh) and seeded data.
-//   node bench/overhead.mjs [--runs N] [--days D]
+// Overhead of the probes on the orders-export sample: bare runs against runs with the probes loaded,
+// interleaved in one session, medians of wall time and of CPU time (user + system, all threads).
+// Needs the testbed (bash testbed/start.sh) and seeded data (node fixtures/pipelines/orders-export/seed.cjs).
+//   node bench/overhead.mjs [--runs N] [--days D] [--entry main.cjs|main.mjs]
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -13,38 +14,40 @@ const runs = Number(arg('runs', 5));
 const days = arg('days', '28');
 const entry = arg('entry', 'main.cjs');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-bench-'));
-const env = { ...process.env, EXPORT_DAYS: days, OUT_DIR: path.join(tmp, 'files') };
 const sample = path.join(root, 'fixtures/pipelines/orders-export', entry);
+const register = path.join(root, 'dist/probes/bundle/register.js');
 const cliPath = path.join(root, 'dist/bin/batch-doctor.js');
+const traceDir = path.join(tmp, 'trace');
+const base = { ...process.env, EXPORT_DAYS: days, OUT_DIR: path.join(tmp, 'files') };
 
+// Each variant runs the job itself under /usr/bin/time (wall and CPU of the job's process);
+// "batch-doctor profile" is the whole command a user runs, analysis and report included.
 const variants = {
-  bare: () => [process.execPath, [sample]],
-  profiled: () => [process.execPath, [cliPath, 'profile', '--format', 'none', '--out', path.join(tmp, 'r'), '--', process.execPath, sample]],
-  'profiled, no CPU profile': () => [process.execPath, [cliPath, 'profile', '--format', 'none', '--no-cpu-profile', '--out', path.join(tmp, 'r'), '--', process.execPath, sample]],
+  bare: { args: [sample], env: {} },
+  probes: { args: ['--require', register, sample], env: { BATCH_DOCTOR_TRACE_DIR: traceDir } },
+  'probes, no CPU profile': { args: ['--require', register, sample], env: { BATCH_DOCTOR_TRACE_DIR: traceDir, BATCH_DOCTOR_CPU_PROFILE: '0' } },
+  'probes, no fast path': { args: ['--require', register, sample], env: { BATCH_DOCTOR_TRACE_DIR: traceDir, BATCH_DOCTOR_FAST_PATH: '0' } },
+  'batch-doctor profile': { args: [cliPath, 'profile', '--format', 'none', '--out', path.join(tmp, 'r'), '--', process.execPath, sample], env: {} },
 };
-const times = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
-const inner = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+const res = Object.fromEntries(Object.keys(variants).map((k) => [k, { wall: [], cpu: [] }]));
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
-// One warm-up of each, then interleaved rounds so that drift affects all variants alike.
+// One warm-up round, then interleaved rounds so that drift affects all variants alike.
 for (let round = -1; round < runs; round++) {
-  for (const [name, mk] of Object.entries(variants)) {
-    const [cmd, args] = mk();
-    const t0 = performance.now();
-    const r = spawnSync(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    const ms = performance.now() - t0;
+  for (const [name, v] of Object.entries(variants)) {
+    fs.rmSync(traceDir, { recursive: true, force: true });
+    fs.mkdirSync(traceDir, { recursive: true });
+    const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', process.execPath, ...v.args], { env: { ...base, ...v.env }, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
     if (r.status !== 0) { console.error(`${name} failed: ${r.stderr}`); process.exit(1); }
-    if (round < 0) continue;
-    times[name].push(ms);
-    if (name !== 'bare') inner[name].push(JSON.parse(fs.readFileSync(path.join(tmp, 'r', 'report.json'), 'utf8')).run.wallMs);
+    const [e, u, s] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
+    if (round >= 0) { res[name].wall.push(e); res[name].cpu.push(u + s); }
   }
 }
-const base = median(times.bare);
+const bw = median(res.bare.wall), bc = median(res.bare.cpu);
 console.log(`orders-export (${entry}, EXPORT_DAYS=${days}), ${runs} interleaved runs each, Node ${process.version}`);
-console.log('| variant | median wall (command) | ratio | median incl. analysis |');
-console.log('|---|---|---|---|');
-for (const name of Object.keys(variants)) {
-  const cmdMs = name === 'bare' ? base : median(inner[name]);
-  console.log(`| ${name} | ${(cmdMs / 1000).toFixed(2)} s | ${(cmdMs / base).toFixed(3)}x | ${(median(times[name]) / 1000).toFixed(2)} s |`);
+console.log('| variant | median wall | wall ratio | median CPU (user+sys) | CPU ratio |');
+console.log('|---|---|---|---|---|');
+for (const [name, r] of Object.entries(res)) {
+  console.log(`| ${name} | ${median(r.wall).toFixed(2)} s | ${(median(r.wall) / bw).toFixed(3)}x | ${median(r.cpu).toFixed(2)} s | ${(median(r.cpu) / bc).toFixed(3)}x |`);
 }
 fs.rmSync(tmp, { recursive: true, force: true });

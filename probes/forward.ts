@@ -1,7 +1,7 @@
 import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { faultInjected, safely } from './guard';
-import { fingerprintSql } from './sql-fingerprint';
+import { dialectForSystem, fingerprintSql } from './sql-fingerprint';
 
 /** Spans queued for the user's collector before new ones are dropped (a bound on memory). */
 const FORWARD_QUEUE_MAX = 20_000;
@@ -16,7 +16,7 @@ function sanitized(span: ReadableSpan): ReadableSpan {
     const v = attrs[k];
     if (typeof v === 'string') {
       const system = String(attrs['db.system.name'] ?? attrs['db.system'] ?? '');
-      attrs[k] = fingerprintSql(v, /mysql|maria/i.test(system) ? 'mysql' : 'postgresql').text;
+      attrs[k] = fingerprintSql(v, dialectForSystem(system)).text;
     }
   }
   for (const k of DROP_KEYS) delete attrs[k];

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ATTR, SPAN } from './names';
 import { safely } from './guard';
-import { fingerprintSql, type SqlDialect } from './sql-fingerprint';
+import { dialectForSystem, fingerprintSql } from './sql-fingerprint';
 import type { CompactSpan, SpanKind, SpanRecord } from './trace-records';
 import type { TraceWriter } from './trace-writer';
 
@@ -46,10 +46,6 @@ function times(span: ReadableSpan): [number, number] {
 function first(attrs: Record<string, unknown>, keys: string[]): unknown {
   for (const k of keys) if (attrs[k] !== undefined) return attrs[k];
   return undefined;
-}
-
-function dialectOf(system: string): SqlDialect {
-  return /mysql|maria/i.test(system) ? 'mysql' : 'postgresql';
 }
 
 /** Classifies a span by its attributes and name. */
@@ -149,7 +145,7 @@ export class SpanRecorder implements SpanProcessor {
     attrs['db.system'] = system;
     const stmt = first(a, DB_STATEMENT_KEYS);
     if (typeof stmt === 'string') {
-      const fp = fingerprintSql(stmt, dialectOf(system));
+      const fp = fingerprintSql(stmt, dialectForSystem(system));
       attrs['db.fingerprint'] = fp.text;
       if (!fp.parsed) attrs['db.fingerprint.unparsed'] = true;
       if (this.keepLiterals) attrs['db.statement.raw'] = stmt;

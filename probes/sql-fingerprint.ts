@@ -14,6 +14,11 @@
 /** SQL dialect; decides what `"..."` and `#` mean. */
 export type SqlDialect = 'postgresql' | 'mysql';
 
+/** The dialect of a `db.system` / `db.system.name` value: MySQL's quoting for mysql and mariadb, else PostgreSQL's. */
+export function dialectForSystem(system: string): SqlDialect {
+  return /mysql|maria/i.test(system) ? 'mysql' : 'postgresql';
+}
+
 /** A statement's fingerprint. */
 export interface SqlFingerprint {
   /** Normalized text, safe to show: it holds no literal of the original. */
