@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'BD_TRACE_CORRUPT'
   | 'BD_REPORT_READ'
   | 'BD_WRITE'
+  | 'BD_FTP'
   | 'BD_INTERNAL';
 
 /** Base class of every error batch-doctor raises on purpose. */
@@ -61,4 +62,26 @@ export class WriteError extends BatchDoctorError {
   constructor(file: string, reason: string) {
     super('BD_WRITE', `Cannot write ${file}: ${reason}. Choose another output directory with --out, or free space, and run again.`);
   }
+}
+
+/** An FTP server could not be used: unreachable, login refused, TLS not verified. */
+export class FtpServerError extends BatchDoctorError {
+  constructor(message: string) { super('BD_FTP', message); }
+}
+
+const TLS_CODES = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_UNTRUSTED']);
+
+/** Turns a connection or protocol failure into an FtpServerError that says what to do (never with the password). */
+export function describeFtpFailure(err: unknown, where: string): BatchDoctorError {
+  if (err instanceof BatchDoctorError) return err;
+  const code = String((err as { code?: unknown } | null)?.code ?? '');
+  if (TLS_CODES.has(code)) {
+    return new FtpServerError(`The TLS certificate of ${where} could not be verified (${code}). Trust its CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem, or, knowingly, pass --insecure-tls.`);
+  }
+  if (code === '530') return new FtpServerError(`${where} refused the login (530). Check the user in the URL and the password (BATCH_DOCTOR_FTP_PASSWORD, ~/.netrc).`);
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'ETIMEDOUT') {
+    return new FtpServerError(`Cannot reach ${where} (${code}). Check the host and port, and that the server is running.`);
+  }
+  if (/^\d{3}$/.test(code)) return new FtpServerError(`${where} answered ${code} during the benchmark. The scratch directory was removed if it could be; see the server log.`);
+  return new FtpServerError(`The benchmark against ${where} failed (${code || (err as Error)?.message || 'unknown error'}).`);
 }

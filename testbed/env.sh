@@ -22,5 +22,10 @@ export FTP_HOST="${FTP_HOST:-127.0.0.1}"
 export FTP_PORT="${FTP_PORT:-2121}"
 export FTP_USER="${FTP_USER:-bdftp}"
 export FTP_PASSWORD="${FTP_PASSWORD:-bdftp-pw}"
-# Per-session rate cap in bytes/s (vsftpd local_max_rate). 0 = unlimited.
+# Per-session rate cap in bytes/s (vsftpd local_max_rate; pure-ftpd -T in KiB/s). 0 = unlimited.
 export FTP_MAX_RATE="${FTP_MAX_RATE:-4000000}"
+# A second server implementation (pure-ftpd), same user and rate cap.
+export PUREFTP_PORT="${PUREFTP_PORT:-2122}"
+# vsftpd with explicit FTPS (AUTH TLS) and a self-signed certificate for 127.0.0.1:
+# $BD_TESTBED_DIR/ftps-cert.pem (use it as a CA with NODE_EXTRA_CA_CERTS to verify).
+export FTPS_PORT="${FTPS_PORT:-2990}"

@@ -16,6 +16,7 @@ need=()
 [ -f /usr/share/postgresql/15/extension/hypopg.control ] || need+=(postgresql-15-hypopg)
 command -v mariadbd >/dev/null 2>&1 || need+=(mariadb-server)
 [ -x /usr/sbin/vsftpd ] || need+=(vsftpd)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v lftp >/dev/null 2>&1 || need+=(lftp)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then log "missing packages ${need[*]}: run this script as root to install them"; exit 1; fi
@@ -121,5 +122,52 @@ CONF
   /usr/sbin/vsftpd "$BD_TESTBED_DIR/vsftpd.conf"
   wait_port "$FTP_HOST" "$FTP_PORT" 20 || { log "vsftpd did not start"; exit 1; }
   log "vsftpd started on $FTP_HOST:$FTP_PORT (local_max_rate=$FTP_MAX_RATE B/s)"
+fi
+
+# ---------- vsftpd with explicit FTPS ----------
+CERT="$BD_TESTBED_DIR/ftps-cert.pem"; KEY="$BD_TESTBED_DIR/ftps-key.pem"
+if [ ! -f "$CERT" ]; then
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=$FTP_HOST" -addext "subjectAltName=IP:$FTP_HOST" \
+    -keyout "$KEY" -out "$CERT" >/dev/null 2>&1
+  chmod 600 "$KEY"
+fi
+if port_open "$FTP_HOST" "$FTPS_PORT"; then
+  log "vsftpd (FTPS) already listening on $FTP_HOST:$FTPS_PORT"
+else
+  sed -e "s/^listen_port=.*/listen_port=$FTPS_PORT/" -e "s/^pasv_min_port=.*/pasv_min_port=32000/" -e "s/^pasv_max_port=.*/pasv_max_port=32999/" \
+    -e "s|^vsftpd_log_file=.*|vsftpd_log_file=$BD_TESTBED_DIR/vsftpd-ftps.log|" "$BD_TESTBED_DIR/vsftpd.conf" > "$BD_TESTBED_DIR/vsftpd-ftps.conf"
+  cat >> "$BD_TESTBED_DIR/vsftpd-ftps.conf" <<CONF
+ssl_enable=YES
+rsa_cert_file=$CERT
+rsa_private_key_file=$KEY
+force_local_logins_ssl=YES
+force_local_data_ssl=YES
+require_ssl_reuse=NO
+ssl_ciphers=HIGH
+CONF
+  /usr/sbin/vsftpd "$BD_TESTBED_DIR/vsftpd-ftps.conf"
+  wait_port "$FTP_HOST" "$FTPS_PORT" 20 || { log "vsftpd (FTPS) did not start"; exit 1; }
+  log "vsftpd (FTPS) started on $FTP_HOST:$FTPS_PORT"
+fi
+
+# ---------- pure-ftpd ----------
+# Debian's pure-ftpd and vsftpd conflict (both provide ftp-server): installing one removes the other. So
+# pure-ftpd is unpacked from its Debian package into the testbed directory instead of installed.
+PUREFTPD="$BD_TESTBED_DIR/pure-ftpd/usr/sbin/pure-ftpd"
+if [ ! -x "$PUREFTPD" ]; then
+  dl=$(mktemp -d); chmod 777 "$dl"
+  (cd "$dl" && apt-get download pure-ftpd >/dev/null 2>&1) || { apt-get update -qq && (cd "$dl" && apt-get download pure-ftpd >/dev/null 2>&1); }
+  dpkg-deb -x "$dl"/pure-ftpd_*.deb "$BD_TESTBED_DIR/pure-ftpd"
+  rm -rf "$dl"
+fi
+if port_open "$FTP_HOST" "$PUREFTP_PORT"; then
+  log "pure-ftpd already listening on $FTP_HOST:$PUREFTP_PORT"
+else
+  rate_kib=$(( FTP_MAX_RATE / 1024 ))
+  throttle=(); [ "$rate_kib" -gt 0 ] && throttle=(-T "$rate_kib")
+  "$PUREFTPD" -S "$FTP_HOST,$PUREFTP_PORT" -l unix -E -B -A -H -p 31000:31999 -P "$FTP_HOST" -C 32 -c 64 \
+    -g "$BD_TESTBED_DIR/pure-ftpd.pid" "${throttle[@]}"
+  wait_port "$FTP_HOST" "$PUREFTP_PORT" 20 || { log "pure-ftpd did not start"; exit 1; }
+  log "pure-ftpd started on $FTP_HOST:$PUREFTP_PORT (-T $rate_kib KiB/s)"
 fi
 log "ready"

@@ -1,6 +1,7 @@
 import { BatchDoctorError } from '../errors';
 import { profileCommand } from './commands/profile';
 import { reportCommand } from './commands/report';
+import { ftpBenchCommand } from './commands/ftp-bench';
 import type { CliIO, CliResult } from './io';
 import { mainHelp } from './options';
 import { toolVersion } from '../version';
@@ -13,6 +14,7 @@ export const EXIT_USAGE = 2;
 const HANDLERS: Record<string, (args: string[], io: CliIO) => Promise<CliResult>> = {
   profile: profileCommand,
   report: reportCommand,
+  'ftp-bench': ftpBenchCommand,
 };
 
 /** The CLI: parses argv (without node and script), runs a command, and says how the process should end. Never throws. */

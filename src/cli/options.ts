@@ -44,7 +44,28 @@ export const REPORT: CommandSpec = {
   ],
 };
 
-export const COMMANDS: readonly CommandSpec[] = [PROFILE, REPORT];
+export const FTP_BENCH: CommandSpec = {
+  name: 'ftp-bench',
+  usage: 'batch-doctor ftp-bench ftp://user@host:port/dir [options]',
+  summary: 'Measure an FTP server: throughput per stream count (serial against parallel), per-file overhead, limits, compression.',
+  options: [
+    { name: 'streams', type: 'string', help: 'Stream counts to measure, comma-separated. Default: 1,2,4,8' },
+    { name: 'direction', type: 'string', choices: ['upload', 'download', 'both'], help: 'upload, download or both. Default: both' },
+    { name: 'small-files', type: 'string', help: 'Number of small files. Default: 100' },
+    { name: 'small-size', type: 'string', help: 'Size of each small file, bytes. Default: 16384' },
+    { name: 'large-files', type: 'string', help: 'Number of large files. Default: 4' },
+    { name: 'large-size', type: 'string', help: 'Size of each large file, bytes. Default: 8388608 (8 MiB)' },
+    { name: 'no-segmented', type: 'boolean', help: 'Skip the segmented download (one file over several connections with REST offsets).' },
+    { name: 'sample', type: 'string', help: 'A file or directory of your real data: estimate what gzip would save.' },
+    { name: 'insecure-tls', type: 'boolean', help: 'ftps:// only: do not verify the server certificate (shown in the results).' },
+    { name: 'format', type: 'string', short: 'f', choices: ['table', 'json'], help: 'Output on stdout. Default: table' },
+    { name: 'out', type: 'string', short: 'o', help: 'Also write the JSON result to this file.' },
+    { name: 'verbose', type: 'boolean', help: 'Progress lines on stderr when it is not a terminal.' },
+    { name: 'help', type: 'boolean', short: 'h', help: 'Show this help. The password comes from BATCH_DOCTOR_FTP_PASSWORD, ~/.netrc (mode 600), or a prompt.' },
+  ],
+};
+
+export const COMMANDS: readonly CommandSpec[] = [PROFILE, REPORT, FTP_BENCH];
 
 /** Help text of one command. */
 export function commandHelp(spec: CommandSpec): string {

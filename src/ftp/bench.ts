@@ -1,0 +1,272 @@
+import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Writable } from 'node:stream';
+import type { FtpBenchCell, FtpBenchReport, FtpRecommendation, FtpServerLimits } from '../model/ftp-bench';
+import { FTP_BENCH_SCHEMA_VERSION } from '../model/ftp-bench';
+import { ftpErrorCode, type ConnectOptions, type FtpSession } from './session';
+
+/** A throughput within this share of the best counts as as good: the knee is the smallest such stream count. */
+export const KNEE_TOLERANCE = 0.10;
+/**
+ * Throughput growing to at least this share of N x the single stream at N streams means each connection, not
+ * the link, is the limit (a per-session rate cap). 0.8: loopback and LAN links carry 4 capped streams at >90%.
+ */
+export const LINEAR_SCALING_SHARE = 0.8;
+
+/** What to run. */
+export interface BenchOptions {
+  connect: ConnectOptions;
+  /** Opens a session (injected so scheduling can be tested without a server). */
+  open: (o: ConnectOptions) => Promise<FtpSession>;
+  streams: number[];
+  smallFiles: { count: number; size: number };
+  largeFiles: { count: number; size: number };
+  /** Segments for the segmented download of one large file; 0 to skip. */
+  segmented: boolean;
+  directions: ('upload' | 'download')[];
+  /** Progress lines (a TTY bar or nothing). */
+  progress: (message: string) => void;
+  /** Set when the user interrupts: the bench stops between files and cleans up. */
+  signal: AbortSignal;
+  toolVersion: string;
+}
+
+interface LocalFile { name: string; file: string; size: number; sha256: string }
+
+class Aborted extends Error { constructor() { super('interrupted'); } }
+
+function makeFiles(dir: string, prefix: string, count: number, size: number): LocalFile[] {
+  const out: LocalFile[] = [];
+  for (let i = 0; i < count; i++) {
+    // Random bytes: incompressible, so no transparent compression can flatter the figures.
+    const buf = randomBytes(size);
+    const name = `${prefix}-${String(i).padStart(4, '0')}.bin`;
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, buf, { flag: 'wx' });
+    out.push({ name, file, size, sha256: createHash('sha256').update(buf).digest('hex') });
+  }
+  return out;
+}
+
+/** A Writable that hashes what it receives, and can stop after `limit` bytes. */
+class HashSink extends Writable {
+  readonly hash = createHash('sha256');
+  bytes = 0;
+  constructor(private readonly limit = Infinity, private readonly onFull?: () => void) { super(); }
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
+    const take = Math.min(chunk.length, this.limit - this.bytes);
+    if (take > 0) { this.hash.update(take === chunk.length ? chunk : chunk.subarray(0, take)); this.bytes += take; }
+    if (this.bytes >= this.limit) this.onFull?.();
+    cb();
+  }
+}
+
+/** Opens up to n sessions; counts the ones the server refuses (421, refused or reset connections). */
+async function openMany(o: BenchOptions, n: number): Promise<{ sessions: FtpSession[]; refused: number; codes: string[]; connectMs: number[] }> {
+  const sessions: FtpSession[] = [];
+  const codes: string[] = [];
+  const connectMs: number[] = [];
+  const results = await Promise.allSettled(Array.from({ length: n }, async () => {
+    const t = performance.now();
+    const s = await o.open(o.connect);
+    connectMs.push(performance.now() - t);
+    return s;
+  }));
+  for (const r of results) {
+    if (r.status === 'fulfilled') sessions.push(r.value);
+    else codes.push(ftpErrorCode(r.reason));
+  }
+  return { sessions, refused: n - sessions.length, codes, connectMs };
+}
+
+/** Runs `work` over `items` with one worker per session. */
+async function spread<T>(sessions: FtpSession[], items: T[], signal: AbortSignal, work: (s: FtpSession, item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(sessions.map(async (s) => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
+      if (signal.aborted) throw new Aborted();
+      await work(s, item);
+    }
+  }));
+}
+
+/** The knee: the smallest stream count within KNEE_TOLERANCE of the best. */
+export function knee(cells: Pick<FtpBenchCell, 'streams' | 'throughput'>[]): { streams: number; throughput: number } | null {
+  if (cells.length === 0) return null;
+  const best = Math.max(...cells.map((c) => c.throughput));
+  const ok = cells.filter((c) => c.throughput >= best * (1 - KNEE_TOLERANCE)).sort((a, b) => a.streams - b.streams);
+  return { streams: ok[0]!.streams, throughput: ok[0]!.throughput };
+}
+
+/** What the measurements say about the server's limits. */
+export function inferLimits(cells: FtpBenchCell[], refusedAt: { streams: number; codes: string[] }[]): FtpServerLimits {
+  const notes: string[] = [];
+  let maxConnections: number | null = null;
+  for (const r of refusedAt) {
+    const accepted = r.streams - r.codes.length;
+    maxConnections = maxConnections === null ? accepted : Math.min(maxConnections, accepted);
+    notes.push(`at ${r.streams} streams the server refused ${r.codes.length} connection(s) (${[...new Set(r.codes)].join(', ')})${r.codes.includes('421') ? ': 421 usually means a per-IP or total connection limit (vsftpd max_per_ip / max_clients, pure-ftpd -C / -c)' : ''}`);
+  }
+  const large = cells.filter((c) => c.workload === 'large-files' && c.direction === 'upload' && c.refusedConnections === 0);
+  const one = large.find((c) => c.streams === 1);
+  let perSessionCapLikely = false;
+  if (one) {
+    const scaled = large.filter((c) => c.streams > 1);
+    perSessionCapLikely = scaled.length > 0 && scaled.every((c) => c.throughput >= LINEAR_SCALING_SHARE * c.streams * one.throughput);
+    if (perSessionCapLikely) notes.push(`throughput grows with streams (${scaled.map((c) => `${c.streams}: ${(c.throughput / one.throughput).toFixed(2)}x`).join(', ')}): each session is capped near ${(one.throughput / 1e6).toFixed(2)} MB/s (a per-session rate limit such as vsftpd local_max_rate), so parallel streams pay off`);
+  }
+  return { maxConnections, perSessionCapLikely, perStreamThroughput: one?.throughput ?? null, notes };
+}
+
+/**
+ * Runs the benchmark in a fresh scratch directory on the server: uploads (many small files, a few large
+ * ones) and downloads of what was uploaded, at each stream count, then a segmented download of one large
+ * file over several connections (REST offsets). Every file is verified: uploads by size, downloads by
+ * SHA-256. The scratch directory is removed at the end, on failure and on interruption.
+ */
+export async function runFtpBench(o: BenchOptions): Promise<Omit<FtpBenchReport, 'compression'>> {
+  const local = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-ftp-bench-'));
+  const scratch = `batch-doctor-bench-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(4).toString('hex')}`;
+  const cells: FtpBenchCell[] = [];
+  const refusedAt: { streams: number; codes: string[] }[] = [];
+  const connectMs: number[] = [];
+  const warnings: string[] = [];
+  let control: FtpSession | null = null;
+  let created = false;
+  // On interruption, close every open session at once: in-flight transfers stop instead of finishing.
+  const open = new Set<FtpSession>();
+  const track = (s: FtpSession) => { open.add(s); return s; };
+  const closeAll = () => { for (const s of open) s.close(); };
+  o.signal.addEventListener('abort', closeAll, { once: true });
+  const tracked: BenchOptions = { ...o, open: async (c) => track(await o.open(c)) };
+  let scratchRemoved = false;
+  try {
+    const small = makeFiles(local, 'small', o.smallFiles.count, o.smallFiles.size);
+    const large = makeFiles(local, 'large', o.largeFiles.count, o.largeFiles.size);
+    const t = performance.now();
+    control = await o.open(o.connect);
+    connectMs.push(performance.now() - t);
+    await control.mkdir(scratch); // fails if it exists: we never write into a directory we did not create
+    created = true;
+    o.progress(`scratch directory ${scratch} created`);
+    const scratchConnect: ConnectOptions = { ...o.connect, target: { ...o.connect.target, dir: o.connect.target.dir ? path.posix.join(o.connect.target.dir, scratch) : scratch } };
+    const bo: BenchOptions = { ...tracked, connect: scratchConnect };
+    for (const n of o.streams) {
+      const { sessions, refused, codes, connectMs: cm } = await openMany(bo, n);
+      connectMs.push(...cm);
+      if (refused > 0) refusedAt.push({ streams: n, codes });
+      if (sessions.length === 0) { warnings.push(`no connection at ${n} streams`); continue; }
+      try {
+        for (const [workload, files] of [['small-files', small], ['large-files', large]] as const) {
+          if (files.length === 0) continue;
+          // Each stream count writes its own copies: nothing is ever overwritten.
+          const names = new Map(files.map((f) => [f, `n${n}-${f.name}`]));
+          {
+            // Downloads need the files on the server: they are uploaded (and verified) in any case.
+            o.progress(`${workload}: upload, ${sessions.length} stream(s)`);
+            const t0 = performance.now();
+            await spread(sessions, files, o.signal, (s, f) => s.upload(f.file, names.get(f)!));
+            const wall = performance.now() - t0;
+            for (const f of files) {
+              const size = await sessions[0]!.size(names.get(f)!);
+              if (size !== f.size) throw new Error(`verification failed: ${names.get(f)} has ${size} bytes on the server, ${f.size} sent`);
+            }
+            if (o.directions.includes('upload')) cells.push(cell(workload, 'upload', sessions.length, files, wall, refused));
+          }
+          if (o.directions.includes('download')) {
+            o.progress(`${workload}: download, ${sessions.length} stream(s)`);
+            const t0 = performance.now();
+            await spread(sessions, files, o.signal, async (s, f) => {
+              const sink = new HashSink();
+              await s.download(names.get(f)!, sink);
+              if (sink.bytes !== f.size || sink.hash.digest('hex') !== f.sha256) throw new Error(`verification failed: ${names.get(f)} came back different`);
+            });
+            cells.push(cell(workload, 'download', sessions.length, files, performance.now() - t0, refused));
+          }
+        }
+      } finally {
+        for (const s of sessions) s.close();
+      }
+      if (o.segmented && o.directions.includes('download') && large.length > 0 && n > 1) {
+        cells.push(await segmentedDownload(bo, n, large[0]!, `n${n}-${large[0]!.name}`));
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof Aborted) && !o.signal.aborted) throw err;
+    warnings.push('interrupted: the results are partial');
+  } finally {
+    o.signal.removeEventListener('abort', closeAll);
+    // Clean up on success, failure and interruption: a fresh session, since the others may be broken.
+    if (created) {
+      try {
+        control?.close();
+        const c = await o.open(o.connect);
+        try { await c.removeDir(scratch); scratchRemoved = true; } finally { c.close(); }
+      } catch (e) {
+        warnings.push(`could not remove the scratch directory ${scratch} (${ftpErrorCode(e)}): remove it by hand`);
+      }
+    } else control?.close();
+    fs.rmSync(local, { recursive: true, force: true });
+  }
+  const recommendations: FtpRecommendation[] = [];
+  for (const workload of ['small-files', 'large-files', 'segmented-download'] as const) {
+    for (const direction of ['upload', 'download'] as const) {
+      const cs = cells.filter((c) => c.workload === workload && c.direction === direction);
+      const k = knee(cs);
+      if (!k) continue;
+      recommendations.push({ workload, direction, ...k, singleStreamThroughput: cs.find((c) => c.streams === 1)?.throughput ?? cs[0]!.throughput });
+    }
+  }
+  const oneSmall = cells.find((c) => c.workload === 'small-files' && c.direction === 'upload' && c.streams === 1);
+  const oneLarge = cells.find((c) => c.workload === 'large-files' && c.direction === 'upload' && c.streams === 1);
+  const perFileOverheadMs = oneSmall && oneLarge ? Math.max(0, (oneSmall.wallMs - (oneSmall.bytes / oneLarge.throughput) * 1000) / oneSmall.files) : null;
+  const t = o.connect.target;
+  return {
+    schemaVersion: FTP_BENCH_SCHEMA_VERSION,
+    tool: { name: 'batch-doctor', version: o.toolVersion },
+    server: { url: `${t.tls ? 'ftps' : 'ftp'}://${encodeURIComponent(t.user)}@${t.host}:${t.port}/${t.dir.split('/').map(encodeURIComponent).join('/')}`, tls: t.tls, tlsVerified: t.tls ? o.connect.verifyTls : null },
+    startedAt: new Date().toISOString(),
+    connect: { attempts: connectMs.length, meanMs: connectMs.length ? connectMs.reduce((a, b) => a + b, 0) / connectMs.length : 0, maxMs: connectMs.length ? Math.max(...connectMs) : 0 },
+    cells, recommendations, limits: inferLimits(cells, refusedAt), perFileOverheadMs, scratchRemoved, warnings,
+  };
+}
+
+function cell(workload: FtpBenchCell['workload'], direction: FtpBenchCell['direction'], streams: number, files: LocalFile[], wallMs: number, refused: number): FtpBenchCell {
+  const bytes = files.reduce((a, f) => a + f.size, 0);
+  return { workload, direction, streams, files: files.length, bytes, wallMs, throughput: bytes / (wallMs / 1000), verified: true, refusedConnections: refused };
+}
+
+/** Downloads one file in `n` segments over `n` fresh connections (REST offsets); verifies the reassembled hash. */
+async function segmentedDownload(o: BenchOptions, n: number, f: LocalFile, name: string): Promise<FtpBenchCell> {
+  const seg = Math.ceil(f.size / n);
+  const parts: Buffer[] = new Array(n);
+  const { sessions, refused } = await openMany(o, n);
+  o.progress(`segmented download: ${sessions.length} segment(s)`);
+  const t0 = performance.now();
+  try {
+    const segs = Array.from({ length: n }, (_, i) => i);
+    await spread(sessions, segs, o.signal, async (s, i) => {
+      const start = i * seg, len = Math.min(seg, f.size - start);
+      const chunks: Buffer[] = [];
+      let got = 0;
+      // basic-ftp has no end offset: read from REST start, keep `len` bytes, then drop the connection.
+      const sink = new Writable({
+        write(chunk: Buffer, _e, cb) {
+          const take = Math.min(chunk.length, len - got);
+          if (take > 0) { chunks.push(chunk.subarray(0, take)); got += take; }
+          cb(got >= len ? new Error('segment complete') : null);
+        },
+      });
+      await s.download(name, sink, start).catch((e: Error) => { if (got < len) throw e; });
+      parts[i] = Buffer.concat(chunks);
+    });
+  } finally {
+    for (const s of sessions) s.close();
+  }
+  const wall = performance.now() - t0;
+  const whole = Buffer.concat(parts);
+  if (whole.length !== f.size || createHash('sha256').update(whole).digest('hex') !== f.sha256) throw new Error(`verification failed: the segmented download of ${name} differs`);
+  return { workload: 'segmented-download', direction: 'download', streams: sessions.length, files: 1, bytes: f.size, wallMs: wall, throughput: f.size / (wall / 1000), verified: true, refusedConnections: refused };
+}
