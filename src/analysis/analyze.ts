@@ -1,6 +1,7 @@
 import type { DetectorStatus, Report } from '../model/report';
 import { REPORT_SCHEMA_VERSION } from '../model/report';
 import type { TraceModel } from '../model/trace';
+import type { FtpBenchReport } from '../model/ftp-bench';
 import { computeBreakdown, computeStages, Timeline } from './breakdown';
 import { DETECTORS, type RawFinding } from './detectors/index';
 import { summarizeFtp } from './ftp-summary';
@@ -15,6 +16,10 @@ export interface AnalyzeOptions {
   thresholds?: Partial<Thresholds>;
   /** batch-doctor's version, written into the report. */
   toolVersion: string;
+  /** An FTP benchmark of the job's server (profile --ftp-bench): measured evidence for the FTP detectors. Default none. */
+  ftpBench?: FtpBenchReport | null;
+  /** Warnings from collection to carry into the report. */
+  warnings?: string[];
 }
 
 /** Turns a trace model into the report model: pure, deterministic. */
@@ -24,7 +29,7 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
   const breakdown = computeBreakdown(model, timeline);
   const groups = groupQueries(model);
   const ftp = summarizeFtp(model);
-  const ctx = { queries: groups, breakdown, ftp, thresholds };
+  const ctx = { queries: groups, breakdown, ftp, thresholds, ftpBench: options.ftpBench ?? null };
   const raw: RawFinding[] = [];
   const detectors: DetectorStatus[] = [];
   for (const d of DETECTORS) {
@@ -40,7 +45,7 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
   const internal: Record<string, number> = {};
   for (const f of footers) for (const [k, v] of Object.entries(f?.internalErrors ?? {})) internal[k] = (internal[k] ?? 0) + v;
   const badLines = model.processes.reduce((a, p) => a + p.badLines, 0);
-  const warnings: string[] = [];
+  const warnings: string[] = [...(options.warnings ?? [])];
   if (spansDropped > 0) warnings.push(`${spansDropped} spans were dropped by the probes; totals are lower bounds.`);
   if (forwardFailures > 0) warnings.push(`${forwardFailures} spans could not be forwarded to OTEL_EXPORTER_OTLP_ENDPOINT (the local report is complete).`);
   if (footers.some((f) => f === null)) warnings.push('A profiled process ended without writing its summary (killed by a signal?): its last second of spans and its CPU profile may be missing.');
@@ -70,6 +75,7 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
       method: 'trace-file', traceFiles: model.processes.length, processes: model.processes.length,
       spansRecorded, spansDropped, forwardFailures, badLines, probeInternalErrors: internal,
     },
+    ftpBench: options.ftpBench ?? null,
     warnings,
   };
 }

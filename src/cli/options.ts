@@ -30,6 +30,7 @@ export const PROFILE: CommandSpec = {
     { name: 'keep-literals', type: 'boolean', help: 'Keep query literals and FTP remote paths in the trace and report (off by default: they may hold personal data).' },
     { name: 'no-cpu-profile', type: 'boolean', help: 'Do not take an in-process V8 CPU profile (saves about 1% of CPU).' },
     { name: 'cpu-sample-us', type: 'string', help: 'CPU profile sampling interval in microseconds. Default: 10000' },
+    { name: 'ftp-bench', type: 'string', help: 'After the run, benchmark this FTP server (ftp://user@host:port/dir) so the FTP findings rest on measurements. Password as for ftp-bench.' },
     { name: 'help', type: 'boolean', short: 'h', help: 'Show this help.' },
   ],
 };

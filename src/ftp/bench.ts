@@ -26,8 +26,8 @@ export interface BenchOptions {
   /** Segments for the segmented download of one large file; 0 to skip. */
   segmented: boolean;
   directions: ('upload' | 'download')[];
-  /** Progress lines (a TTY bar or nothing). */
-  progress: (message: string) => void;
+  /** Progress: what runs, and how many of its items are done (a TTY bar, or nothing). */
+  progress: (message: string, done?: number, total?: number) => void;
   /** Set when the user interrupts: the bench stops between files and cleans up. */
   signal: AbortSignal;
   toolVersion: string;
@@ -82,12 +82,14 @@ async function openMany(o: BenchOptions, n: number): Promise<{ sessions: FtpSess
 }
 
 /** Runs `work` over `items` with one worker per session. */
-async function spread<T>(sessions: FtpSession[], items: T[], signal: AbortSignal, work: (s: FtpSession, item: T) => Promise<void>): Promise<void> {
+async function spread<T>(sessions: FtpSession[], items: T[], signal: AbortSignal, work: (s: FtpSession, item: T) => Promise<void>, onDone?: (done: number) => void): Promise<void> {
   const queue = [...items];
+  let done = 0;
   await Promise.all(sessions.map(async (s) => {
     for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
       if (signal.aborted) throw new Aborted();
       await work(s, item);
+      onDone?.(++done);
     }
   }));
 }
@@ -114,8 +116,10 @@ export function inferLimits(cells: FtpBenchCell[], refusedAt: { streams: number;
   let perSessionCapLikely = false;
   if (one) {
     const scaled = large.filter((c) => c.streams > 1);
-    perSessionCapLikely = scaled.length > 0 && scaled.every((c) => c.throughput >= LINEAR_SCALING_SHARE * c.streams * one.throughput);
-    if (perSessionCapLikely) notes.push(`throughput grows with streams (${scaled.map((c) => `${c.streams}: ${(c.throughput / one.throughput).toFixed(2)}x`).join(', ')}): each session is capped near ${(one.throughput / 1e6).toFixed(2)} MB/s (a per-session rate limit such as vsftpd local_max_rate), so parallel streams pay off`);
+    // With fewer files than streams, only `files` transfers run at once.
+    const parallel = (c: FtpBenchCell) => Math.min(c.streams, c.files);
+    perSessionCapLikely = scaled.length > 0 && scaled.every((c) => c.throughput >= LINEAR_SCALING_SHARE * parallel(c) * one.throughput);
+    if (perSessionCapLikely) notes.push(`throughput grows with streams (${scaled.map((c) => `${parallel(c)}: ${(c.throughput / one.throughput).toFixed(2)}x`).join(', ')}): each session is capped near ${(one.throughput / 1e6).toFixed(2)} MB/s (a per-session rate limit such as vsftpd local_max_rate), so parallel streams pay off`);
   }
   return { maxConnections, perSessionCapLikely, perStreamThroughput: one?.throughput ?? null, notes };
 }
@@ -165,9 +169,10 @@ export async function runFtpBench(o: BenchOptions): Promise<Omit<FtpBenchReport,
           const names = new Map(files.map((f) => [f, `n${n}-${f.name}`]));
           {
             // Downloads need the files on the server: they are uploaded (and verified) in any case.
-            o.progress(`${workload}: upload, ${sessions.length} stream(s)`);
+            const label = `${workload}: upload, ${sessions.length} stream(s)`;
+            o.progress(label, 0, files.length);
             const t0 = performance.now();
-            await spread(sessions, files, o.signal, (s, f) => s.upload(f.file, names.get(f)!));
+            await spread(sessions, files, o.signal, (s, f) => s.upload(f.file, names.get(f)!), (d) => o.progress(label, d, files.length));
             const wall = performance.now() - t0;
             for (const f of files) {
               const size = await sessions[0]!.size(names.get(f)!);
@@ -176,13 +181,14 @@ export async function runFtpBench(o: BenchOptions): Promise<Omit<FtpBenchReport,
             if (o.directions.includes('upload')) cells.push(cell(workload, 'upload', sessions.length, files, wall, refused));
           }
           if (o.directions.includes('download')) {
-            o.progress(`${workload}: download, ${sessions.length} stream(s)`);
+            const label = `${workload}: download, ${sessions.length} stream(s)`;
+            o.progress(label, 0, files.length);
             const t0 = performance.now();
             await spread(sessions, files, o.signal, async (s, f) => {
               const sink = new HashSink();
               await s.download(names.get(f)!, sink);
               if (sink.bytes !== f.size || sink.hash.digest('hex') !== f.sha256) throw new Error(`verification failed: ${names.get(f)} came back different`);
-            });
+            }, (d) => o.progress(label, d, files.length));
             cells.push(cell(workload, 'download', sessions.length, files, performance.now() - t0, refused));
           }
         }
@@ -216,7 +222,11 @@ export async function runFtpBench(o: BenchOptions): Promise<Omit<FtpBenchReport,
       const cs = cells.filter((c) => c.workload === workload && c.direction === direction);
       const k = knee(cs);
       if (!k) continue;
-      recommendations.push({ workload, direction, ...k, singleStreamThroughput: cs.find((c) => c.streams === 1)?.throughput ?? cs[0]!.throughput });
+      // A segmented download is compared with downloading the whole file over one connection.
+      const single = workload === 'segmented-download'
+        ? cells.find((c) => c.workload === 'large-files' && c.direction === 'download' && c.streams === 1)
+        : cs.find((c) => c.streams === 1);
+      recommendations.push({ workload, direction, ...k, singleStreamThroughput: (single ?? cs[0]!).throughput });
     }
   }
   const oneSmall = cells.find((c) => c.workload === 'small-files' && c.direction === 'upload' && c.streams === 1);

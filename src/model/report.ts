@@ -6,6 +6,8 @@
 /** Version of the report.json format; bumped on incompatible changes. */
 export const REPORT_SCHEMA_VERSION = 1;
 
+import type { FtpBenchReport } from './ftp-bench';
+
 /** Where wall-clock time went. */
 export type Category = 'db' | 'ftp' | 'logic' | 'waiting';
 
@@ -192,6 +194,8 @@ export interface Report {
   detectors: DetectorStatus[];
   whatIf: WhatIf;
   collection: CollectionInfo;
+  /** The FTP benchmark run with `profile --ftp-bench`, or null. */
+  ftpBench: FtpBenchReport | null;
   /** Things the reader should know about the data (dropped spans, missing signals). */
   warnings: string[];
 }

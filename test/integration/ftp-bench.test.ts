@@ -5,7 +5,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { FtpBenchReport } from '../../src/model/ftp-bench';
+import Ajv from 'ajv';
 import { CLI, cli, requireServer, ROOT, testbedEnv } from '../helpers/testbed';
+
+const validate = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(fs.readFileSync(path.join(ROOT, 'schema', 'ftp-bench.schema.json'), 'utf8')));
 
 const env = () => ({ ...process.env, ...testbedEnv(), BATCH_DOCTOR_FTP_PASSWORD: testbedEnv()['FTP_PASSWORD']! });
 const url = (port: string, scheme = 'ftp') => `${scheme}://${testbedEnv()['FTP_USER']}@${testbedEnv()['FTP_HOST']}:${port}/`;
@@ -36,6 +39,7 @@ for (const server of servers) {
       const r = await cli(['ftp-bench', url(server.port()), ...SMALL_RUN], { env: env() });
       expect(r.code, r.stderr).toBe(0);
       const rep = JSON.parse(r.stdout) as FtpBenchReport;
+      expect(validate(rep), JSON.stringify(validate.errors)).toBe(true);
       const up = (n: number) => rep.cells.find((c) => c.workload === 'large-files' && c.direction === 'upload' && c.streams === n)!;
       const down = (n: number) => rep.cells.find((c) => c.workload === 'large-files' && c.direction === 'download' && c.streams === n)!;
       expect(up(4).throughput / up(1).throughput).toBeGreaterThanOrEqual(3.5);
@@ -119,5 +123,23 @@ describe('ftp-bench safety and input', () => {
     expect(c.ratio).toBeLessThan(0.05);
     expect(c.savedMsPerMiB).toBeGreaterThan(0);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('profile --ftp-bench', () => {
+  beforeAll(async () => { await requireServer('vsftpd', testbedEnv()['FTP_HOST']!, Number(testbedEnv()['FTP_PORT'])); });
+
+  it('gives the serial-FTP finding measured evidence and high confidence', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-pfb-'));
+    const e = { ...env(), EXPORT_DAYS: '28', OUT_DIR: path.join(out, 'files') };
+    const r = await cli(['profile', '--format', 'none', '--out', out, '--ftp-bench', url(testbedEnv()['FTP_PORT']!), '--', process.execPath, 'fixtures/pipelines/orders-export/main.cjs'], { env: e });
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
+    expect(report.ftpBench.scratchRemoved).toBe(true);
+    const f = report.findings.find((x: { kind: string }) => x.kind === 'serial-ftp');
+    expect(f.confidence).toBe('high');
+    expect(f.evidence.metrics.measuredSpeedup).toBeGreaterThan(2);
+    expect(JSON.stringify(report)).not.toContain(testbedEnv()['FTP_PASSWORD']!);
+    fs.rmSync(out, { recursive: true, force: true });
   });
 });

@@ -1,16 +1,29 @@
+import type { FtpBenchReport, FtpRecommendation } from '../../model/ftp-bench';
 import { round3 } from '../intervals';
 import type { Detector } from './types';
+
+/** Mean file size from which the benchmark's large-file figures apply rather than its small-file ones: 1 MiB. */
+const LARGE_FILE_BYTES = 1024 * 1024;
+
+/** The benchmark's measured speed-up for transfers like the run's, if it was run. */
+function measured(bench: FtpBenchReport | null, direction: 'upload' | 'download', meanBytes: number): FtpRecommendation | undefined {
+  if (!bench) return undefined;
+  const workload = meanBytes >= LARGE_FILE_BYTES ? 'large-files' : 'small-files';
+  return bench.recommendations.find((r) => r.workload === workload && r.direction === direction)
+    ?? bench.recommendations.find((r) => r.direction === direction && r.workload !== 'segmented-download');
+}
 
 /**
  * Serial FTP transfers: several files moved one after another.
  *
- * Saving model: with N streams, files are spread over N connections; the
- * transfer phase then lasts about max(total / N, longest file) (a greedy
- * schedule is within 4/3 of that). This holds when each connection, not the
- * link, limits throughput: a per-session rate cap (vsftpd local_max_rate,
- * pure-ftpd -T), or the TCP window over a long round trip. On a link that one
- * stream already saturates the gain is nil, hence low confidence until
- * `batch-doctor ftp-bench` has measured the server.
+ * Saving model: with N streams giving a speed-up S over one stream, the transfer phase lasts about
+ * max(total / S, longest file) (a greedy schedule is within 4/3 of that).
+ * - With `profile --ftp-bench`: N and S are measured on the same server (the knee of its
+ *   throughput curve for files of this size and direction); confidence high.
+ * - Without: N = min(4, files) and S = N, which holds when each connection, not the link, limits
+ *   throughput (a per-session rate cap such as vsftpd local_max_rate or pure-ftpd -T, or the TCP
+ *   window over a long round trip); on a link that one stream saturates the gain is nil, hence
+ *   confidence low.
  */
 export const serialFtp: Detector = {
   id: 'serial-ftp',
@@ -19,11 +32,16 @@ export const serialFtp: Detector = {
     const f = ctx.ftp;
     if (f.files === 0) return { status: 'no-data', reason: 'no FTP uploads or downloads were recorded' };
     if (f.maxParallel > 1 || f.files < t.minSerialTransfers || f.transferMs < t.minSerialTransferMs) return { status: 'ran', findings: [] };
-    const n = Math.min(t.ftpStreams, f.files);
+    const allUp = f.transfers.every((x) => x.direction === 'upload');
+    const allDown = f.transfers.every((x) => x.direction === 'download');
+    const dir = allUp ? 'uploads' : allDown ? 'downloads' : 'transfers';
+    const rec = measured(ctx.ftpBench, allDown ? 'download' : 'upload', f.bytes / f.files);
+    const n = rec ? Math.min(rec.streams, f.files) : Math.min(t.ftpStreams, f.files);
+    const speedup = rec ? Math.min(n, rec.throughput / rec.singleStreamThroughput) : n;
+    if (rec && (rec.streams <= 1 || speedup < 1.1)) return { status: 'ran', findings: [] }; // measured: parallel streams do not help here
     const longest = Math.max(...f.transfers.map((x) => x.ms));
     const total = f.transferMs;
-    const saving = Math.max(0, total - Math.max(total / n, longest));
-    const dir = f.transfers.every((x) => x.direction === 'upload') ? 'uploads' : f.transfers.every((x) => x.direction === 'download') ? 'downloads' : 'transfers';
+    const saving = Math.max(0, total - Math.max(total / speedup, longest));
     return {
       status: 'ran',
       findings: [{
@@ -32,14 +50,19 @@ export const serialFtp: Detector = {
         title: `Serial FTP ${dir}: ${f.files} files one after another over one connection`,
         category: 'ftp',
         estimatedSavingMs: round3(saving),
-        confidence: 'low',
-        savingModel: `${round3(total)} ms of transfers spread over ${n} connections: max(total / ${n}, longest file ${round3(longest)} ms); assumes each connection, not the link, limits throughput`,
+        confidence: rec ? 'high' : 'low',
+        savingModel: rec
+          ? `${round3(total)} ms of transfers at the ${round3(speedup)}x speed-up measured on this server with ${n} streams (ftp-bench): max(total / ${round3(speedup)}, longest file ${round3(longest)} ms)`
+          : `${round3(total)} ms of transfers spread over ${n} connections: max(total / ${n}, longest file ${round3(longest)} ms); assumes each connection, not the link, limits throughput`,
         evidence: {
-          summary: `${f.files} ${dir}, ${f.bytes} bytes in ${round3(total)} ms (${f.throughput ?? '?'} B/s overall), never more than one at a time`,
-          metrics: { files: f.files, bytes: f.bytes, transferMs: total, throughputBps: f.throughput ?? 'unknown', maxParallel: f.maxParallel, longestMs: round3(longest) },
+          summary: `${f.files} ${dir}, ${f.bytes} bytes in ${round3(total)} ms (${f.throughput ?? '?'} B/s overall), never more than one at a time${rec ? `; ftp-bench measured ${Math.round(rec.throughput)} B/s with ${rec.streams} streams against ${Math.round(rec.singleStreamThroughput)} B/s with one` : ''}`,
+          metrics: {
+            files: f.files, bytes: f.bytes, transferMs: total, throughputBps: f.throughput ?? 'unknown', maxParallel: f.maxParallel, longestMs: round3(longest),
+            ...(rec ? { measuredStreams: rec.streams, measuredSpeedup: round3(speedup), measuredThroughputBps: Math.round(rec.throughput) } : {}),
+          },
         },
         recommendation: {
-          summary: `Transfer with ${n} connections at once (basic-ftp moves one file at a time per Client, so open ${n} Clients and share the file list). Measure the server first with batch-doctor ftp-bench: per-IP connection limits (vsftpd max_per_ip) answer 421.`,
+          summary: `Transfer with ${n} connections at once (basic-ftp moves one file at a time per Client, so open ${n} Clients and share the file list).${rec ? '' : ' Measure the server first with batch-doctor ftp-bench: per-IP connection limits (vsftpd max_per_ip) answer 421.'}`,
           code: [
             `const queue = [...files];`,
             `await Promise.all(Array.from({ length: ${n} }, async () => {`,

@@ -1,5 +1,6 @@
 import type { Breakdown, Finding, FtpSummary } from '../../model/report';
 import type { TraceModel } from '../../model/trace';
+import type { FtpBenchReport } from '../../model/ftp-bench';
 import type { QueryGroup } from '../query-digest';
 import type { Thresholds } from '../thresholds';
 
@@ -9,6 +10,8 @@ export interface DetectorContext {
   breakdown: Breakdown;
   ftp: FtpSummary;
   thresholds: Thresholds;
+  /** Measured FTP server behaviour, when profile ran with --ftp-bench. */
+  ftpBench: FtpBenchReport | null;
 }
 
 /** A finding before ranking (rank is assigned by rank.ts). */

@@ -5,7 +5,7 @@ import { describeFtpFailure, UsageError } from '../../errors';
 import { runFtpBench } from '../../ftp/bench';
 import { estimateCompression } from '../../ftp/compression';
 import { openSession } from '../../ftp/session';
-import { defaultNetrc, parseFtpUrl, passwordFromNetrc } from '../../ftp/target';
+import { defaultNetrc, parseFtpUrl, passwordFromNetrc, type FtpTarget } from '../../ftp/target';
 import type { FtpBenchReport } from '../../model/ftp-bench';
 import { toolVersion } from '../../version';
 import { FTP_BENCH_RENDERERS } from '../../../reports/ftp-bench';
@@ -38,6 +38,21 @@ async function promptPassword(io: CliIO): Promise<string | undefined> {
   });
 }
 
+/** The FTP password: BATCH_DOCTOR_FTP_PASSWORD, else ~/.netrc (mode 600), else a prompt on a terminal. */
+export async function resolveFtpPassword(target: FtpTarget, io: CliIO): Promise<string> {
+  const password = io.env[FTP_PASSWORD_ENV] ?? passwordFromNetrc(defaultNetrc(io.env), target.host, target.user) ?? await promptPassword(io);
+  if (password === undefined) {
+    throw new UsageError(`No password for ${target.user}@${target.host}. Set ${FTP_PASSWORD_ENV}, add the host to ~/.netrc (mode 600), or run on a terminal to be asked.`);
+  }
+  return password;
+}
+
+/** `[#####-----] 5/10` */
+function progressBar(done: number, total: number, width = 20): string {
+  const n = Math.round((done / total) * width);
+  return `[${'#'.repeat(n)}${'-'.repeat(width - n)}] ${done}/${total}`;
+}
+
 /** `batch-doctor ftp-bench ftp://user@host:port/dir [options]` */
 export async function ftpBenchCommand(args: string[], io: CliIO): Promise<CliResult> {
   const { values, positionals } = parseOptions(FTP_BENCH, args);
@@ -47,10 +62,7 @@ export async function ftpBenchCommand(args: string[], io: CliIO): Promise<CliRes
   const streams = intList('streams', (values['streams'] as string | undefined) ?? '1,2,4,8');
   const directions = ((values['direction'] as string | undefined) ?? 'both') === 'both' ? ['upload', 'download'] as const : [values['direction'] as 'upload' | 'download'];
   const format = (values['format'] as string | undefined) ?? 'table';
-  const password = io.env[FTP_PASSWORD_ENV] ?? passwordFromNetrc(defaultNetrc(io.env), target.host, target.user) ?? await promptPassword(io);
-  if (password === undefined) {
-    throw new UsageError(`No password for ${target.user}@${target.host}. Set ${FTP_PASSWORD_ENV}, add the host to ~/.netrc (mode 600), or run on a terminal to be asked.`);
-  }
+  const password = await resolveFtpPassword(target, io);
   const verifyTls = !values['insecure-tls'];
   if (!target.tls && values['insecure-tls']) throw new UsageError('--insecure-tls only applies to ftps:// URLs.');
   const controller = new AbortController();
@@ -66,7 +78,10 @@ export async function ftpBenchCommand(args: string[], io: CliIO): Promise<CliRes
       smallFiles: { count: int('small-files', values['small-files'] as string | undefined, 100, 0, 100000), size: int('small-size', values['small-size'] as string | undefined, 16 * 1024, 1, 1 << 30) },
       largeFiles: { count: int('large-files', values['large-files'] as string | undefined, 4, 0, 1000), size: int('large-size', values['large-size'] as string | undefined, 8 * 1024 * 1024, 1, 1 << 30) },
       segmented: !values['no-segmented'],
-      progress: (m) => { if (tty) io.stderr.write(`\r\x1b[2K${m}`); else if (values['verbose']) io.stderr.write(`${m}\n`); },
+      progress: (m, done, total) => {
+        if (tty) io.stderr.write(`\r\x1b[2K${total ? `${progressBar(done ?? 0, total)} ` : ''}${m}`);
+        else if (values['verbose'] && !done) io.stderr.write(`${m}\n`);
+      },
       signal: controller.signal, toolVersion: toolVersion(),
     }).catch((e: unknown) => { throw describeFtpFailure(e, where); });
     if (tty) io.stderr.write('\r\x1b[2K');

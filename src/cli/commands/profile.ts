@@ -6,11 +6,22 @@ import { readTraceDir } from '../../collect/read-trace';
 import { redactCommand } from '../../collect/redact-command';
 import { runWithProbes } from '../../collect/run-command';
 import { writeFileAtomic } from '../../collect/write-file';
-import { BatchDoctorError, UsageError, WriteError } from '../../errors';
+import { BatchDoctorError, describeFtpFailure, UsageError, WriteError } from '../../errors';
+import { runFtpBench } from '../../ftp/bench';
+import { openSession } from '../../ftp/session';
+import { parseFtpUrl } from '../../ftp/target';
+import type { FtpBenchReport } from '../../model/ftp-bench';
+import { resolveFtpPassword } from './ftp-bench';
 import { toolVersion } from '../../version';
 import { getRenderer } from '../../../reports/registry';
 import { commandHelp, parseOptions, PROFILE } from '../options';
 import type { CliIO, CliResult } from '../io';
+
+/** The workload of `profile --ftp-bench`: small enough to add seconds, not minutes, to a profile. */
+const PROFILE_FTP_BENCH = {
+  streams: [1, 2, 4, 8], directions: ['upload', 'download'] as ('upload' | 'download')[],
+  smallFiles: { count: 40, size: 16 * 1024 }, largeFiles: { count: 4, size: 2 * 1024 * 1024 }, segmented: false,
+};
 
 /** Splits `[options] -- command...`; without `--`, the command starts at the first non-option word. */
 export function splitCommand(args: string[]): { options: string[]; command: string[] } {
@@ -39,6 +50,9 @@ export async function profileCommand(args: string[], io: CliIO): Promise<CliResu
   try { fs.mkdirSync(runDir, { recursive: true, mode: 0o700 }); }
   catch (err) { throw new WriteError(runDir, (err as NodeJS.ErrnoException).code ?? String(err)); }
 
+  const benchTarget = values['ftp-bench'] === undefined ? undefined : parseFtpUrl(values['ftp-bench'] as string);
+  const benchPassword = benchTarget ? await resolveFtpPassword(benchTarget, io) : undefined;
+
   const result = await runWithProbes({
     command, traceDir: runDir, runId, env: io.env, cwd: io.cwd,
     keepLiterals: !!values['keep-literals'], cpuProfile: !values['no-cpu-profile'], ...(cpuUs ? { cpuSampleUs: cpuUs } : {}),
@@ -48,7 +62,18 @@ export async function profileCommand(args: string[], io: CliIO): Promise<CliResu
     const model = await readTraceDir(runDir, {
       command: redactCommand(command), startedAt: result.startedAt, endedAt: result.endedAt, exitCode: result.exitCode, signal: result.signal,
     });
-    const report = analyze(model, { toolVersion: toolVersion() });
+    const warnings: string[] = [];
+    let ftpBench: FtpBenchReport | null = null;
+    if (benchTarget && benchPassword !== undefined) {
+      io.stderr.write(`batch-doctor: benchmarking ${benchTarget.host}:${benchTarget.port}...\n`);
+      try {
+        ftpBench = { ...await runFtpBench({ ...PROFILE_FTP_BENCH, connect: { target: benchTarget, password: benchPassword, verifyTls: true }, open: openSession,
+          progress: () => undefined, signal: new AbortController().signal, toolVersion: toolVersion() }), compression: null };
+      } catch (e) {
+        warnings.push(`The FTP benchmark did not complete: ${describeFtpFailure(e, `${benchTarget.host}:${benchTarget.port}`).message}`);
+      }
+    }
+    const report = analyze(model, { toolVersion: toolVersion(), ftpBench, warnings });
     const json = getRenderer('json')!.render(report);
     writeFileAtomic(path.join(runDir, 'report.json'), json);
     writeFileAtomic(path.join(outDir, 'report.json'), json);
