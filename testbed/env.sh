@@ -29,3 +29,5 @@ export PUREFTP_PORT="${PUREFTP_PORT:-2122}"
 # vsftpd with explicit FTPS (AUTH TLS) and a self-signed certificate for 127.0.0.1:
 # $BD_TESTBED_DIR/ftps-cert.pem (use it as a CA with NODE_EXTRA_CA_CERTS to verify).
 export FTPS_PORT="${FTPS_PORT:-2990}"
+# vsftpd that accepts at most 2 connections per client address (max_per_ip=2): answers 421 beyond.
+export FTP_LIMITED_PORT="${FTP_LIMITED_PORT:-2123}"

@@ -150,6 +150,18 @@ CONF
   log "vsftpd (FTPS) started on $FTP_HOST:$FTPS_PORT"
 fi
 
+# ---------- vsftpd with a per-IP connection limit ----------
+if port_open "$FTP_HOST" "$FTP_LIMITED_PORT"; then
+  log "vsftpd (max_per_ip=2) already listening on $FTP_HOST:$FTP_LIMITED_PORT"
+else
+  sed -e "s/^listen_port=.*/listen_port=$FTP_LIMITED_PORT/" -e "s/^pasv_min_port=.*/pasv_min_port=33000/" -e "s/^pasv_max_port=.*/pasv_max_port=33999/" \
+    -e "s/^max_per_ip=.*/max_per_ip=2/" -e "s|^vsftpd_log_file=.*|vsftpd_log_file=$BD_TESTBED_DIR/vsftpd-limited.log|" \
+    "$BD_TESTBED_DIR/vsftpd.conf" > "$BD_TESTBED_DIR/vsftpd-limited.conf"
+  /usr/sbin/vsftpd "$BD_TESTBED_DIR/vsftpd-limited.conf"
+  wait_port "$FTP_HOST" "$FTP_LIMITED_PORT" 20 || { log "vsftpd (max_per_ip=2) did not start"; exit 1; }
+  log "vsftpd (max_per_ip=2) started on $FTP_HOST:$FTP_LIMITED_PORT"
+fi
+
 # ---------- pure-ftpd ----------
 # Debian's pure-ftpd and vsftpd conflict (both provide ftp-server): installing one removes the other. So
 # pure-ftpd is unpacked from its Debian package into the testbed directory instead of installed.

@@ -15,6 +15,11 @@ export const KNEE_TOLERANCE = 0.10;
  */
 export const LINEAR_SCALING_SHARE = 0.8;
 
+/** Pause before retrying refused connections, ms: long enough for a server to release closed sessions. */
+const REFUSAL_RETRY_MS = 300;
+/** Attempts to remove the scratch directory (250 ms, 500 ms... apart). */
+const CLEANUP_ATTEMPTS = 5;
+
 /** What to run. */
 export interface BenchOptions {
   connect: ConnectOptions;
@@ -68,15 +73,23 @@ async function openMany(o: BenchOptions, n: number): Promise<{ sessions: FtpSess
   const sessions: FtpSession[] = [];
   const codes: string[] = [];
   const connectMs: number[] = [];
-  const results = await Promise.allSettled(Array.from({ length: n }, async () => {
+  const attempt = (k: number) => Promise.allSettled(Array.from({ length: k }, async () => {
     const t = performance.now();
     const s = await o.open(o.connect);
     connectMs.push(performance.now() - t);
     return s;
   }));
-  for (const r of results) {
-    if (r.status === 'fulfilled') sessions.push(r.value);
-    else codes.push(ftpErrorCode(r.reason));
+  let results = await attempt(n);
+  for (const r of results) if (r.status === 'fulfilled') sessions.push(r.value);
+  if (sessions.length < n) {
+    // A server frees the slots of just-closed sessions a moment later: retry the refused ones once
+    // before calling it a limit.
+    await new Promise((r) => setTimeout(r, REFUSAL_RETRY_MS));
+    results = await attempt(n - sessions.length);
+    for (const r of results) {
+      if (r.status === 'fulfilled') sessions.push(r.value);
+      else codes.push(ftpErrorCode(r.reason));
+    }
   }
   return { sessions, refused: n - sessions.length, codes, connectMs };
 }
@@ -154,6 +167,9 @@ export async function runFtpBench(o: BenchOptions): Promise<Omit<FtpBenchReport,
     connectMs.push(performance.now() - t);
     await control.mkdir(scratch); // fails if it exists: we never write into a directory we did not create
     created = true;
+    // Free the connection slot: servers limit connections per address, and cleanup opens its own session.
+    control.close();
+    control = null;
     o.progress(`scratch directory ${scratch} created`);
     const scratchConnect: ConnectOptions = { ...o.connect, target: { ...o.connect.target, dir: o.connect.target.dir ? path.posix.join(o.connect.target.dir, scratch) : scratch } };
     const bo: BenchOptions = { ...tracked, connect: scratchConnect };
@@ -206,13 +222,17 @@ export async function runFtpBench(o: BenchOptions): Promise<Omit<FtpBenchReport,
     o.signal.removeEventListener('abort', closeAll);
     // Clean up on success, failure and interruption: a fresh session, since the others may be broken.
     if (created) {
-      try {
-        control?.close();
-        const c = await o.open(o.connect);
-        try { await c.removeDir(scratch); scratchRemoved = true; } finally { c.close(); }
-      } catch (e) {
-        warnings.push(`could not remove the scratch directory ${scratch} (${ftpErrorCode(e)}): remove it by hand`);
+      control?.close();
+      // Retried: a server may not have released the slots of the sessions just closed (421 to a new one).
+      let last: unknown;
+      for (let attempt = 0; attempt < CLEANUP_ATTEMPTS && !scratchRemoved; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, 250 * attempt));
+        try {
+          const c = await o.open(o.connect);
+          try { await c.removeDir(scratch); scratchRemoved = true; } finally { c.close(); }
+        } catch (e) { last = e; }
       }
+      if (!scratchRemoved) warnings.push(`could not remove the scratch directory ${scratch} (${ftpErrorCode(last)}): remove it by hand`);
     } else control?.close();
     fs.rmSync(local, { recursive: true, force: true });
   }

@@ -143,3 +143,17 @@ describe('profile --ftp-bench', () => {
     fs.rmSync(out, { recursive: true, force: true });
   });
 });
+
+describe('ftp-bench against a server that limits connections per address', () => {
+  beforeAll(async () => { await requireServer('vsftpd (max_per_ip=2)', testbedEnv()['FTP_HOST']!, Number(testbedEnv()['FTP_LIMITED_PORT'])); });
+
+  it('reports the 421 refusals and the connection limit', async () => {
+    const r = await cli(['ftp-bench', url(testbedEnv()['FTP_LIMITED_PORT']!), '--streams', '1,4', '--small-files', '4', '--large-files', '2', '--large-size', '65536', '--no-segmented', '--format', 'json'], { env: env() });
+    expect(r.code, r.stderr).toBe(0);
+    const rep = JSON.parse(r.stdout) as FtpBenchReport;
+    expect(rep.limits.maxConnections).toBe(2);
+    expect(rep.limits.notes.join(' ')).toContain('421');
+    expect(rep.cells.some((c) => c.refusedConnections > 0)).toBe(true);
+    expect(rep.scratchRemoved).toBe(true);
+  });
+});
