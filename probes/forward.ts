@@ -2,12 +2,13 @@ import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { faultInjected, safely } from './guard';
 import { dialectForSystem, fingerprintSql } from './sql-fingerprint';
+import { ATTR } from './names';
 
 /** Spans queued for the user's collector before new ones are dropped (a bound on memory). */
 const FORWARD_QUEUE_MAX = 20_000;
 
 const STATEMENT_KEYS = ['db.statement', 'db.query.text'];
-const DROP_KEYS = ['db.postgresql.values', 'ftp.remote.path'];
+const DROP_KEYS = ['db.postgresql.values', ATTR.ftpRemotePath];
 
 /** A copy of the span whose statement attributes are fingerprinted (literals removed). */
 function sanitized(span: ReadableSpan): ReadableSpan {

@@ -1,5 +1,6 @@
 import { diag } from '@opentelemetry/api';
 import { getHub } from './hub';
+import { ENV } from './names';
 
 /**
  * Runs `fn` and swallows anything it throws: the probes' own code must never
@@ -20,6 +21,6 @@ export function safely<T>(component: string, fn: () => T): T | undefined {
 
 /** True when the fault-injection variable names this component (tests only). */
 export function faultInjected(component: string): boolean {
-  const v = process.env['BATCH_DOCTOR_FAULT'];
+  const v = process.env[ENV.faultInjection];
   return v !== undefined && v.split(',').includes(component);
 }

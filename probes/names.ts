@@ -39,6 +39,8 @@ export const ATTR = {
   ftpBytes: 'ftp.bytes',
   ftpTransferMode: 'ftp.transfer.mode',
   ftpRemotePath: 'ftp.remote.path',
+  ftpRemoteExt: 'ftp.remote.ext',
+  ftpDirection: 'ftp.direction',
   ftpSecure: 'ftp.secure',
   ftpResponseCode: 'ftp.response.code',
   dbRows: 'db.response.returned_rows',

@@ -36,17 +36,17 @@ function mainIsEsm(): boolean {
   if (/--(import|loader|experimental-loader)\b/.test(flags)) return true;
   const main = process.argv[1];
   if (!main) return false;
-  let file = path.resolve(main);
+  const file = path.resolve(main);
   if (/\.(mjs|mts)$/.test(file)) return true;
   if (/\.(cjs|cts)$/.test(file)) return false;
   try { if (fs.statSync(file).isDirectory()) return false; } catch { /* a bare name: resolved like a path below */ }
+  // The nearest package.json decides, as Node does.
   for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
     try {
       const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { type?: string };
       return pkg.type === 'module';
     } catch { /* no package.json here */ }
     if (path.dirname(dir) === dir) return false;
-    file = dir;
   }
 }
 

@@ -108,7 +108,7 @@ export class FtpInstrumentation extends InstrumentationBase<FtpInstrumentationCo
   private endSpan(span: Span, client: FtpClientLike, direction: 'upload' | 'download' | undefined, bytesBefore: number | undefined, err: unknown): void {
     span.setAttributes(serverAttributes(client));
     if (direction) {
-      span.setAttribute('ftp.direction', direction);
+      span.setAttribute(ATTR.ftpDirection, direction);
       span.setAttribute(ATTR.ftpTransferMode, this.modes.get(client) ?? 'binary');
       const after = bytesSoFar(client);
       if (after !== undefined && bytesBefore !== undefined && after >= bytesBefore) span.setAttribute(ATTR.ftpBytes, after - bytesBefore);

@@ -35,7 +35,7 @@ export function pathAttributes(remotePath: unknown, keepLiterals: boolean): Reco
   if (typeof remotePath !== 'string' || remotePath === '') return {};
   if (keepLiterals) return { [ATTR.ftpRemotePath]: remotePath };
   const ext = path.extname(remotePath).toLowerCase();
-  return ext && ext.length <= 12 ? { 'ftp.remote.ext': ext } : {};
+  return ext && ext.length <= 12 ? { [ATTR.ftpRemoteExt]: ext } : {};
 }
 
 /** Server and TLS attributes, read from the control socket. */
