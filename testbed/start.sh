@@ -46,6 +46,12 @@ else
     su postgres -c "$PGBIN/initdb -D '$PGDATA_DIR' -A trust -U postgres --no-sync" >/dev/null
   fi
   chown -R postgres:postgres "$PGDATA_DIR"
+  # A server killed without shutdown (the end of a session) leaves postmaster.pid behind.
+  if [ -f "$PGDATA_DIR/postmaster.pid" ]; then
+    oldpid=$(head -1 "$PGDATA_DIR/postmaster.pid")
+    for _ in $(seq 1 50); do kill -0 "$oldpid" 2>/dev/null || break; sleep 0.1; done
+    if ! kill -0 "$oldpid" 2>/dev/null; then rm -f "$PGDATA_DIR/postmaster.pid" "/tmp/.s.PGSQL.$PGPORT.lock"; fi
+  fi
   su postgres -c "$PGBIN/pg_ctl -D '$PGDATA_DIR' -l '$BD_TESTBED_DIR/pg.log' -w -t 60 start -o \"-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all -c listen_addresses=$PGHOST -p $PGPORT -k /tmp -c fsync=off -c synchronous_commit=off -c full_page_writes=off\"" >/dev/null
   wait_port "$PGHOST" "$PGPORT" 30 || { log "PostgreSQL did not start; see $BD_TESTBED_DIR/pg.log"; exit 1; }
   log "PostgreSQL started on $PGHOST:$PGPORT"
@@ -69,6 +75,8 @@ else
     mkdir -p "$MYDATA"; chown mysql:mysql "$MYDATA"
     mysql_install_db --user=mysql --datadir="$MYDATA" --auth-root-authentication-method=socket >/dev/null 2>&1
   fi
+  chown -R mysql:mysql "$MYDATA"
+  rm -f "$BD_TESTBED_DIR/mariadb.pid" "$MYSOCK" "$MYSOCK.lock"
   (setsid mariadbd --user=mysql --datadir="$MYDATA" --port="$MYSQL_TCP_PORT" --bind-address="$MYSQL_HOST" \
     --socket="$MYSOCK" --pid-file="$BD_TESTBED_DIR/mariadb.pid" --log-error="$BD_TESTBED_DIR/mariadb.err" \
     --performance-schema=ON --slow-query-log=1 --slow-query-log-file="$BD_TESTBED_DIR/mariadb-slow.log" \
