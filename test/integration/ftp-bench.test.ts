@@ -54,30 +54,30 @@ for (const server of servers) {
       expect(r.stdout + r.stderr).not.toContain(testbedEnv()['FTP_PASSWORD']!);
       expect(await remoteNames(Number(server.port()))).toEqual(before);
     });
+
+    it('an interrupted benchmark leaves no scratch files on the server', async () => {
+      const port = Number(server.port());
+      const before = await remoteNames(port);
+      const child = spawn(process.execPath, [CLI, 'ftp-bench', url(String(port)), '--verbose', '--streams', '1', '--large-files', '8', '--large-size', String(4 * 1024 * 1024), '--small-files', '0'],
+        { cwd: ROOT, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      const done = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+      await new Promise<void>((resolve) => {
+        child.stderr.on('data', (d: Buffer) => { err += String(d); if (err.includes('upload, 1 stream')) resolve(); });
+        child.once('close', () => resolve());
+      });
+      await new Promise((r) => setTimeout(r, 700)); // mid-upload
+      expect((await remoteNames(port)).some((n) => n.startsWith('batch-doctor-bench-'))).toBe(true);
+      child.kill('SIGINT');
+      expect(await done).toBe(130);
+      expect(err).toContain('removing the scratch directory');
+      expect(await remoteNames(port)).toEqual(before);
+    });
   });
 }
 
 describe('ftp-bench safety and input', () => {
   beforeAll(async () => { await requireServer('vsftpd', testbedEnv()['FTP_HOST']!, Number(testbedEnv()['FTP_PORT'])); });
-
-  it('an interrupted benchmark leaves no scratch files on the server', async () => {
-    const port = Number(testbedEnv()['FTP_PORT']);
-    const before = await remoteNames(port);
-    const child = spawn(process.execPath, [CLI, 'ftp-bench', url(String(port)), '--verbose', '--streams', '1', '--large-files', '8', '--large-size', String(4 * 1024 * 1024), '--small-files', '0'],
-      { cwd: ROOT, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let err = '';
-    const done = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-    await new Promise<void>((resolve) => {
-      child.stderr.on('data', (d: Buffer) => { err += String(d); if (err.includes('upload, 1 stream')) resolve(); });
-      child.once('close', () => resolve());
-    });
-    await new Promise((r) => setTimeout(r, 700)); // mid-upload
-    expect((await remoteNames(port)).some((n) => n.startsWith('batch-doctor-bench-'))).toBe(true);
-    child.kill('SIGINT');
-    expect(await done).toBe(130);
-    expect(err).toContain('removing the scratch directory');
-    expect(await remoteNames(port)).toEqual(before);
-  });
 
   it('FTPS verifies the certificate by default, and --insecure-tls is explicit and shown', async () => {
     const port = testbedEnv()['FTPS_PORT']!;
