@@ -6,6 +6,11 @@ import { HUB_KEY } from './names';
  * reports to the one running probe.
  */
 export interface ProbeHub {
+  /**
+   * The probes' own tracer. The probes do not take the global tracer provider, so a job that starts its
+   * own OpenTelemetry SDK keeps it; stage() uses this tracer.
+   */
+  tracer?: import('@opentelemetry/api').Tracer;
   /** Adds `count` records to the named stage's total. */
   addRecords(stage: string, count: number): void;
   /** Counts an error the probes swallowed. */

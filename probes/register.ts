@@ -11,7 +11,7 @@
 import { diag } from '@opentelemetry/api';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ENV, HUB_KEY, TRACE_FORMAT, TRACE_FORMAT_VERSION } from './names';
+import { ENV, HUB_KEY, TRACE_FORMAT, TRACE_FORMAT_VERSION, TRACER_NAME } from './names';
 import { safely } from './guard';
 import { setHub } from './hub';
 
@@ -74,10 +74,11 @@ function start(): void {
 
   const internalErrors: Record<string, number> = {};
   const records: Record<string, number> = {};
-  setHub({
+  const hub: import('./hub').ProbeHub = {
     addRecords: (stage, n) => { records[stage] = (records[stage] ?? 0) + n; },
     internalError: (c) => { internalErrors[c] = (internalErrors[c] ?? 0) + 1; },
-  });
+  };
+  setHub(hub);
 
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { TraceWriter } = require('./trace-writer') as typeof import('./trace-writer');
@@ -142,6 +143,7 @@ function start(): void {
       const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
       const s = new NodeSDK({ serviceName: process.env['OTEL_SERVICE_NAME'] ?? 'batch-job', spanProcessors, instrumentations });
       s.start();
+      hub.tracer = (require('@opentelemetry/api') as typeof import('@opentelemetry/api')).trace.getTracer(TRACER_NAME);
       return s;
     }
     // Local trace file only: the same SDK's tracer provider without the NodeSDK facade, which would load
@@ -149,8 +151,14 @@ function start(): void {
     const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node') as typeof import('@opentelemetry/sdk-trace-node');
     const { registerInstrumentations } = require('@opentelemetry/instrumentation') as typeof import('@opentelemetry/instrumentation');
     const provider = new NodeTracerProvider({ spanProcessors });
-    provider.register();
+    // Only the context manager goes global (AsyncLocalStorage, what any OTel SDK on Node would install); the
+    // tracer provider is handed to our instrumentations directly, so the job's own SDK, if it starts one,
+    // still gets the global provider and its telemetry is unchanged.
+    const { context: otelContext } = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
+    const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks') as typeof import('@opentelemetry/context-async-hooks');
+    otelContext.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     registerInstrumentations({ instrumentations, tracerProvider: provider });
+    hub.tracer = provider.getTracer(TRACER_NAME);
     return provider;
   });
   if (!sdk) diag.debug('batch-doctor probe: SDK did not start');

@@ -136,3 +136,20 @@ describe('failures inside the probes never reach the pipeline', () => {
     expect(JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')).collection.forwardFailures).toBe(0);
   });
 });
+
+describe('a job with its own OpenTelemetry SDK', () => {
+  beforeAll(async () => { await requireTestbed(); });
+
+  it('keeps its own telemetry unchanged under the probes, and the profile still records its queries', async () => {
+    const job = 'fixtures/pipelines/own-otel/job.cjs';
+    const bare = await run(process.execPath, [job]);
+    expect(bare.code, bare.stderr).toBe(0);
+    expect(JSON.parse(bare.stdout)).toMatchObject({ queries: 120, root: 1 });
+    const out = path.join(tmp, 'own-otel');
+    const prof = await cli(['profile', '--format', 'none', '--out', out, '--', process.execPath, job]);
+    expect(prof.code, prof.stderr).toBe(0);
+    expect(prof.stdout).toBe(bare.stdout);
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as Report;
+    expect(report.queries.find((q) => q.fingerprint === 'select $1::int as v')!.calls).toBe(120);
+  });
+});

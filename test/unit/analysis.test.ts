@@ -124,6 +124,26 @@ describe('detectors', () => {
     expect(f.confidence).toBe('low');
   });
 
+  it('uses the speed-up ftp-bench measured for files of that size when it has one', () => {
+    const b = new TraceBuilder(5000);
+    for (let i = 0; i < 4; i++) b.ftp('ftp.upload', i * 1000, i * 1000 + 1000, { 'ftp.bytes': 500_000, 'ftp.direction': 'upload' });
+    const cellOf = (workload: 'small-files' | 'large-files', files: number, size: number) => ({ workload, direction: 'upload' as const, streams: 1, files, bytes: files * size, wallMs: 1, throughput: 1, verified: true, refusedConnections: 0 });
+    const ftpBench = {
+      schemaVersion: 1, tool: { name: 'batch-doctor' as const, version: 't' }, server: { url: 'ftp://x@h:21/', tls: false, tlsVerified: null }, startedAt: '', connect: { attempts: 1, meanMs: 1, maxMs: 1 },
+      cells: [cellOf('small-files', 100, 16_384), cellOf('large-files', 4, 2_097_152)],
+      recommendations: [
+        { workload: 'small-files' as const, direction: 'upload' as const, streams: 2, throughput: 1.5e6, singleStreamThroughput: 1e6 },
+        { workload: 'large-files' as const, direction: 'upload' as const, streams: 4, throughput: 3e6, singleStreamThroughput: 1e6 },
+      ],
+      limits: { maxConnections: null, perSessionCapLikely: true, perStreamThroughput: 1e6, notes: [] }, compression: null, perFileOverheadMs: 1, scratchRemoved: true, warnings: [],
+    };
+    const f = analyze(b.build(), { toolVersion: 't', ftpBench }).findings.find((x) => x.kind === 'serial-ftp')!;
+    // 500 kB files are nearer 2 MiB than 16 KiB: the large-file figures apply, 3x with 4 streams.
+    expect(f.confidence).toBe('high');
+    expect(f.evidence.metrics['measuredSpeedup']).toBe(3);
+    expect(f.estimatedSavingMs).toBeCloseTo(4000 - Math.max(4000 / 3, 1000), 3);
+  });
+
   it('says plainly when it lacks data', () => {
     const r = analyze(new TraceBuilder(100).build(), { toolVersion: 't' });
     expect(r.findings).toEqual([]);

@@ -2,15 +2,22 @@ import type { FtpBenchReport, FtpRecommendation } from '../../model/ftp-bench';
 import { round3 } from '../intervals';
 import type { Detector } from './types';
 
-/** Mean file size from which the benchmark's large-file figures apply rather than its small-file ones: 1 MiB. */
-const LARGE_FILE_BYTES = 1024 * 1024;
-
-/** The benchmark's measured speed-up for transfers like the run's, if it was run. */
+/**
+ * The benchmark's measured recommendation for transfers like the run's: same direction, and the workload whose
+ * file size is nearest to the run's mean file size on a log scale (per-file overhead dominates small files,
+ * throughput large ones; a 200 KiB file behaves more like 2 MiB than like 16 KiB).
+ */
 function measured(bench: FtpBenchReport | null, direction: 'upload' | 'download', meanBytes: number): FtpRecommendation | undefined {
   if (!bench) return undefined;
-  const workload = meanBytes >= LARGE_FILE_BYTES ? 'large-files' : 'small-files';
-  return bench.recommendations.find((r) => r.workload === workload && r.direction === direction)
-    ?? bench.recommendations.find((r) => r.direction === direction && r.workload !== 'segmented-download');
+  let best: { rec: FtpRecommendation; distance: number } | undefined;
+  for (const rec of bench.recommendations) {
+    if (rec.direction !== direction || rec.workload === 'segmented-download') continue;
+    const cell = bench.cells.find((c) => c.workload === rec.workload && c.direction === direction && c.files > 0);
+    if (!cell) continue;
+    const distance = Math.abs(Math.log(Math.max(1, cell.bytes / cell.files)) - Math.log(Math.max(1, meanBytes)));
+    if (!best || distance < best.distance) best = { rec, distance };
+  }
+  return best?.rec;
 }
 
 /**
