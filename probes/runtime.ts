@@ -69,7 +69,8 @@ export function summarizeProfile(profile: { nodes: ProfileNode[]; samples?: numb
     }
   }
   const functions = [...fns.values()]
-    .filter((f) => f.functionName !== '(idle)')
+    // The probes' own frames (this bundle, the inspector) are not the job's hot spots.
+    .filter((f) => f.functionName !== '(idle)' && f.selfMs > 0 && !isOwnFrame(f.url) && !isInspectorDispatch(f))
     .sort((a, b) => b.selfMs - a.selfMs)
     .slice(0, HOT_FUNCTIONS_KEPT)
     .map((f) => ({ ...f, selfMs: round(f.selfMs), totalMs: round(f.totalMs) }));
@@ -77,6 +78,16 @@ export function summarizeProfile(profile: { nodes: ProfileNode[]; samples?: numb
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
+
+const OWN_FILE = __filename;
+const OWN_URL = `file://${__filename}`;
+/** True for frames of the probes themselves (the bundle or its unbundled modules) and of node:inspector. */
+function isOwnFrame(url: string): boolean {
+  return url === OWN_FILE || url === OWN_URL || url.startsWith('node:inspector') || /\/dist\/probes\//.test(url);
+}
+
+/** The inspector's native `dispatch`: the sample taken while our own Profiler.stop runs. */
+const isInspectorDispatch = (f: HotFunction) => f.functionName === 'dispatch' && f.url === '';
 
 /**
  * Runtime signals of the logic stage: event-loop utilization windows, the

@@ -22,6 +22,9 @@ describe('user-named stages and record counts', () => {
     expect(ms('extract', 'db')).toBeGreaterThan(0.5 * by['extract']!.wallMs);
     expect(ms('transform', 'logic')).toBeGreaterThan(0.8 * by['transform']!.wallMs); // a busy loop is CPU
     expect(ms('load', 'db')).toBeGreaterThan(0);
+    // The CPU profile names the hot function, with its file and line.
+    expect(report.runtime.hotFunctions[0]).toMatchObject({ functionName: 'checksumRows' });
+    expect(report.runtime.hotFunctions[0]!.location).toMatch(/fixtures\/pipelines\/staged\/job\.cjs:\d+:\d+$/);
     fs.rmSync(out, { recursive: true, force: true });
   });
 

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { writeFileAtomic } from '../../collect/write-file';
@@ -62,6 +63,8 @@ export async function ftpBenchCommand(args: string[], io: CliIO): Promise<CliRes
   const streams = intList('streams', (values['streams'] as string | undefined) ?? '1,2,4,8');
   const directions = ((values['direction'] as string | undefined) ?? 'both') === 'both' ? ['upload', 'download'] as const : [values['direction'] as 'upload' | 'download'];
   const format = (values['format'] as string | undefined) ?? 'table';
+  const samplePath = values['sample'] === undefined ? undefined : path.resolve(io.cwd, values['sample'] as string);
+  if (samplePath !== undefined && !fs.existsSync(samplePath)) throw new UsageError(`--sample ${samplePath}: no such file or directory.`);
   const password = await resolveFtpPassword(target, io);
   const verifyTls = !values['insecure-tls'];
   if (!target.tls && values['insecure-tls']) throw new UsageError('--insecure-tls only applies to ftps:// URLs.');
@@ -86,7 +89,7 @@ export async function ftpBenchCommand(args: string[], io: CliIO): Promise<CliRes
     }).catch((e: unknown) => { throw describeFtpFailure(e, where); });
     if (tty) io.stderr.write('\r\x1b[2K');
     const best = Math.max(0, ...base.cells.map((c) => c.throughput));
-    report = { ...base, compression: values['sample'] ? estimateCompression(path.resolve(io.cwd, values['sample'] as string), best || 1e6) : null };
+    report = { ...base, compression: samplePath ? estimateCompression(samplePath, best || 1e6) : null };
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
