@@ -132,11 +132,12 @@ function start(): void {
       }),
       new FtpInstrumentation({ keepRemotePaths: keepLiterals }),
     ];
-    // Repeated statements skip the OTel wrapper after a first sample of full spans (see fast-path-pg.ts).
+    // Repeated statements skip the OTel wrapper after a first sample of full spans (see fast-path/).
     // Must come after PgInstrumentation: hooks run in registration order.
     if (!forward && process.env[ENV.fastPath] !== '0') {
-      const { PgFastPath } = require('./fast-path-pg') as typeof import('./fast-path-pg');
-      instrumentations.push(new PgFastPath({ recorder }) as never);
+      const { PgFastPath } = require('./fast-path/pg') as typeof import('./fast-path/pg');
+      const { Mysql2FastPath } = require('./fast-path/mysql2') as typeof import('./fast-path/mysql2');
+      instrumentations.push(new PgFastPath({ recorder }) as never, new Mysql2FastPath({ recorder }) as never);
     }
     if (forward) {
       // Forwarding to the user's collector: the full NodeSDK, configured from the standard OTEL_* variables.

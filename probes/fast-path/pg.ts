@@ -1,45 +1,34 @@
 import { context, trace } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, type InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { performance } from 'node:perf_hooks';
-import { safely } from './guard';
-import { statementKey, type SpanRecorder } from './span-recorder';
-import { TRACER_NAME } from './names';
-
-/**
- * Calls of one statement text that always go through the official instrumentation (full OTel spans) before the
- * fast path may take over. 50: enough to fix the class's shape and attributes, a negligible cost.
- */
-export const FULL_SPANS_PER_STATEMENT = 50;
-/** After that, one call in this many still goes through the official instrumentation (a sample of full spans). */
-export const FULL_SPAN_SAMPLE_EVERY = 100;
-/** Distinct statement texts tracked (a bound on memory); beyond it, calls take the official path. */
-const MAX_TRACKED = 5000;
+import { safely } from '../guard';
+import { statementKey, type SpanRecorder } from '../span-recorder';
+import { TRACER_NAME } from '../names';
+import { markFast, officialOriginal, StatementCounter } from './counter';
 
 /** Options of {@link PgFastPath}. */
 export interface PgFastPathConfig extends InstrumentationConfig {
   recorder: SpanRecorder;
 }
 
-type QueryFn = (...args: unknown[]) => unknown;
-type Wrapped = QueryFn & { __original?: QueryFn; __wrapped?: boolean };
 interface ClientLike { connectionParameters?: { host?: string; port?: number; database?: string } }
 
 /**
  * The fast path for repeated PostgreSQL statements. The official
  * `@opentelemetry/instrumentation-pg` costs ~30 µs per call (its wrapper and
  * the SDK span); batch jobs make the same call tens of thousands of times.
- * Once a statement text has produced FULL_SPANS_PER_STATEMENT full spans, its
+ * Once a statement text has produced FULL_SPANS_PER_STATEMENT (50) full spans, its
  * further promise-style calls skip the OTel wrapper (calling the function it
  * wrapped) and are timed here instead, into the same compact trace line a span
  * would give: every call is still recorded, at a few µs each. One call in
- * FULL_SPAN_SAMPLE_EVERY still takes the official path. Callback-style calls,
+ * FULL_SPAN_SAMPLE_EVERY (100) still takes the official path. Callback-style calls,
  * Submittables (cursors, streams) and anything unexpected take the official
  * path. Off when spans are forwarded to the user's collector (they want every span).
  *
  * Registered after PgInstrumentation, so its hook runs after the official patch.
  */
 export class PgFastPath extends InstrumentationBase<PgFastPathConfig> {
-  private readonly calls = new Map<string, number>();
+  private readonly counter = new StatementCounter();
 
   constructor(config: PgFastPathConfig) {
     super(TRACER_NAME + '-pg-fast-path', '0.1.0', config);
@@ -53,22 +42,19 @@ export class PgFastPath extends InstrumentationBase<PgFastPathConfig> {
   private patch(exports: Record<string, unknown>): void {
     const Client = (exports['Client'] ?? (exports['default'] as Record<string, unknown> | undefined)?.['Client']) as { prototype: Record<string, unknown> } | undefined;
     const proto = Client?.prototype;
-    const official = proto?.['query'] as Wrapped | undefined;
+    const official = proto?.['query'] as ((...args: unknown[]) => unknown) | undefined;
     // Only on top of the official wrapper, and only once.
-    if (!proto || typeof official !== 'function' || !official.__wrapped || typeof official.__original !== 'function') return;
-    if ((official as unknown as Record<string, unknown>)['__batchDoctorFast']) return;
-    const bare = official.__original;
+    const bare = officialOriginal(official);
+    if (!proto || !official || !bare) return;
     const recorder = this.getConfig().recorder;
-    const calls = this.calls;
+    const counter = this.counter;
     const fast = function (this: ClientLike, ...args: unknown[]): unknown {
       const plan = safely('pg-fast-path', () => {
         const q = args[0] as { text?: unknown; submit?: unknown } | string | undefined;
         if (typeof args[args.length - 1] === 'function') return undefined;
         const text = typeof q === 'string' ? q : q && typeof q === 'object' && typeof q.submit !== 'function' && typeof q.text === 'string' ? q.text : undefined;
         if (text === undefined) return undefined;
-        const n = (calls.get(text) ?? 0) + 1;
-        if (calls.size < MAX_TRACKED || n > 1) calls.set(text, n);
-        if (n <= FULL_SPANS_PER_STATEMENT || n % FULL_SPAN_SAMPLE_EVERY === 0) return undefined;
+        if (!counter.fast(text)) return undefined;
         const p = this.connectionParameters;
         const shape = recorder.shapeFor(statementKey(text, p?.host, p?.port, p?.database));
         if (shape === undefined) return undefined;
@@ -85,10 +71,7 @@ export class PgFastPath extends InstrumentationBase<PgFastPathConfig> {
         (r) => { safely('pg-fast-path', () => recorder.recordFast(plan.shape, plan.parent, start, performance.now(), typeof r?.rowCount === 'number' ? r.rowCount : Array.isArray(r?.rows) ? r.rows.length : null, null)); return r; },
         (e: unknown) => { safely('pg-fast-path', () => recorder.recordFast(plan.shape, plan.parent, start, performance.now(), null, String((e as { code?: unknown } | null)?.code ?? ''))); throw e; });
     };
-    Object.defineProperty(fast, '__batchDoctorFast', { value: true });
-    // Keep the shimmer markers so that unwrapping restores the official wrapper.
-    Object.defineProperty(fast, '__original', { value: official, configurable: true });
-    Object.defineProperty(fast, '__wrapped', { value: true, configurable: true });
+    markFast(fast, official);
     proto['query'] = fast;
   }
 }

@@ -1,0 +1,83 @@
+import { context, trace } from '@opentelemetry/api';
+import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, type InstrumentationConfig } from '@opentelemetry/instrumentation';
+import { performance } from 'node:perf_hooks';
+import { safely } from '../guard';
+import { TRACER_NAME } from '../names';
+import { fingerprintSql } from '../sql-fingerprint';
+import { statementKey, type SpanRecorder } from '../span-recorder';
+import { markFast, officialOriginal, StatementCounter } from './counter';
+
+/** Options of {@link Mysql2FastPath}. */
+export interface Mysql2FastPathConfig extends InstrumentationConfig {
+  recorder: SpanRecorder;
+}
+
+interface ConnectionLike { config?: { host?: string; port?: number; database?: string } }
+
+/**
+ * The fast path for repeated mysql2 statements, the counterpart of fast-path/pg.ts: after a statement text
+ * has produced 50 full spans through `@opentelemetry/instrumentation-mysql2`, its further callback-style
+ * calls of `query` and `execute` (what `mysql2/promise` makes) skip the OTel wrapper and are timed here, into
+ * the same compact trace line; one call in 100 still takes the official path. Calls without a callback
+ * (streaming queries) always take the official path. Registered after MySQL2Instrumentation, on the same
+ * files, so its hook runs after the official patch.
+ */
+export class Mysql2FastPath extends InstrumentationBase<Mysql2FastPathConfig> {
+  private readonly counter = new StatementCounter();
+
+  constructor(config: Mysql2FastPathConfig) {
+    super(TRACER_NAME + '-mysql2-fast-path', '0.1.0', config);
+  }
+
+  protected init() {
+    const versions = ['>=1.4.2 <4'];
+    const onFile = (exports: Record<string, unknown>) => { safely('mysql2-fast-path', () => this.patchConnection(exports)); return exports; };
+    return [new InstrumentationNodeModuleDefinition('mysql2', versions, (e: unknown) => e, () => undefined,
+      [new InstrumentationNodeModuleFile('mysql2/lib/connection.js', versions, onFile, () => undefined)])];
+  }
+
+  private patchConnection(exports: unknown): void {
+    const proto = (exports as { prototype?: Record<string, unknown> } | undefined)?.prototype;
+    if (!proto) return;
+    // mysql2 >= 3.11.5 moved query/execute to a base class (as the official instrumentation knows too).
+    const base = Object.getPrototypeOf(proto) as Record<string, unknown> | null;
+    const target = base && typeof base['query'] === 'function' && typeof base['execute'] === 'function' ? base : proto;
+    for (const method of ['query', 'execute']) this.patchMethod(target, method);
+  }
+
+  private patchMethod(target: Record<string, unknown>, method: string): void {
+    const official = target[method] as ((...args: unknown[]) => unknown) | undefined;
+    const bare = officialOriginal(official);
+    if (!official || !bare) return;
+    const recorder = this.getConfig().recorder;
+    const counter = this.counter;
+    const fast = function (this: ConnectionLike, ...args: unknown[]): unknown {
+      const cbIndex = args.length === 2 && typeof args[1] === 'function' ? 1 : args.length === 3 && typeof args[2] === 'function' ? 2 : -1;
+      const plan = cbIndex < 0 ? undefined : safely('mysql2-fast-path', () => {
+        const q = args[0] as { sql?: unknown } | string | undefined;
+        const text = typeof q === 'string' ? q : q && typeof q === 'object' && typeof q.sql === 'string' ? q.sql : undefined;
+        if (text === undefined || !counter.fast(text)) return undefined;
+        const cfg = this.config;
+        // The official instrumentation records the masked statement: our fingerprint of the formatted text,
+        // which is the fingerprint of the text with its placeholders.
+        const shape = recorder.shapeFor(statementKey(fingerprintSql(text, 'mysql').text, cfg?.host, cfg?.port, cfg?.database));
+        if (shape === undefined) return undefined;
+        return { shape, parent: trace.getSpan(context.active())?.spanContext().spanId ?? null };
+      });
+      if (!plan) return official.apply(this, args);
+      const start = performance.now();
+      const cb = args[cbIndex];
+      args[cbIndex] = function (this: unknown, ...cbArgs: unknown[]) {
+        const [err, results] = cbArgs;
+        safely('mysql2-fast-path', () => {
+          const rows = err ? null : Array.isArray(results) ? results.length : typeof (results as { affectedRows?: unknown })?.affectedRows === 'number' ? (results as { affectedRows: number }).affectedRows : null;
+          recorder.recordFast(plan.shape, plan.parent, start, performance.now(), rows, err ? String((err as { code?: unknown }).code ?? '') : null);
+        });
+        return (cb as (...a: unknown[]) => unknown).apply(this, cbArgs);
+      };
+      return bare.apply(this, args);
+    };
+    markFast(fast, official);
+    target[method] = fast;
+  }
+}
