@@ -11,7 +11,7 @@
 import { diag } from '@opentelemetry/api';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ENV, HUB_KEY, TRACE_FORMAT, TRACE_FORMAT_VERSION, TRACER_NAME } from './names';
+import { ATTR, ENV, HUB_KEY, TRACE_FORMAT, TRACE_FORMAT_VERSION, TRACER_NAME } from './names';
 import { safely } from './guard';
 import { setHub } from './hub';
 
@@ -87,8 +87,8 @@ function start(): void {
   const { FtpInstrumentation } = require('./ftp/instrumentation') as typeof import('./ftp/instrumentation');
   const { fingerprintSql } = require('./sql-fingerprint') as typeof import('./sql-fingerprint');
 
-  const writer = new TraceWriter(traceDir ?? '', process.pid);
-  if (!traceDir) writer.close();
+  // Without a trace directory (forwarding only) nothing is written anywhere, in particular not in the job's cwd.
+  const writer = new TraceWriter(traceDir || null, process.pid);
   const startedAt = Date.now();
   const { performance } = require('node:perf_hooks') as typeof import('node:perf_hooks');
   writer.write({
@@ -114,7 +114,7 @@ function start(): void {
     const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
     const { MySQL2Instrumentation } = require('@opentelemetry/instrumentation-mysql2') as typeof import('@opentelemetry/instrumentation-mysql2');
     const rowsHook = (span: import('@opentelemetry/api').Span, rows: unknown) => {
-      safely('db-hook', () => { if (typeof rows === 'number') span.setAttribute('db.response.returned_rows', rows); });
+      safely('db-hook', () => { if (typeof rows === 'number') span.setAttribute(ATTR.dbRows, rows); });
     };
     const instrumentations = [
       new PgInstrumentation({

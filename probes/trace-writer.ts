@@ -29,8 +29,10 @@ export class TraceWriter {
   dropped = 0;
   readonly file: string;
 
-  constructor(dir: string, pid: number) {
-    this.file = path.join(dir, `trace-${pid}.jsonl`);
+  /** `dir` null: an inactive writer that writes nothing (forwarding only). */
+  constructor(dir: string | null, pid: number) {
+    this.file = dir === null ? '' : path.join(dir, `trace-${pid}.jsonl`);
+    if (dir === null) return;
     safely('writer', () => {
       if (faultInjected('writer')) throw new Error('injected writer fault');
       this.fd = fs.openSync(this.file, 'a', 0o600);

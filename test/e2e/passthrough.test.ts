@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/model/report';
-import { cli, requireTestbed, run, testbedEnv } from '../helpers/testbed';
+import { cli, requireTestbed, ROOT, run, testbedEnv } from '../helpers/testbed';
 
 const PT = 'fixtures/pipelines/passthrough';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-pass-'));
@@ -151,5 +151,20 @@ describe('a job with its own OpenTelemetry SDK', () => {
     expect(prof.stdout).toBe(bare.stdout);
     const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as Report;
     expect(report.queries.find((q) => q.fingerprint === 'select $1::int as v')!.calls).toBe(120);
+  });
+});
+
+describe('forwarding only (the register module loaded by hand, no trace directory)', () => {
+  it('writes nothing into the job\'s working directory', async () => {
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-fwd-only-'));
+    const s = await otlpServer(200);
+    const env: NodeJS.ProcessEnv = { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${s.port}` };
+    delete env['BATCH_DOCTOR_TRACE_DIR'];
+    const r = await run(process.execPath, ['--require', path.join(ROOT, 'dist', 'probes', 'bundle', 'register.js'), '-e', 'console.log("ok")'], { env, cwd });
+    s.close();
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('ok\n');
+    expect(fs.readdirSync(cwd)).toEqual([]);
+    fs.rmSync(cwd, { recursive: true, force: true });
   });
 });
