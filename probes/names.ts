@@ -46,6 +46,12 @@ export const ATTR = {
   dbRows: 'db.response.returned_rows',
 } as const;
 
+/**
+ * Cap on the final flush of spans forwarded to the user's collector, ms: a dead or hanging collector costs
+ * the job at most this once (a circuit breaker stops further exports).
+ */
+export const FORWARD_FLUSH_TIMEOUT_MS = 2000;
+
 /** Name and version of the trace file format written by the probes. */
 export const TRACE_FORMAT = 'batch-doctor-trace';
 /** Bumped on any incompatible change of the record shapes in trace-records.ts. */

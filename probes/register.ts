@@ -11,12 +11,12 @@
 import { diag } from '@opentelemetry/api';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ATTR, ENV, HUB_KEY, TRACE_FORMAT, TRACE_FORMAT_VERSION, TRACER_NAME } from './names';
+import { ATTR, ENV, FORWARD_FLUSH_TIMEOUT_MS, HUB_KEY, TRACE_FORMAT, TRACE_FORMAT_VERSION, TRACER_NAME } from './names';
 import { safely } from './guard';
 import { setHub } from './hub';
 
-/** Cap on the final forward to the user's own OTLP collector, ms: a dead collector must not hold the job's exit. */
-export const FORWARD_FLUSH_TIMEOUT_MS = 2000;
+export { FORWARD_FLUSH_TIMEOUT_MS };
+
 /** Default CPU profile sampling interval, µs: 10 ms keeps the profiler's cost near 1% while naming hot functions in a batch job. */
 export const DEFAULT_CPU_SAMPLE_US = 10_000;
 /** Packages the probes instrument (ESM imports of these go through the loader hook). */

@@ -27,21 +27,39 @@ export interface SqlFingerprint {
   parsed: boolean;
 }
 
-type Tok = { k: 'w' | 'lit' | 'param' | 'ident' | 'p'; v: string };
+/** Token kinds: a word (keyword or bare identifier, lower-cased), a literal, a parameter, a quoted identifier, punctuation. */
+type TokKind = 'w' | 'lit' | 'param' | 'ident' | 'p';
+type Tok = { readonly k: TokKind; readonly v: string };
+/** Shared tokens for the commonest kinds: fewer allocations per statement. */
+const LIT: Tok = { k: 'lit', v: '?' };
+const QPARAM: Tok = { k: 'param', v: '?' };
 
-const isSpace = (c: string) => c === ' ' || c === '\n' || c === '\t' || c === '\r' || c === '\f';
-const isDigit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '9';
-const isWordStart = (c: string) => /[A-Za-z_\u0080-\uffff]/.test(c);
-const isWord = (c: string | undefined) => c !== undefined && /[A-Za-z0-9_$\u0080-\uffff]/.test(c);
+// Character classes by char code: the tokenizer runs on every statement of a slow log (hundreds of
+// thousands), so it reads char codes, never a regular expression per character.
+const C_SPACE = 1, C_DIGIT = 2, C_WORD_START = 4, C_OP = 8;
+const CLASS = new Uint8Array(128);
+const mark = (code: number, bit: number) => { CLASS[code] = CLASS[code]! | bit; };
+for (const c of ' \n\t\r\f') mark(c.charCodeAt(0), C_SPACE);
+for (let c = 48; c <= 57; c++) mark(c, C_DIGIT);
+for (let c = 65; c <= 90; c++) { mark(c, C_WORD_START); mark(c + 32, C_WORD_START); }
+mark(95, C_WORD_START); // _
+for (const c of '<>=!|&:-+*/%^~@') mark(c.charCodeAt(0), C_OP);
+const cls = (code: number) => (code < 128 ? CLASS[code]! : code === code ? C_WORD_START : 0); // NaN (past the end) -> 0
+const isDigitAt = (sql: string, i: number) => (cls(sql.charCodeAt(i)) & C_DIGIT) !== 0;
+const isWordStartAt = (sql: string, i: number) => (cls(sql.charCodeAt(i)) & C_WORD_START) !== 0;
+/** Letters, digits, `_`, `$` and anything non-ASCII. */
+const isWordAt = (sql: string, i: number) => { const c = sql.charCodeAt(i); return (cls(c) & (C_WORD_START | C_DIGIT)) !== 0 || c === 36; };
+const isHexAt = (sql: string, i: number) => { const c = sql.charCodeAt(i) | 32; return (c >= 48 && c <= 57) || (c >= 97 && c <= 102); };
 
 /** Reads a quoted run starting at `i` (the opening quote). Returns the index after the close, or -1. */
-function skipQuoted(sql: string, i: number, q: string, backslash: boolean): number {
+function skipQuoted(sql: string, i: number, q: number, backslash: boolean): number {
   let j = i + 1;
-  while (j < sql.length) {
-    const c = sql[j];
-    if (backslash && c === '\\') { j += 2; continue; }
+  const n = sql.length;
+  while (j < n) {
+    const c = sql.charCodeAt(j);
+    if (backslash && c === 92) { j += 2; continue; }
     if (c === q) {
-      if (sql[j + 1] === q) { j += 2; continue; }
+      if (sql.charCodeAt(j + 1) === q) { j += 2; continue; }
       return j + 1;
     }
     j++;
@@ -49,93 +67,102 @@ function skipQuoted(sql: string, i: number, q: string, backslash: boolean): numb
   return -1;
 }
 
+const Q1 = 39, Q2 = 34, BT = 96; // ' " `
+
 function tokenize(sql: string, dialect: SqlDialect): Tok[] | null {
   const out: Tok[] = [];
+  const my = dialect === 'mysql';
   let i = 0;
   const n = sql.length;
   while (i < n) {
-    const c = sql[i]!;
-    if (isSpace(c)) { i++; continue; }
-    if (c === '-' && sql[i + 1] === '-') { const e = sql.indexOf('\n', i); i = e < 0 ? n : e + 1; continue; }
-    if (c === '#' && dialect === 'mysql') { const e = sql.indexOf('\n', i); i = e < 0 ? n : e + 1; continue; }
-    if (c === '/' && sql[i + 1] === '*') {
+    const code = sql.charCodeAt(i);
+    const k = cls(code);
+    if (k & C_SPACE) { i++; continue; }
+    const next = sql.charCodeAt(i + 1);
+    if ((code === 45 && next === 45) || (code === 35 && my)) { const e = sql.indexOf('\n', i); i = e < 0 ? n : e + 1; continue; } // -- and #
+    if (code === 47 && next === 42) { // /* */
       // PostgreSQL nests block comments; MySQL does not. Nesting depth only matters for PostgreSQL.
       let depth = 1; let j = i + 2;
       while (j < n && depth > 0) {
-        if (sql[j] === '*' && sql[j + 1] === '/') { depth--; j += 2; continue; }
-        if (dialect === 'postgresql' && sql[j] === '/' && sql[j + 1] === '*') { depth++; j += 2; continue; }
+        const c = sql.charCodeAt(j);
+        if (c === 42 && sql.charCodeAt(j + 1) === 47) { depth--; j += 2; continue; }
+        if (!my && c === 47 && sql.charCodeAt(j + 1) === 42) { depth++; j += 2; continue; }
         j++;
       }
       if (depth > 0) return null;
       i = j; continue;
     }
-    if (c === "'") {
-      const e = skipQuoted(sql, i, "'", dialect === 'mysql');
+    if (code === Q1) {
+      const e = skipQuoted(sql, i, Q1, my);
       if (e < 0) return null;
-      out.push({ k: 'lit', v: '?' }); i = e; continue;
+      out.push(LIT); i = e; continue;
     }
-    if ((c === 'E' || c === 'e') && sql[i + 1] === "'" && dialect === 'postgresql') {
-      const e = skipQuoted(sql, i + 1, "'", true);
-      if (e < 0) return null;
-      out.push({ k: 'lit', v: '?' }); i = e; continue;
+    if (next === Q1) {
+      const lc = code | 32;
+      if (lc === 101 && !my) { // E'...'
+        const e = skipQuoted(sql, i + 1, Q1, true);
+        if (e < 0) return null;
+        out.push(LIT); i = e; continue;
+      }
+      if (lc === 120 || lc === 98 || lc === 110) { // X'..', B'..', N'..'
+        const e = skipQuoted(sql, i + 1, Q1, false);
+        if (e < 0) return null;
+        out.push(LIT); i = e; continue;
+      }
     }
-    if ((c === 'X' || c === 'x' || c === 'B' || c === 'b' || c === 'N' || c === 'n') && sql[i + 1] === "'") {
-      const e = skipQuoted(sql, i + 1, "'", false);
+    if (code === Q2) {
+      const e = skipQuoted(sql, i, Q2, my);
       if (e < 0) return null;
-      out.push({ k: 'lit', v: '?' }); i = e; continue;
-    }
-    if (c === '"') {
-      const e = skipQuoted(sql, i, '"', dialect === 'mysql');
-      if (e < 0) return null;
-      if (dialect === 'mysql') out.push({ k: 'lit', v: '?' });
-      else out.push({ k: 'ident', v: sql.slice(i, e) });
+      out.push(my ? LIT : { k: 'ident', v: sql.slice(i, e) });
       i = e; continue;
     }
-    if (c === '`') {
-      const e = skipQuoted(sql, i, '`', false);
+    if (code === BT) {
+      const e = skipQuoted(sql, i, BT, false);
       if (e < 0) return null;
       out.push({ k: 'ident', v: sql.slice(i, e) }); i = e; continue;
     }
-    if (c === '$' && dialect === 'postgresql') {
-      if (isDigit(sql[i + 1])) {
-        let j = i + 1; while (isDigit(sql[j])) j++;
+    if (code === 36 && !my) { // $1, $tag$...$tag$
+      if (isDigitAt(sql, i + 1)) {
+        let j = i + 1; while (isDigitAt(sql, j)) j++;
         out.push({ k: 'param', v: sql.slice(i, j) }); i = j; continue;
       }
-      const m = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i, i + 64));
-      if (m) {
-        const tag = m[0];
-        const e = sql.indexOf(tag, i + tag.length);
+      let j = i + 1;
+      if (isWordStartAt(sql, j) && sql.charCodeAt(j) < 128) { j++; while (j - i < 64 && sql.charCodeAt(j) < 128 && (isWordStartAt(sql, j) || isDigitAt(sql, j))) j++; }
+      if (sql.charCodeAt(j) === 36) {
+        const tag = sql.slice(i, j + 1);
+        const e = sql.indexOf(tag, j + 1);
         if (e < 0) return null;
-        out.push({ k: 'lit', v: '?' }); i = e + tag.length; continue;
+        out.push(LIT); i = e + tag.length; continue;
       }
     }
-    if (isDigit(c) || (c === '.' && isDigit(sql[i + 1]))) {
+    if ((k & C_DIGIT) || (code === 46 && isDigitAt(sql, i + 1))) {
       let j = i;
-      if (c === '0' && (sql[i + 1] === 'x' || sql[i + 1] === 'X')) { j += 2; while (/[0-9a-fA-F]/.test(sql[j] ?? '')) j++; }
+      if (code === 48 && (next | 32) === 120) { j += 2; while (j < n && isHexAt(sql, j)) j++; }
       else {
-        while (isDigit(sql[j]) || sql[j] === '.') j++;
-        if ((sql[j] === 'e' || sql[j] === 'E') && (isDigit(sql[j + 1]) || ((sql[j + 1] === '+' || sql[j + 1] === '-') && isDigit(sql[j + 2])))) {
-          j += 2; while (isDigit(sql[j])) j++;
+        while (isDigitAt(sql, j) || sql.charCodeAt(j) === 46) j++;
+        if ((sql.charCodeAt(j) | 32) === 101) {
+          const s1 = sql.charCodeAt(j + 1);
+          if (isDigitAt(sql, j + 1) || ((s1 === 43 || s1 === 45) && isDigitAt(sql, j + 2))) { j += 2; while (isDigitAt(sql, j)) j++; }
         }
       }
       // A number glued to a word (t1, col2) is part of the word, handled below.
-      out.push({ k: 'lit', v: '?' }); i = j; continue;
+      out.push(LIT); i = j; continue;
     }
-    if (isWordStart(c)) {
-      let j = i + 1; while (isWord(sql[j])) j++;
+    if (k & C_WORD_START) {
+      let j = i + 1; while (j < n && isWordAt(sql, j)) j++;
       out.push({ k: 'w', v: sql.slice(i, j).toLowerCase() }); i = j; continue;
     }
-    if (c === '?') {
+    if (code === 63) { // ?
       // "(?+)" is our own collapsed list: reading it again must give it back (fingerprinting is idempotent).
-      out.push({ k: 'param', v: '?' }); i += sql[i + 1] === '+' && sql[i + 2] === ')' ? 2 : 1; continue;
+      out.push(QPARAM); i += next === 43 && sql.charCodeAt(i + 2) === 41 ? 2 : 1; continue;
     }
-    if (c === ':' && isWordStart(sql[i + 1] ?? '') && sql[i - 1] !== ':') {
-      let j = i + 1; while (isWord(sql[j])) j++;
-      out.push({ k: 'param', v: '?' }); i = j; continue;
+    if (code === 58 && isWordStartAt(sql, i + 1) && sql.charCodeAt(i - 1) !== 58) { // :name
+      let j = i + 1; while (j < n && isWordAt(sql, j)) j++;
+      out.push(QPARAM); i = j; continue;
     }
     // Operators: keep runs of operator characters together (::, <=, ->>).
     let j = i + 1;
-    if (/[<>=!|&:\-+*/%^~@]/.test(c)) while (j < n && /[<>=!|&:\-+*/%^~@]/.test(sql[j]!)) j++;
+    if (k & C_OP) while (j < n && (cls(sql.charCodeAt(j)) & C_OP)) j++;
     out.push({ k: 'p', v: sql.slice(i, j) });
     i = j;
   }
@@ -196,14 +223,25 @@ function collapseLists(toks: Tok[]): string[] {
   return out;
 }
 
+/** Words after which `(` keeps its space: `in (`, `values (`, `exists (`. */
+const SPACE_BEFORE_PAREN = new Set(['in', 'values', 'and', 'or', 'not', 'exists', 'on', 'as', 'from', 'join', 'where', 'select', 'set', 'using']);
+
 function join(parts: string[]): string {
   let s = '';
+  let last = '';
   for (const p of parts) {
-    if (s === '') { s = p; continue; }
-    const last = s[s.length - 1]!;
-    const glue = p === ',' || p === ')' || p === '.' || p === '::' || last === '(' || last === '.' || s.endsWith('::') || p === '(' && /[a-z0-9_"`]$/.test(s) && !/\b(in|values|and|or|not|exists|on|as|from|join|where|select|set|using)$/.test(s)
-      ? '' : ' ';
+    if (s === '') { s = p; last = p; continue; }
+    const lastCh = last.charCodeAt(last.length - 1);
+    let glue = ' ';
+    if (p === ',' || p === ')' || p === '.' || p === '::' || lastCh === 40 /* ( */ || lastCh === 46 /* . */ || last.endsWith('::')) glue = '';
+    else if (p === '(') {
+      // A function call or a column list glues to its name: count(, t(a, b).
+      const c = lastCh;
+      const nameEnd = (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 34 || c === 96;
+      if (nameEnd && !SPACE_BEFORE_PAREN.has(last)) glue = '';
+    }
     s += glue + p;
+    last = p;
   }
   return s;
 }
@@ -226,9 +264,17 @@ export function fingerprintSql(sql: string, dialect: SqlDialect): SqlFingerprint
   return fp;
 }
 
+/**
+ * Fingerprints one SQL statement without the cache: for streams of statements
+ * that rarely repeat word for word (slow logs, where literals differ).
+ */
+export function fingerprintSqlUncached(sql: string, dialect: SqlDialect): SqlFingerprint {
+  return computeFingerprint(sql, dialect);
+}
+
 function computeFingerprint(sql: string, dialect: SqlDialect): SqlFingerprint {
   if (typeof sql !== 'string') return { text: '<statement not captured>', parsed: false };
-  if (/^<unparseable [a-z ]*statement, redacted>$/.test(sql)) return { text: sql, parsed: false };
+  if (sql.charCodeAt(0) === 60 && /^<unparseable [a-z ]*statement, redacted>$/.test(sql)) return { text: sql, parsed: false };
   const toks = tokenize(sql, dialect);
   if (!toks) {
     const verb = /^\s*([A-Za-z]+)/.exec(sql)?.[1]?.toLowerCase();
