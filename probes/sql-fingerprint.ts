@@ -234,7 +234,7 @@ function join(parts: string[]): string {
     const lastCh = last.charCodeAt(last.length - 1);
     let glue = ' ';
     if (p === ',' || p === ')' || p === '.' || p === '::' || lastCh === 40 /* ( */ || lastCh === 46 /* . */ || last.endsWith('::')) glue = '';
-    else if (p === '(') {
+    else if (p === '(' || p === '(?+)') {
       // A function call or a column list glues to its name: count(, t(a, b).
       const c = lastCh;
       const nameEnd = (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 34 || c === 96;

@@ -11,6 +11,9 @@ export type ErrorCode =
   | 'BD_REPORT_READ'
   | 'BD_WRITE'
   | 'BD_FTP'
+  | 'BD_DB'
+  | 'BD_EXPLAIN_REFUSED'
+  | 'BD_INPUT'
   | 'BD_INTERNAL';
 
 /** Base class of every error batch-doctor raises on purpose. */
@@ -62,6 +65,11 @@ export class WriteError extends BatchDoctorError {
   constructor(file: string, reason: string) {
     super('BD_WRITE', `Cannot write ${file}: ${reason}. Choose another output directory with --out, or free space, and run again.`);
   }
+}
+
+/** An input file (a log, a trace) is missing, unreadable or not what it should be. */
+export class InputError extends BatchDoctorError {
+  constructor(message: string) { super('BD_INPUT', message); }
 }
 
 /** An FTP server could not be used: unreachable, login refused, TLS not verified. */

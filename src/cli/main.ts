@@ -2,6 +2,9 @@ import { BatchDoctorError } from '../errors';
 import { profileCommand } from './commands/profile';
 import { reportCommand } from './commands/report';
 import { ftpBenchCommand } from './commands/ftp-bench';
+import { slowLogCommand } from './commands/slow-log';
+import { queriesCommand } from './commands/queries';
+import { explainCommand } from './commands/explain';
 import type { CliIO, CliResult } from './io';
 import { mainHelp } from './options';
 import { toolVersion } from '../version';
@@ -15,6 +18,9 @@ const HANDLERS: Record<string, (args: string[], io: CliIO) => Promise<CliResult>
   profile: profileCommand,
   report: reportCommand,
   'ftp-bench': ftpBenchCommand,
+  'slow-log': slowLogCommand,
+  queries: queriesCommand,
+  explain: explainCommand,
 };
 
 /** The CLI: parses argv (without node and script), runs a command, and says how the process should end. Never throws. */

@@ -5,6 +5,8 @@ import { UsageError } from '../errors';
 export interface OptionSpec {
   name: string;
   type: 'string' | 'boolean';
+  /** A string option that may be given several times (its value is then an array). */
+  multiple?: boolean;
   short?: string;
   /** Help text, with the default. */
   help: string;
@@ -66,7 +68,48 @@ export const FTP_BENCH: CommandSpec = {
   ],
 };
 
-export const COMMANDS: readonly CommandSpec[] = [PROFILE, REPORT, FTP_BENCH];
+export const SLOW_LOG: CommandSpec = {
+  name: 'slow-log',
+  usage: 'batch-doctor slow-log <file> [options]',
+  summary: 'Rank the statement classes of a MySQL/MariaDB slow log or a PostgreSQL log (log_min_duration_statement; stderr or csvlog) by total time.',
+  options: [
+    { name: 'type', type: 'string', choices: ['auto', 'mysql', 'postgresql', 'postgresql-csv'], help: 'Log format. Default: auto (from the content and the .csv extension)' },
+    { name: 'format', type: 'string', short: 'f', choices: ['table', 'json'], help: 'Output on stdout. Default: table' },
+    { name: 'out', type: 'string', short: 'o', help: 'Also write the JSON digest to this file.' },
+    { name: 'help', type: 'boolean', short: 'h', help: 'Show this help.' },
+  ],
+};
+
+export const QUERIES: CommandSpec = {
+  name: 'queries',
+  usage: 'batch-doctor queries [--db URL] [options]',
+  summary: 'Rank the statement classes a database server has recorded: pg_stat_statements (PostgreSQL) or performance_schema digests (MySQL/MariaDB).',
+  options: [
+    { name: 'db', type: 'string', help: 'postgres://user@host:port/db or mysql://user@host:port/db (password from PGPASSWORD, MYSQL_PWD or BATCH_DOCTOR_DB_PASSWORD). Default: the PG* variables' },
+    { name: 'all-databases', type: 'boolean', help: 'Include statements of every database, not only the connected one.' },
+    { name: 'format', type: 'string', short: 'f', choices: ['table', 'json'], help: 'Output on stdout. Default: table' },
+    { name: 'out', type: 'string', short: 'o', help: 'Also write the JSON digest to this file.' },
+    { name: 'help', type: 'boolean', short: 'h', help: 'Show this help.' },
+  ],
+};
+
+export const EXPLAIN: CommandSpec = {
+  name: 'explain',
+  usage: 'batch-doctor explain --db URL [options] "<SQL>"',
+  summary: 'EXPLAIN one statement safely, diagnose its plan, and (PostgreSQL with HypoPG) suggest indexes the planner confirmed.',
+  options: [
+    { name: 'db', type: 'string', help: 'postgres://user@host:port/db or mysql://user@host:port/db (password from PGPASSWORD, MYSQL_PWD or BATCH_DOCTOR_DB_PASSWORD). Default: the PG* variables' },
+    { name: 'param', type: 'string', multiple: true, help: 'A value for $1, $2... in order (repeat the option). Kept in memory only.' },
+    { name: 'analyze', type: 'boolean', help: 'Also execute it (EXPLAIN ANALYZE): only a single SELECT, read-only, with a timeout, rolled back. Default off.' },
+    { name: 'timeout-ms', type: 'string', help: 'Statement timeout for ANALYZE, ms. Default: 10000' },
+    { name: 'no-index-advice', type: 'boolean', help: 'Do not try hypothetical indexes.' },
+    { name: 'keep-literals', type: 'boolean', help: 'Show plan filters with their literal values (off by default: they may hold personal data).' },
+    { name: 'format', type: 'string', short: 'f', choices: ['table', 'json'], help: 'Output on stdout. Default: table' },
+    { name: 'help', type: 'boolean', short: 'h', help: 'Show this help.' },
+  ],
+};
+
+export const COMMANDS: readonly CommandSpec[] = [PROFILE, REPORT, FTP_BENCH, SLOW_LOG, QUERIES, EXPLAIN];
 
 /** Help text of one command. */
 export function commandHelp(spec: CommandSpec): string {
@@ -87,9 +130,9 @@ export function mainHelp(): string {
 }
 
 /** Parses a command's options (strictly: an unknown option is a usage error). */
-export function parseOptions(spec: CommandSpec, args: string[]): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
-  for (const o of spec.options) options[o.name] = o.short ? { type: o.type, short: o.short } : { type: o.type };
+export function parseOptions(spec: CommandSpec, args: string[]): { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] } {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
+  for (const o of spec.options) options[o.name] = { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) };
   let parsed;
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
@@ -102,5 +145,5 @@ export function parseOptions(spec: CommandSpec, args: string[]): { values: Recor
       throw new UsageError(`--${o.name} must be one of ${o.choices.join(', ')}, not "${v}".`);
     }
   }
-  return { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals };
+  return { values: parsed.values as Record<string, string | boolean | string[] | undefined>, positionals: parsed.positionals };
 }

@@ -1,0 +1,157 @@
+import { fingerprintSqlUncached } from '../../probes/sql-fingerprint';
+import { queryClassId } from '../analysis/query-digest';
+import type { ExplainResult, PlanNode } from '../model/db';
+import { safeDbError, type SqlClient } from './connection';
+import { inspectPgStatement, loadPgParser } from './pg-parser';
+import { parsePostgresPlan, walkPlan } from './plan-postgres';
+import { parseMysqlPlan } from './plan-mysql';
+import { diagnosePlan } from './plan-diagnostics';
+import { adviseIndexesPg, adviseIndexesUnconfirmed } from './index-advisor';
+
+/**
+ * Safe EXPLAIN. Nothing here can change data:
+ *
+ * - PostgreSQL: the statement is parsed by the real parser first; more than one
+ *   statement, or an EXPLAIN inside, is refused. Plain `EXPLAIN (FORMAT JSON)`
+ *   (which plans and never executes) runs inside `BEGIN READ ONLY` with
+ *   `SET LOCAL statement_timeout` and `lock_timeout`, always rolled back.
+ *   `ANALYZE, BUFFERS` only when asked and only for a single plain SELECT.
+ * - MySQL/MariaDB: one statement only (checked with the tokenizer; the driver
+ *   also refuses multi-statements); `EXPLAIN FORMAT=JSON`; `ANALYZE` (MariaDB)
+ *   only for a SELECT when asked, in a read-only transaction with
+ *   `max_statement_time`, rolled back.
+ *
+ * Parameter values, when given, are bound by the driver and kept in memory only.
+ */
+
+/** Options of {@link explainStatement}. */
+export interface ExplainOptions {
+  /** The statement as the application ran it (with literals or $n placeholders). Kept in memory only. */
+  sql: string;
+  /** Values for $1..$n (PostgreSQL) or ? (MySQL). Kept in memory only. Default none. */
+  params?: readonly unknown[];
+  /** Execute it to measure (EXPLAIN ANALYZE). Default false. */
+  analyze?: boolean;
+  /** statement_timeout / max_statement_time for the EXPLAIN, ms. Default {@link EXPLAIN_TIMEOUT_MS}. */
+  timeoutMs?: number;
+  /** Try hypothetical indexes (PostgreSQL + HypoPG). Default true. */
+  indexAdvice?: boolean;
+  /** Keep literals in plan filters. Default false. */
+  keepLiterals?: boolean;
+  /** The fingerprint to file the result under. Default: the statement's own. */
+  fingerprint?: string;
+}
+
+/** Statement timeout of our own EXPLAIN sessions, ms: PgHero's 10 s. */
+export const EXPLAIN_TIMEOUT_MS = 10_000;
+/** Lock timeout of our own sessions, ms: never queue behind the job's locks for long. */
+export const EXPLAIN_LOCK_TIMEOUT_MS = 1_000;
+
+const refused = (base: Omit<ExplainResult, 'plan' | 'diagnostics' | 'indexAdvice' | 'note' | 'mode'>, note: string): ExplainResult =>
+  ({ ...base, mode: 'plan', plan: null, diagnostics: [], indexAdvice: [], note });
+
+/** Explains one statement safely. Never throws for a statement or server problem: the result's note says what happened. */
+export async function explainStatement(client: SqlClient, o: ExplainOptions): Promise<ExplainResult> {
+  const system = client.system;
+  const fp = o.fingerprint ?? fingerprintSqlUncached(o.sql, system).text;
+  const base = { system, queryClassId: queryClassId(system, fp), fingerprint: fp };
+  return system === 'postgresql' ? explainPg(client, o, base) : explainMysql(client, o, base);
+}
+
+async function explainPg(client: SqlClient, o: ExplainOptions, base: Omit<ExplainResult, 'plan' | 'diagnostics' | 'indexAdvice' | 'note' | 'mode'>): Promise<ExplainResult> {
+  await loadPgParser();
+  const info = inspectPgStatement(o.sql);
+  if (!info.parsed) return refused(base, `Not explained: ${info.reason}.`);
+  if (info.statements !== 1) return refused(base, `Not explained: ${info.reason}; batch-doctor explains one statement at a time.`);
+  if (!['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt'].includes(info.kind ?? '')) return refused(base, `Not explained: ${info.reason ?? `it is ${info.kind}`}; only SELECT, INSERT, UPDATE, DELETE and MERGE are.`);
+  const hasParams = /\$\d/.test(o.sql);
+  if (hasParams && !(o.params && o.params.length)) return refused(base, 'Not explained: the statement has $n parameters and no sample of their values was captured (PostgreSQL 15 cannot plan it without them).');
+  const wantAnalyze = !!o.analyze && info.plainSelect;
+  let note: string | null = o.analyze && !info.plainSelect ? `ANALYZE refused (${info.reason}); plan only, nothing executed.` : null;
+  const timeout = Math.max(1, Math.round(o.timeoutMs ?? EXPLAIN_TIMEOUT_MS));
+  const run = async (analyze: boolean): Promise<unknown> => {
+    await client.query('BEGIN READ ONLY');
+    try {
+      await client.query(`SET LOCAL statement_timeout = ${timeout}`);
+      await client.query(`SET LOCAL lock_timeout = ${EXPLAIN_LOCK_TIMEOUT_MS}`);
+      const rows = await client.query(`EXPLAIN (${analyze ? 'ANALYZE, BUFFERS, ' : ''}FORMAT JSON) ${o.sql}`, o.params);
+      return rows[0]?.['QUERY PLAN'];
+    } finally {
+      await client.query('ROLLBACK').catch(() => undefined);
+    }
+  };
+  let raw: unknown;
+  let mode: ExplainResult['mode'] = wantAnalyze ? 'analyze' : 'plan';
+  try { raw = await run(wantAnalyze); }
+  catch (err) {
+    if (!wantAnalyze) return refused(base, `EXPLAIN failed: ${safeDbError(err)}.`);
+    note = `ANALYZE failed (${safeDbError(err)}); plan only, nothing executed.`;
+    mode = 'plan';
+    try { raw = await run(false); } catch (err2) { return refused(base, `EXPLAIN failed: ${safeDbError(err2)}.`); }
+  }
+  let root: PlanNode;
+  try { root = parsePostgresPlan(raw, !!o.keepLiterals).root; } catch (err) { return refused(base, `The plan could not be read: ${(err as Error).message}`); }
+  const tableRows = await pgTableRows(client, root);
+  const diagnostics = diagnosePlan(root, { system: 'postgresql', tableRows });
+  let indexAdvice: ExplainResult['indexAdvice'] = [];
+  if (o.indexAdvice !== false && diagnostics.some((d) => d.kind === 'seq-scan-filter' || d.kind === 'slow-node' || d.kind === 'nested-loop-many')) {
+    const adv = await adviseIndexesPg(client, { sql: o.sql, params: o.params, info, timeoutMs: timeout });
+    indexAdvice = adv.advice;
+    if (adv.note) note = note ? `${note} ${adv.note}` : adv.note;
+  }
+  return { ...base, mode, plan: root, diagnostics, indexAdvice, note };
+}
+
+/** reltuples of the tables a plan scans, for diagnostics without ANALYZE. */
+async function pgTableRows(client: SqlClient, root: PlanNode): Promise<Record<string, number>> {
+  const names = [...new Set([...walkPlan(root)].map((x) => x.node.relation).filter((r): r is string => !!r))];
+  if (!names.length) return {};
+  try {
+    const rows = await client.query('SELECT relname, GREATEST(reltuples, 0)::float8 AS n FROM pg_class WHERE relname = ANY($1) AND relkind IN (\'r\', \'p\', \'m\')', [names]);
+    return Object.fromEntries(rows.map((r) => [String(r['relname']), Number(r['n'])]));
+  } catch { return {}; }
+}
+
+/** First keyword of a MySQL statement after comments, and whether more than one statement is in the text. */
+function mysqlShape(sql: string): { verb: string | null; multiple: boolean; parsed: boolean } {
+  const fp = fingerprintSqlUncached(sql, 'mysql');
+  if (!fp.parsed) return { verb: null, multiple: false, parsed: false };
+  const t = fp.text;
+  return { verb: /^\(*\s*([a-z]+)/.exec(t)?.[1] ?? null, multiple: /;/.test(t.replace(/'[^']*'|`[^`]*`/g, '')), parsed: true };
+}
+
+async function explainMysql(client: SqlClient, o: ExplainOptions, base: Omit<ExplainResult, 'plan' | 'diagnostics' | 'indexAdvice' | 'note' | 'mode'>): Promise<ExplainResult> {
+  const shape = mysqlShape(o.sql);
+  if (!shape.parsed) return refused(base, 'Not explained: the statement could not be tokenized.');
+  if (shape.multiple) return refused(base, 'Not explained: the text holds more than one statement; batch-doctor explains one statement at a time.');
+  if (!['select', 'insert', 'update', 'delete', 'replace', 'with', 'table'].includes(shape.verb ?? '')) return refused(base, `Not explained: it is ${shape.verb?.toUpperCase() ?? 'not a statement'}; only SELECT, INSERT, UPDATE, DELETE and REPLACE are.`);
+  const isSelect = shape.verb === 'select' || shape.verb === 'table';
+  const version = await client.version().catch(() => '');
+  const mariadb = /mariadb/i.test(version);
+  const wantAnalyze = !!o.analyze && isSelect && mariadb;
+  let note: string | null = o.analyze && !isSelect ? 'ANALYZE refused (not a SELECT); plan only, nothing executed.'
+    : o.analyze && !mariadb ? 'ANALYZE is only run on MariaDB (ANALYZE FORMAT=JSON); MySQL 8 EXPLAIN ANALYZE has no JSON form: plan only.' : null;
+  const seconds = Math.max(0.001, (o.timeoutMs ?? EXPLAIN_TIMEOUT_MS) / 1000);
+  const run = async (analyze: boolean): Promise<unknown> => {
+    // Plain EXPLAIN never executes; ANALYZE runs only a SELECT, read-only, time-capped, rolled back.
+    if (!analyze) return (await client.query(`EXPLAIN FORMAT=JSON ${o.sql}`, o.params))[0]?.['EXPLAIN'];
+    await client.query('START TRANSACTION READ ONLY');
+    try {
+      return (await client.query(`SET STATEMENT max_statement_time=${seconds} FOR ANALYZE FORMAT=JSON ${o.sql}`, o.params))[0]?.['ANALYZE'];
+    } finally { await client.query('ROLLBACK').catch(() => undefined); }
+  };
+  let raw: unknown;
+  let mode: ExplainResult['mode'] = wantAnalyze ? 'analyze' : 'plan';
+  try { raw = await run(wantAnalyze); }
+  catch (err) {
+    if (!wantAnalyze) return refused(base, `EXPLAIN failed: ${safeDbError(err)}.`);
+    note = `ANALYZE failed (${safeDbError(err)}); plan only, nothing executed.`;
+    mode = 'plan';
+    try { raw = await run(false); } catch (err2) { return refused(base, `EXPLAIN failed: ${safeDbError(err2)}.`); }
+  }
+  let root: PlanNode;
+  try { root = parseMysqlPlan(raw, !!o.keepLiterals).root; } catch (err) { return refused(base, `The plan could not be read: ${(err as Error).message}`); }
+  const diagnostics = diagnosePlan(root, { system: 'mysql' });
+  const indexAdvice = o.indexAdvice === false ? [] : adviseIndexesUnconfirmed(root, diagnostics, 'mysql');
+  return { ...base, mode, plan: root, diagnostics, indexAdvice, note };
+}

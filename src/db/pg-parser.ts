@@ -1,0 +1,140 @@
+/**
+ * The real PostgreSQL parser (libpg_query, as WebAssembly through the
+ * `libpg-query` package) for what needs a statement's structure: how many
+ * statements a text holds, whether it is a plain SELECT (the only thing we
+ * ever execute under EXPLAIN ANALYZE), and which columns its predicates use
+ * (candidates for index advice).
+ */
+
+type Raw = Record<string, unknown>;
+interface LibPgQuery { loadModule(): Promise<void>; parseSync(sql: string): { stmts?: { stmt: Raw }[] } }
+
+let lib: LibPgQuery | null = null;
+/** Loads the parser (WebAssembly, ~100 ms once). */
+export async function loadPgParser(): Promise<void> {
+  if (lib) return;
+  const m = (await import('libpg-query')) as unknown as LibPgQuery & { default?: LibPgQuery };
+  const l = typeof m.parseSync === 'function' ? m : m.default!;
+  await l.loadModule();
+  lib = l;
+}
+
+/** A predicate column: `qualifier.column op value`. */
+export interface PredicateColumn {
+  /** Table name or alias as written, or null when unqualified. */
+  qualifier: string | null;
+  column: string;
+  /** eq: =, IN; range: <, >, BETWEEN, LIKE; join: column = column of another table. */
+  use: 'eq' | 'range' | 'join';
+}
+
+/** What the parser says about a statement. */
+export interface PgStatementInfo {
+  /** False when libpg_query could not parse it; `reason` says why (no part of the statement). */
+  parsed: boolean;
+  statements: number;
+  /** Node name of the (first) statement: SelectStmt, InsertStmt, ExplainStmt... */
+  kind: string | null;
+  /** A single SELECT with no INTO, no FOR UPDATE/SHARE and no data-modifying WITH: safe to execute read-only. */
+  plainSelect: boolean;
+  /** Why it is not a plain SELECT, in words. */
+  reason: string | null;
+  /** Tables in FROM / JOIN: name (schema-qualified when written so) and alias. */
+  tables: { name: string; alias: string | null }[];
+  predicates: PredicateColumn[];
+  orderBy: { qualifier: string | null; column: string }[];
+}
+
+const DML = ['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt'];
+
+/** True if any DML node appears anywhere in the tree (a data-modifying CTE, a DML inside a subquery). */
+function containsDml(node: unknown, depth = 0): boolean {
+  if (!node || typeof node !== 'object' || depth > 500) return depth > 500;
+  if (Array.isArray(node)) return node.some((n) => containsDml(n, depth + 1));
+  for (const [k, v] of Object.entries(node as Raw)) {
+    if (DML.includes(k)) return true;
+    if (containsDml(v, depth + 1)) return true;
+  }
+  return false;
+}
+
+function colRef(n: unknown): { qualifier: string | null; column: string } | null {
+  const c = (n as Raw | null)?.['ColumnRef'] as Raw | undefined;
+  if (!c) {
+    const tc = (n as Raw | null)?.['TypeCast'] as Raw | undefined;
+    return tc ? colRef(tc['arg']) : null;
+  }
+  const fields = (c['fields'] as Raw[] | undefined) ?? [];
+  const names = fields.map((f) => ((f['String'] as Raw | undefined)?.['sval'] as string | undefined)).filter((x): x is string => typeof x === 'string');
+  if (names.length === 0 || names.length !== fields.length) return null;
+  return { qualifier: names.length > 1 ? names[names.length - 2]! : null, column: names[names.length - 1]! };
+}
+
+function collectPredicates(node: unknown, out: PredicateColumn[], depth = 0): void {
+  if (!node || typeof node !== 'object' || depth > 200) return;
+  const n = node as Raw;
+  const b = n['BoolExpr'] as Raw | undefined;
+  if (b) { if (b['boolop'] === 'AND_EXPR') for (const a of (b['args'] as unknown[]) ?? []) collectPredicates(a, out, depth + 1); return; }
+  const e = n['A_Expr'] as Raw | undefined;
+  if (e) {
+    const op = (((e['name'] as Raw[] | undefined)?.[0]?.['String'] as Raw | undefined)?.['sval'] as string | undefined) ?? '';
+    const l = colRef(e['lexpr']); const r = colRef(e['rexpr']);
+    const kind = String(e['kind']);
+    let use: PredicateColumn['use'] | null = null;
+    if (kind === 'AEXPR_IN' || (kind === 'AEXPR_OP' && op === '=')) use = 'eq';
+    else if ((kind === 'AEXPR_OP' && ['<', '>', '<=', '>='].includes(op)) || kind.startsWith('AEXPR_BETWEEN') || kind === 'AEXPR_LIKE') use = 'range';
+    if (!use) return;
+    if (l && r) { if (use === 'eq') { out.push({ ...l, use: 'join' }, { ...r, use: 'join' }); } return; }
+    if (l) out.push({ ...l, use });
+    else if (r && kind === 'AEXPR_OP') out.push({ ...r, use });
+  }
+  const nt = n['NullTest'] as Raw | undefined;
+  if (nt) { const c = colRef(nt['arg']); if (c) out.push({ ...c, use: 'eq' }); }
+}
+
+function collectTables(from: unknown, out: PgStatementInfo['tables'], preds: PredicateColumn[], depth = 0): void {
+  if (!Array.isArray(from) || depth > 50) return;
+  for (const item of from as Raw[]) {
+    const rv = item['RangeVar'] as Raw | undefined;
+    if (rv) {
+      const name = [rv['schemaname'], rv['relname']].filter((x) => typeof x === 'string').join('.');
+      out.push({ name, alias: ((rv['alias'] as Raw | undefined)?.['aliasname'] as string | undefined) ?? null });
+    }
+    const j = item['JoinExpr'] as Raw | undefined;
+    if (j) { collectTables([j['larg'], j['rarg']], out, preds, depth + 1); collectPredicates(j['quals'], preds); }
+  }
+}
+
+/** Inspects a statement with the real parser. Never throws. */
+export function inspectPgStatement(sql: string): PgStatementInfo {
+  const none: PgStatementInfo = { parsed: false, statements: 0, kind: null, plainSelect: false, reason: null, tables: [], predicates: [], orderBy: [] };
+  if (!lib) return { ...none, reason: 'the PostgreSQL parser is not loaded' };
+  let tree: { stmts?: { stmt: Raw }[] };
+  try { tree = lib.parseSync(sql); } catch { return { ...none, reason: 'PostgreSQL cannot parse it (syntax error)' }; }
+  const stmts = tree.stmts ?? [];
+  const first = stmts[0]?.stmt ?? {};
+  const kind = Object.keys(first)[0] ?? null;
+  const info: PgStatementInfo = { ...none, parsed: true, statements: stmts.length, kind };
+  if (stmts.length !== 1) return { ...info, reason: `it holds ${stmts.length} statements` };
+  const sel = first['SelectStmt'] as Raw | undefined;
+  if (kind === 'SelectStmt' && sel) {
+    if (sel['intoClause']) info.reason = 'SELECT INTO creates a table';
+    else if (sel['lockingClause']) info.reason = 'FOR UPDATE/SHARE takes row locks';
+    else if (containsDml(sel)) info.reason = 'it contains a data-modifying statement (WITH ... INSERT/UPDATE/DELETE)';
+    else info.plainSelect = true;
+  } else info.reason = `it is ${kind ?? 'not a statement'}, not a SELECT`;
+  const body = (sel ?? first['UpdateStmt'] ?? first['DeleteStmt']) as Raw | undefined;
+  if (body) {
+    if (kind === 'UpdateStmt' || kind === 'DeleteStmt') {
+      const rel = body['relation'] as Raw | undefined;
+      if (rel) info.tables.push({ name: [rel['schemaname'], rel['relname']].filter((x) => typeof x === 'string').join('.'), alias: ((rel['alias'] as Raw | undefined)?.['aliasname'] as string | undefined) ?? null });
+    }
+    collectTables(body['fromClause'] ?? body['usingClause'], info.tables, info.predicates);
+    collectPredicates(body['whereClause'], info.predicates);
+    for (const s of (body['sortClause'] as Raw[] | undefined) ?? []) {
+      const c = colRef((s['SortBy'] as Raw | undefined)?.['node']);
+      if (c) info.orderBy.push(c);
+    }
+  }
+  return info;
+}
