@@ -171,6 +171,10 @@ function tokenize(sql: string, dialect: SqlDialect): Tok[] | null {
 
 /** A negative number literal after an operator or `(`/`,` folds into the literal. */
 function foldSigns(toks: Tok[]): Tok[] {
+  // Most statements have no sign before a literal at all: skip the copy.
+  let any = false;
+  for (let i = 0; i < toks.length - 1; i++) { const t = toks[i]!; if (t.k === 'p' && (t.v === '-' || t.v === '+') && toks[i + 1]!.k === 'lit') { any = true; break; } }
+  if (!any) return toks;
   const out: Tok[] = [];
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i]!;

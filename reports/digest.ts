@@ -1,4 +1,3 @@
-import Table from 'cli-table3';
 import type { QueryDigestReport } from '../src/model/db';
 import { clip, ms, pct } from './format';
 
@@ -16,6 +15,8 @@ const SOURCE_NAMES: Record<QueryDigestReport['source'], string> = {
 const n = (x: number | null) => (x === null ? '-' : String(x));
 
 function renderTable(r: QueryDigestReport, width = 120): string {
+  // Loaded here: JSON output (the CI and benchmark path) does not pay for the table library.
+  const Table = require('cli-table3') as typeof import('cli-table3');
   const out: string[] = [];
   out.push(`${SOURCE_NAMES[r.source]}: ${r.origin}`);
   out.push(`${r.statements} statements in ${r.classes.length} classes, ${ms(r.totalMs)} in all${r.badRecords ? `, ${r.badRecords} unreadable records skipped` : ''}`);

@@ -18,6 +18,7 @@ command -v mariadbd >/dev/null 2>&1 || need+=(mariadb-server)
 [ -x /usr/sbin/vsftpd ] || need+=(vsftpd)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v lftp >/dev/null 2>&1 || need+=(lftp)
+command -v pt-query-digest >/dev/null 2>&1 || need+=(percona-toolkit)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then log "missing packages ${need[*]}: run this script as root to install them"; exit 1; fi
   log "installing ${need[*]}"

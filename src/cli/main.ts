@@ -1,10 +1,4 @@
 import { BatchDoctorError } from '../errors';
-import { profileCommand } from './commands/profile';
-import { reportCommand } from './commands/report';
-import { ftpBenchCommand } from './commands/ftp-bench';
-import { slowLogCommand } from './commands/slow-log';
-import { queriesCommand } from './commands/queries';
-import { explainCommand } from './commands/explain';
 import type { CliIO, CliResult } from './io';
 import { mainHelp } from './options';
 import { toolVersion } from '../version';
@@ -14,13 +8,15 @@ export type { CliIO, CliResult } from './io';
 /** Exit code for usage and tool errors. */
 export const EXIT_USAGE = 2;
 
-const HANDLERS: Record<string, (args: string[], io: CliIO) => Promise<CliResult>> = {
-  profile: profileCommand,
-  report: reportCommand,
-  'ftp-bench': ftpBenchCommand,
-  'slow-log': slowLogCommand,
-  queries: queriesCommand,
-  explain: explainCommand,
+type Handler = (args: string[], io: CliIO) => Promise<CliResult>;
+/** Each command's module is loaded when it runs: start-up pays only for the command used (slow-log need not load pg, OTel or FTP). */
+const HANDLERS: Record<string, () => Promise<Handler>> = {
+  profile: async () => (await import('./commands/profile.js')).profileCommand,
+  report: async () => (await import('./commands/report.js')).reportCommand,
+  'ftp-bench': async () => (await import('./commands/ftp-bench.js')).ftpBenchCommand,
+  'slow-log': async () => (await import('./commands/slow-log.js')).slowLogCommand,
+  queries: async () => (await import('./commands/queries.js')).queriesCommand,
+  explain: async () => (await import('./commands/explain.js')).explainCommand,
 };
 
 /** The CLI: parses argv (without node and script), runs a command, and says how the process should end. Never throws. */
@@ -29,12 +25,12 @@ export async function main(argv: string[], io: CliIO): Promise<CliResult> {
   try {
     if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') { io.stdout.write(mainHelp()); return { exitCode: cmd ? 0 : EXIT_USAGE }; }
     if (cmd === '--version' || cmd === '-v') { io.stdout.write(`${toolVersion()}\n`); return { exitCode: 0 }; }
-    const handler = Object.prototype.hasOwnProperty.call(HANDLERS, cmd) ? HANDLERS[cmd] : undefined;
-    if (!handler) {
+    const load = Object.prototype.hasOwnProperty.call(HANDLERS, cmd) ? HANDLERS[cmd] : undefined;
+    if (!load) {
       io.stderr.write(`batch-doctor: unknown command "${cmd}". Commands: ${Object.keys(HANDLERS).join(', ')}. Run batch-doctor --help.\n`);
       return { exitCode: EXIT_USAGE };
     }
-    return await handler(rest, io);
+    return await (await load())(rest, io);
   } catch (err) {
     if (err instanceof BatchDoctorError) {
       io.stderr.write(`batch-doctor: ${err.message} [${err.code}]\n`);

@@ -15,6 +15,12 @@ const LOG_GROWTH = Math.log(HISTOGRAM_GROWTH);
 export class DurationHistogram {
   private readonly buckets = new Map<number, number>();
   count = 0;
+  /** Buckets as [index, count] pairs, for passing between threads. */
+  toJSON(): [number, number][] { return [...this.buckets]; }
+  /** Adds the counts of another histogram's buckets. */
+  mergeBuckets(pairs: [number, number][]): void {
+    for (const [b, c] of pairs) { this.buckets.set(b, (this.buckets.get(b) ?? 0) + c); this.count += c; }
+  }
   add(ms: number): void {
     const b = ms <= HISTOGRAM_MIN_MS ? 0 : Math.floor(Math.log(ms / HISTOGRAM_MIN_MS) / LOG_GROWTH) + 1;
     this.buckets.set(b, (this.buckets.get(b) ?? 0) + 1);
@@ -44,6 +50,12 @@ export interface StatementSample {
   database?: string | null;
 }
 
+/** An accumulator as plain data. */
+export interface AccumulatorState {
+  statements: number;
+  classes: (Omit<Acc, 'hist'> & { hist: [number, number][] })[];
+}
+
 interface Acc {
   system: DbSystem; fingerprint: string; parsed: boolean; database: string | null;
   calls: number; sum: number; sumSq: number; max: number; hist: DurationHistogram;
@@ -57,16 +69,16 @@ const round3 = (x: number) => Math.round(x * 1000) / 1000;
  * grows with the number of classes, not of statements.
  */
 export class DigestAccumulator {
-  private readonly classes = new Map<string, Acc>();
+  private readonly bySystem: Record<DbSystem, Map<string, Acc>> = { postgresql: new Map(), mysql: new Map() };
   statements = 0;
 
   add(s: StatementSample): void {
     this.statements++;
-    const key = `${s.system}\u0000${s.fingerprint}`;
-    let a = this.classes.get(key);
+    const classes = this.bySystem[s.system];
+    let a = classes.get(s.fingerprint);
     if (!a) {
       a = { system: s.system, fingerprint: s.fingerprint, parsed: s.parsed, database: s.database ?? null, calls: 0, sum: 0, sumSq: 0, max: 0, hist: new DurationHistogram(), rowsSent: null, rowsExamined: null };
-      this.classes.set(key, a);
+      classes.set(s.fingerprint, a);
     }
     a.calls++; a.sum += s.ms; a.sumSq += s.ms * s.ms;
     if (s.ms > a.max) a.max = s.ms;
@@ -76,9 +88,29 @@ export class DigestAccumulator {
     if (a.database !== (s.database ?? null)) a.database = a.database === null ? s.database ?? null : a.database;
   }
 
+  /** The state of every class, as plain data (for a worker thread to send back). */
+  exportState(): AccumulatorState {
+    const all = [...this.bySystem.postgresql.values(), ...this.bySystem.mysql.values()];
+    return { statements: this.statements, classes: all.map((a) => ({ ...a, hist: a.hist.toJSON() })) };
+  }
+
+  /** Adds another accumulator's state (from {@link exportState}). */
+  mergeState(st: AccumulatorState): void {
+    this.statements += st.statements;
+    for (const c of st.classes) {
+      const classes = this.bySystem[c.system];
+      const a = classes.get(c.fingerprint);
+      if (!a) { const h = new DurationHistogram(); h.mergeBuckets(c.hist); classes.set(c.fingerprint, { ...c, hist: h }); continue; }
+      a.calls += c.calls; a.sum += c.sum; a.sumSq += c.sumSq; a.max = Math.max(a.max, c.max); a.hist.mergeBuckets(c.hist);
+      if (c.rowsSent !== null) a.rowsSent = (a.rowsSent ?? 0) + c.rowsSent;
+      if (c.rowsExamined !== null) a.rowsExamined = (a.rowsExamined ?? 0) + c.rowsExamined;
+      a.database ??= c.database;
+    }
+  }
+
   /** The classes ranked by total time (ties: more calls first, then fingerprint). */
   finish(): DigestClass[] {
-    const all = [...this.classes.values()];
+    const all = [...this.bySystem.postgresql.values(), ...this.bySystem.mysql.values()];
     const total = all.reduce((x, a) => x + a.sum, 0);
     return all.map((a): DigestClass => {
       const mean = a.sum / a.calls;

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DigestAccumulator } from '../../db/digest';
-import { readMysqlSlowLog } from '../../db/sources/mysql-slow-log';
+import { readMysqlSlowLogParallel } from '../../db/sources/parallel-slow-log';
 import { readPostgresLog } from '../../db/sources/postgresql-log';
 import { writeFileAtomic } from '../../collect/write-file';
 import { InputError, UsageError } from '../../errors';
@@ -42,7 +42,7 @@ export async function slowLogCommand(args: string[], io: CliIO): Promise<CliResu
   let bad = 0;
   let source: DigestSource;
   try {
-    if (type === 'mysql') { source = 'mysql-slow-log'; bad = (await readMysqlSlowLog(file, acc)).badRecords; }
+    if (type === 'mysql') { source = 'mysql-slow-log'; bad = (await readMysqlSlowLogParallel(file, acc)).badRecords; }
     else { source = 'postgresql-log'; bad = (await readPostgresLog(file, acc, type === 'postgresql-csv' ? 'csvlog' : 'stderr')).badRecords; }
   } catch (err) {
     throw new InputError(`Reading ${positionals[0]} failed (${(err as NodeJS.ErrnoException).code ?? 'read error'}). Check the file is readable and complete.`);

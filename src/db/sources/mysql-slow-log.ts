@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { isAscii } from 'node:buffer';
 import { fingerprintSqlUncached } from '../../../probes/sql-fingerprint';
 import { DigestAccumulator, type StatementSample } from '../digest';
 
@@ -16,7 +17,51 @@ import { DigestAccumulator, type StatementSample } from '../digest';
 /** Longest statement kept for fingerprinting, characters. Longer ones are counted under a placeholder class (a bound on memory). */
 export const SLOW_LOG_MAX_STATEMENT_CHARS = 1_000_000;
 
-/** Incremental parser state: feed it lines, read samples from `onSample`. */
+/** Byte values used to tell header lines apart without decoding them. */
+const B_HASH = 35, B_SPACE = 32, B_NL = 10, B_CR = 13;
+const ascii = (t: string) => Buffer.from(t, 'latin1');
+const P_QUERY_TIME = ascii('# Query_time:');
+const P_USER_HOST = ascii('# User@Host:');
+const P_TIME = ascii('# Time:');
+const P_THREAD = ascii('# Thread_id:');
+const P_ADMIN = ascii('# administrator command:');
+const P_SET_TS = ascii('SET timestamp=');
+const P_USE = ascii('use ');
+const K_QUERY_TIME = ascii('Query_time:');
+const K_ROWS_SENT = ascii('Rows_sent:');
+const K_ROWS_EXAMINED = ascii('Rows_examined:');
+const K_SCHEMA = ascii('Schema: ');
+const K_VERSION = ascii(', Version: ');
+const P_TCP = ascii('Tcp port: ');
+const P_TIME_ID = ascii('Time');
+
+function startsWith(buf: Buffer, s: number, e: number, p: Buffer): boolean {
+  if (e - s < p.length) return false;
+  for (let i = 0; i < p.length; i++) if (buf[s + i] !== p[i]) return false;
+  return true;
+}
+
+/** The non-negative decimal number after `key` in buf[s, e), or null. */
+function numAfter(buf: Buffer, s: number, e: number, key: Buffer): number | null {
+  const i = buf.indexOf(key, s);
+  if (i < 0 || i >= e) return null;
+  let j = i + key.length;
+  while (j < e && buf[j] === B_SPACE) j++;
+  let int = 0, frac = 0, scale = 1, digits = 0, dot = false;
+  for (; j < e; j++) {
+    const c = buf[j]!;
+    if (c >= 48 && c <= 57) { digits++; if (dot) { frac = frac * 10 + (c - 48); scale *= 10; } else int = int * 10 + (c - 48); }
+    else if (c === 46 && !dot) dot = true;
+    else break;
+  }
+  return digits ? int + frac / scale : null;
+}
+
+/**
+ * Incremental parser: feed it the bytes of whole lines, read samples from
+ * `onSample`. Header lines are read as bytes and never decoded; only the
+ * statement text is, once per statement.
+ */
 export class SlowLogParser {
   private inHeader = false;
   private queryTime: number | null = null;
@@ -30,31 +75,42 @@ export class SlowLogParser {
 
   constructor(private readonly onSample: (s: StatementSample) => void) {}
 
-  /** Feeds one line (without its newline). */
-  line(l: string): void {
-    const c0 = l.charCodeAt(0);
-    if (c0 === 35 /* # */ && l.charCodeAt(1) === 32) {
+  /** Feeds one line as text (without its newline). */
+  line(l: string): void { const b = Buffer.from(l, 'utf8'); this.lineBytes(b, 0, b.length, false); }
+
+  /** Feeds the line buf[s, e) (without its newline); `ascii` says the bytes are plain ASCII (faster decoding). */
+  lineBytes(buf: Buffer, s: number, e: number, ascii: boolean): void {
+    const text = () => buf.toString(ascii ? 'latin1' : 'utf8', s, e);
+    if (buf[s] === B_HASH && buf[s + 1] === B_SPACE) {
       // "# administrator command: Quit;" is a statement of its own, written where the SQL would be.
-      if (l.startsWith('# administrator command:')) { this.pushStmt(l.slice(2)); return; }
+      if (startsWith(buf, s, e, P_ADMIN)) { this.pushStmt(buf.toString(ascii ? 'latin1' : 'utf8', s + 2, e)); return; }
       if (this.stmt.length) this.emit();
       this.inHeader = true;
-      if (l.startsWith('# Query_time:')) this.readTimes(l);
-      else if (l.startsWith('# Thread_id:') || l.startsWith('# User@Host:')) {
-        const m = /Schema: (\S+)/.exec(l);
-        if (m) this.db = m[1]!;
+      if (startsWith(buf, s, e, P_QUERY_TIME)) {
+        this.queryTime = numAfter(buf, s, e, K_QUERY_TIME);
+        this.rowsSent = numAfter(buf, s, e, K_ROWS_SENT);
+        this.rowsExamined = numAfter(buf, s, e, K_ROWS_EXAMINED);
+      } else if (startsWith(buf, s, e, P_THREAD) || startsWith(buf, s, e, P_USER_HOST)) {
+        const i = buf.indexOf(K_SCHEMA, s);
+        if (i >= 0 && i < e) {
+          let j = i + K_SCHEMA.length; while (j < e && buf[j] !== B_SPACE) j++;
+          if (j > i + K_SCHEMA.length) this.db = buf.toString('utf8', i + K_SCHEMA.length, j);
+        }
       }
       return;
     }
     if (this.stmt.length === 0) {
-      if (l.length === 0) return;
-      // The server's banner when it (re)starts the log.
-      if (/^(\/\S+|\S+), Version: /.test(l) || l.startsWith('Tcp port: ') || /^Time\s+Id\s+Command/.test(l)) { if (this.stmt.length) this.emit(); return; }
+      if (e === s) return;
       if (this.inHeader) {
-        if (l.startsWith('SET timestamp=') && l.endsWith(';')) return;
-        if (/^use [^;]+;$/i.test(l)) { this.db = l.slice(4, -1).replace(/`/g, ''); return; }
+        if (startsWith(buf, s, e, P_SET_TS) && buf[e - 1] === 59) return;
+        if (startsWith(buf, s, e, P_USE) && buf[e - 1] === 59) { this.db = text().slice(4, -1).replace(/`/g, ''); return; }
+      } else {
+        // The server's banner when it (re)starts the log: "<path>, Version: ...", "Tcp port: ...", "Time  Id Command  Argument".
+        const v = buf.indexOf(K_VERSION, s);
+        if ((v > s && v < e) || startsWith(buf, s, e, P_TCP) || (startsWith(buf, s, e, P_TIME_ID) && /^Time\s+Id\s+Command/.test(text()))) return;
       }
     }
-    this.pushStmt(l);
+    this.pushStmt(text());
   }
 
   /** Ends the input: emits the last record. */
@@ -64,12 +120,6 @@ export class SlowLogParser {
     this.inHeader = false;
     if (this.stmtChars <= SLOW_LOG_MAX_STATEMENT_CHARS) this.stmt.push(l);
     this.stmtChars += l.length + 1;
-  }
-
-  private readTimes(l: string): void {
-    this.queryTime = num(l, 'Query_time:');
-    this.rowsSent = num(l, 'Rows_sent:');
-    this.rowsExamined = num(l, 'Rows_examined:');
   }
 
   private emit(): void {
@@ -83,50 +133,94 @@ export class SlowLogParser {
   }
 }
 
-/** The number after `key` in a header line, or null. */
-function num(l: string, key: string): number | null {
-  const i = l.indexOf(key);
-  if (i < 0) return null;
-  let j = i + key.length;
-  while (l.charCodeAt(j) === 32) j++;
-  let k = j;
-  while (k < l.length && l.charCodeAt(k) !== 32) k++;
-  const v = Number(l.slice(j, k));
-  return Number.isFinite(v) && v >= 0 ? v : null;
-}
-
-/** Splits a stream of text chunks into lines, calling `onLine` for each; returns a function to call at the end. */
-export function lineSplitter(onLine: (l: string) => void): { push(chunk: string): void; end(): void } {
-  let rest = '';
-  return {
-    push(chunk: string) {
-      let start = 0;
-      let data = chunk;
-      if (rest) { data = rest + chunk; rest = ''; }
-      for (;;) {
-        const nl = data.indexOf('\n', start);
-        if (nl < 0) break;
-        const end = nl > start && data.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-        onLine(data.slice(start, end));
-        start = nl + 1;
-      }
-      rest = data.slice(start);
-      // A line without end is bounded like a statement: beyond the cap it is cut (it can only be statement text).
-      if (rest.length > SLOW_LOG_MAX_STATEMENT_CHARS * 2) { onLine(rest); rest = ''; }
-    },
-    end() { if (rest) onLine(rest); rest = ''; },
-  };
-}
-
-/** Reads a slow-log file into a digest accumulator, streaming. */
-export async function readMysqlSlowLog(file: string, acc: DigestAccumulator): Promise<{ bytes: number; badRecords: number }> {
-  const parser = new SlowLogParser((s) => acc.add(s));
-  const split = lineSplitter((l) => parser.line(l));
+/**
+ * Reads a file (or a byte range of it) as lines of bytes, in chunks of 1 MiB:
+ * lines are found with a native byte search and handed over as offsets into
+ * the chunk, so a caller decodes only what it needs.
+ */
+export async function forEachLineBytes(file: string, onLine: (buf: Buffer, s: number, e: number, ascii: boolean) => void, range?: { start: number; end: number }): Promise<{ bytes: number }> {
+  const fh = await fs.promises.open(file, 'r');
+  let pos = range?.start ?? 0;
+  const stop = range?.end ?? Number.POSITIVE_INFINITY;
+  const CHUNK = 1 << 20;
+  let buf = Buffer.allocUnsafe(CHUNK);
+  let carry = 0; // bytes of an unfinished line at the start of buf
   let bytes = 0;
-  const stream = fs.createReadStream(file, { highWaterMark: 1 << 20 });
-  stream.setEncoding('utf8');
-  for await (const chunk of stream as AsyncIterable<string>) { bytes += chunk.length; split.push(chunk); }
-  split.end();
+  const lines = (end: number, final: boolean) => {
+    const ascii = isAscii(buf.subarray(0, end));
+    let s = 0;
+    for (;;) {
+      const nl = buf.indexOf(B_NL, s);
+      if (nl < 0 || nl >= end) break;
+      onLine(buf, s, nl > s && buf[nl - 1] === B_CR ? nl - 1 : nl, ascii);
+      s = nl + 1;
+    }
+    if (final && s < end) onLine(buf, s, buf[end - 1] === B_CR ? end - 1 : end, ascii);
+  };
+  try {
+    for (;;) {
+      if (carry === buf.length) { const bigger = Buffer.allocUnsafe(buf.length * 2); buf.copy(bigger, 0, 0, carry); buf = bigger; }
+      const want = Math.min(buf.length - carry, stop - pos);
+      const { bytesRead } = want > 0 ? await fh.read(buf, carry, want, pos) : { bytesRead: 0 };
+      pos += bytesRead;
+      bytes += bytesRead;
+      const end = carry + bytesRead;
+      if (bytesRead === 0) { if (end > 0) lines(end, true); break; }
+      const lastNl = buf.lastIndexOf(B_NL, end - 1);
+      if (lastNl < 0) {
+        // A line longer than the buffer: statements beyond the cap are cut anyway, so pass what we have once it is huge.
+        if (end > SLOW_LOG_MAX_STATEMENT_CHARS * 4) { lines(end, true); carry = 0; } else carry = end;
+        continue;
+      }
+      lines(lastNl + 1, false);
+      carry = end - lastNl - 1;
+      buf.copy(buf, 0, lastNl + 1, end);
+    }
+  } finally { await fh.close(); }
+  return { bytes };
+}
+
+/** Reads a file as lines of text (UTF-8; a trailing CR is dropped). */
+export async function forEachLine(file: string, onLine: (l: string) => void, range?: { start: number; end: number }): Promise<{ bytes: number }> {
+  return forEachLineBytes(file, (buf, s, e, ascii) => onLine(buf.toString(ascii ? 'latin1' : 'utf8', s, e)), range);
+}
+
+/** Reads a slow-log file (or the byte range of it that holds whole records) into a digest accumulator, streaming. */
+export async function readMysqlSlowLog(file: string, acc: DigestAccumulator, range?: { start: number; end: number }): Promise<{ bytes: number; badRecords: number }> {
+  const parser = new SlowLogParser((s) => acc.add(s));
+  const { bytes } = await forEachLineBytes(file, (buf, st, en, ascii) => parser.lineBytes(buf, st, en, ascii), range);
   parser.end();
   return { bytes, badRecords: parser.badRecords };
+}
+
+/** Files smaller than this are read on one thread: starting workers costs more than it saves (bytes). */
+export const PARALLEL_MIN_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Byte offsets that cut a slow log into `parts` ranges at record starts (a line `# Time:` or `# User@Host:`),
+ * so each range can be parsed on its own. A cut lands after a `# Time:` line at worst, which carries nothing.
+ */
+export async function recordBoundaries(file: string, size: number, parts: number): Promise<number[]> {
+  const cuts = [0];
+  const fh = await fs.promises.open(file, 'r');
+  const WINDOW = 1 << 20;
+  const buf = Buffer.allocUnsafe(WINDOW);
+  try {
+    for (let k = 1; k < parts; k++) {
+      let p = Math.max(cuts[cuts.length - 1]!, Math.floor((size * k) / parts));
+      let found = -1;
+      while (found < 0 && p < size) {
+        const { bytesRead } = await fh.read(buf, 0, WINDOW, p);
+        if (bytesRead === 0) break;
+        const view = buf.subarray(0, bytesRead);
+        const a = view.indexOf('\n# User@Host: '); const b = view.indexOf('\n# Time: ');
+        const i = a < 0 ? b : b < 0 ? a : Math.min(a, b);
+        if (i >= 0) found = p + i + 1; else p += bytesRead - 16;
+      }
+      if (found < 0) break;
+      cuts.push(found);
+    }
+  } finally { await fh.close(); }
+  cuts.push(size);
+  return [...new Set(cuts)].sort((x, y) => x - y);
 }

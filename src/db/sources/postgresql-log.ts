@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { parse as parseCsv } from 'csv-parse';
 import { fingerprintSqlUncached } from '../../../probes/sql-fingerprint';
 import type { DigestAccumulator, StatementSample } from '../digest';
-import { lineSplitter } from './mysql-slow-log';
+import { forEachLine } from './mysql-slow-log';
 
 /**
  * PostgreSQL server logs written with `log_min_duration_statement` (or
@@ -82,10 +82,7 @@ export async function readPostgresLog(file: string, acc: DigestAccumulator, form
     return { badRecords: bad };
   }
   const p = new PostgresStderrLogParser((s) => acc.add(s));
-  const split = lineSplitter((l) => p.line(l));
-  const stream = fs.createReadStream(file, { highWaterMark: 1 << 20 });
-  stream.setEncoding('utf8');
-  for await (const chunk of stream as AsyncIterable<string>) split.push(chunk);
-  split.end(); p.end();
+  await forEachLine(file, (l) => p.line(l));
+  p.end();
   return { badRecords: p.badRecords };
 }
