@@ -21,6 +21,8 @@ export const ENV = {
   disabled: 'BATCH_DOCTOR_DISABLED',
   /** Test hook: makes the named component fail inside the probes (`exporter`, `writer`, `hook`). */
   faultInjection: 'BATCH_DOCTOR_FAULT',
+  /** Local socket of `batch-doctor profile` that receives one statement sample per class (kept in its memory only, for EXPLAIN). */
+  paramSocket: 'BATCH_DOCTOR_PARAM_SOCKET',
   /** Set when a Node child process is started by the profiled command: the run's id. */
   runId: 'BATCH_DOCTOR_RUN_ID',
 } as const;

@@ -116,9 +116,12 @@ function start(): void {
     const rowsHook = (span: import('@opentelemetry/api').Span, rows: unknown) => {
       safely('db-hook', () => { if (typeof rows === 'number') span.setAttribute(ATTR.dbRows, rows); });
     };
+    const paramSocket = process.env[ENV.paramSocket];
+    const sampler = paramSocket ? new (require('./param-sampler') as typeof import('./param-sampler')).ParamSampler(paramSocket) : null;
     const instrumentations = [
       new PgInstrumentation({
         enhancedDatabaseReporting: false,
+        ...(sampler ? { requestHook: (_span: unknown, info: import('./param-sampler').PgCallInfo) => sampler.samplePg(info) } : {}),
         responseHook: (span, info) => rowsHook(span, (info.data as { rowCount?: number | null }).rowCount ?? (info.data as { rows?: unknown[] }).rows?.length),
       }),
       new MySQL2Instrumentation({

@@ -2,6 +2,7 @@ import type { DetectorStatus, Report } from '../model/report';
 import { REPORT_SCHEMA_VERSION } from '../model/report';
 import type { TraceModel } from '../model/trace';
 import type { FtpBenchReport } from '../model/ftp-bench';
+import type { ExplainResult } from '../model/db';
 import { computeBreakdown, computeStages, Timeline } from './breakdown';
 import { DETECTORS, type RawFinding } from './detectors/index';
 import { summarizeFtp } from './ftp-summary';
@@ -18,6 +19,8 @@ export interface AnalyzeOptions {
   toolVersion: string;
   /** An FTP benchmark of the job's server (profile --ftp-bench): measured evidence for the FTP detectors. Default none. */
   ftpBench?: FtpBenchReport | null;
+  /** EXPLAIN results of the run's top statement classes (profile's post-run EXPLAIN). Default none. */
+  explains?: ExplainResult[] | null;
   /** Warnings from collection to carry into the report. */
   warnings?: string[];
 }
@@ -29,7 +32,7 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
   const breakdown = computeBreakdown(model, timeline);
   const groups = groupQueries(model);
   const ftp = summarizeFtp(model);
-  const ctx = { queries: groups, breakdown, ftp, thresholds, ftpBench: options.ftpBench ?? null };
+  const ctx = { queries: groups, breakdown, ftp, thresholds, ftpBench: options.ftpBench ?? null, explains: options.explains ?? null };
   const raw: RawFinding[] = [];
   const detectors: DetectorStatus[] = [];
   for (const d of DETECTORS) {
@@ -76,6 +79,7 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
       spansRecorded, spansDropped, forwardFailures, badLines, probeInternalErrors: internal,
     },
     ftpBench: options.ftpBench ?? null,
+    explains: options.explains ?? [],
     warnings,
   };
 }

@@ -31,6 +31,12 @@ export interface Thresholds {
    * index or inserted into a heap/InnoDB table on current hardware.
    */
   defaultPerRowMs: number;
+  /**
+   * Client-side cost of one statement that no server-side fix removes (network round trip, parse, bind,
+   * protocol), ms, when the run gives no better figure. Default 0.2 ms: a round trip on loopback or a LAN
+   * plus the extended-protocol messages.
+   */
+  defaultRoundTripMs: number;
   /** Fewest sequential FTP transfers before suggesting parallel streams. Default 3 files. */
   minSerialTransfers: number;
   /** Least union time of sequential transfers before reporting, ms. Default 200 ms. */
@@ -46,6 +52,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   maxRowsPerLookup: 10,
   batchSize: 1000,
   defaultPerRowMs: 0.01,
+  defaultRoundTripMs: 0.2,
   minSerialTransfers: 3,
   minSerialTransferMs: 200,
   ftpStreams: 4,

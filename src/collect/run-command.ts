@@ -21,6 +21,8 @@ export interface RunOptions {
   cpuProfile?: boolean;
   /** CPU sampling interval, µs. Default: the probes' default (10000). */
   cpuSampleUs?: number;
+  /** Local socket that receives statement samples for EXPLAIN (see collect/statement-samples.ts). Default none. */
+  paramSocket?: string;
 }
 
 /** How the command ended, and when it ran. */
@@ -58,6 +60,7 @@ export function runWithProbes(o: RunOptions): Promise<RunResult> {
   if (o.keepLiterals) env['BATCH_DOCTOR_KEEP_LITERALS'] = '1';
   if (o.cpuProfile === false) env['BATCH_DOCTOR_CPU_PROFILE'] = '0';
   if (o.cpuSampleUs) env['BATCH_DOCTOR_CPU_SAMPLE_US'] = String(o.cpuSampleUs);
+  if (o.paramSocket) env['BATCH_DOCTOR_PARAM_SOCKET'] = o.paramSocket;
   return new Promise((resolve, reject) => {
     const [cmd, ...args] = o.command;
     const startedAt = performanceNow();

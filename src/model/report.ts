@@ -7,6 +7,7 @@
 export const REPORT_SCHEMA_VERSION = 1;
 
 import type { FtpBenchReport } from './ftp-bench';
+import type { ExplainResult } from './db';
 
 /** Where wall-clock time went. */
 export type Category = 'db' | 'ftp' | 'logic' | 'waiting';
@@ -196,6 +197,8 @@ export interface Report {
   collection: CollectionInfo;
   /** The FTP benchmark run with `profile --ftp-bench`, or null. */
   ftpBench: FtpBenchReport | null;
+  /** EXPLAIN of the run's top statement classes, with plan diagnostics and index advice (sanitized plans). */
+  explains: ExplainResult[];
   /** Things the reader should know about the data (dropped spans, missing signals). */
   warnings: string[];
 }

@@ -1,9 +1,10 @@
 import { nPlusOneRead } from './n-plus-one-read';
 import { rowByRowWrite } from './row-by-row-write';
 import { serialFtp } from './serial-ftp';
+import { missingIndex } from './missing-index';
 import type { Detector } from './types';
 
 export type { Detector, DetectorContext, DetectorResult, RawFinding } from './types';
 
 /** Every detector, in one list. */
-export const DETECTORS: readonly Detector[] = [nPlusOneRead, rowByRowWrite, serialFtp];
+export const DETECTORS: readonly Detector[] = [nPlusOneRead, rowByRowWrite, serialFtp, missingIndex];

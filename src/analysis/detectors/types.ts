@@ -1,6 +1,7 @@
 import type { Breakdown, Finding, FtpSummary } from '../../model/report';
 import type { TraceModel } from '../../model/trace';
 import type { FtpBenchReport } from '../../model/ftp-bench';
+import type { ExplainResult } from '../../model/db';
 import type { QueryGroup } from '../query-digest';
 import type { Thresholds } from '../thresholds';
 
@@ -12,6 +13,8 @@ export interface DetectorContext {
   thresholds: Thresholds;
   /** Measured FTP server behaviour, when profile ran with --ftp-bench. */
   ftpBench: FtpBenchReport | null;
+  /** EXPLAIN results of the run's top statement classes, or null when none ran. */
+  explains: ExplainResult[] | null;
 }
 
 /** A finding before ranking (rank is assigned by rank.ts). */

@@ -5,6 +5,10 @@ import { analyze } from '../../analysis/analyze';
 import { readTraceDir } from '../../collect/read-trace';
 import { redactCommand } from '../../collect/redact-command';
 import { runWithProbes } from '../../collect/run-command';
+import { startSampleReceiver, type SampleReceiver } from '../../collect/statement-samples';
+import { explainRunClasses } from '../../db/explain-run';
+import { groupQueries } from '../../analysis/query-digest';
+import type { ExplainResult } from '../../model/db';
 import { writeFileAtomic } from '../../collect/write-file';
 import { BatchDoctorError, describeFtpFailure, UsageError, WriteError } from '../../errors';
 import { runFtpBench } from '../../ftp/bench';
@@ -53,10 +57,17 @@ export async function profileCommand(args: string[], io: CliIO): Promise<CliResu
   const benchTarget = values['ftp-bench'] === undefined ? undefined : parseFtpUrl(values['ftp-bench'] as string);
   const benchPassword = benchTarget ? await resolveFtpPassword(benchTarget, io) : undefined;
 
-  const result = await runWithProbes({
-    command, traceDir: runDir, runId, env: io.env, cwd: io.cwd,
-    keepLiterals: !!values['keep-literals'], cpuProfile: !values['no-cpu-profile'], ...(cpuUs ? { cpuSampleUs: cpuUs } : {}),
-  });
+  // Statement samples for EXPLAIN travel over a local socket into this process's memory only.
+  let receiver: SampleReceiver | null = null;
+  if (!values['no-explain']) { try { receiver = await startSampleReceiver(); } catch { receiver = null; } }
+  let result;
+  try {
+    result = await runWithProbes({
+      command, traceDir: runDir, runId, env: io.env, cwd: io.cwd,
+      keepLiterals: !!values['keep-literals'], cpuProfile: !values['no-cpu-profile'], ...(cpuUs ? { cpuSampleUs: cpuUs } : {}),
+      ...(receiver ? { paramSocket: receiver.socketPath } : {}),
+    });
+  } catch (err) { await receiver?.close(); throw err; }
   const passThrough: CliResult = result.signal ? { exitCode: 128, signal: result.signal } : { exitCode: result.exitCode ?? 1 };
   try {
     const model = await readTraceDir(runDir, {
@@ -73,7 +84,17 @@ export async function profileCommand(args: string[], io: CliIO): Promise<CliResu
         warnings.push(`The FTP benchmark did not complete: ${describeFtpFailure(e, `${benchTarget.host}:${benchTarget.port}`).message}`);
       }
     }
-    const report = analyze(model, { toolVersion: toolVersion(), ftpBench, warnings });
+    let explains: ExplainResult[] | null = null;
+    if (receiver) {
+      const classes = groupQueries(model).map((g) => g.cls);
+      if (classes.some((c) => c.system === 'postgresql')) {
+        io.stderr.write('batch-doctor: explaining the top statement classes...\n');
+        const r = await explainRunClasses({ classes, samples: receiver.samples, env: io.env, dbUrl: values['db'] as string | undefined, analyze: !!values['explain-analyze'] });
+        explains = r.explains;
+        warnings.push(...r.warnings);
+      }
+    }
+    const report = analyze(model, { toolVersion: toolVersion(), ftpBench, warnings, explains });
     const json = getRenderer('json')!.render(report);
     writeFileAtomic(path.join(runDir, 'report.json'), json);
     writeFileAtomic(path.join(outDir, 'report.json'), json);
@@ -87,6 +108,8 @@ export async function profileCommand(args: string[], io: CliIO): Promise<CliResu
     io.stderr.write(`batch-doctor: ${msg}\n`);
     // The command's exit code passes through unchanged even then: the job's own result is what callers act on.
     return passThrough;
+  } finally {
+    await receiver?.close();
   }
   return passThrough;
 }

@@ -1,0 +1,62 @@
+import * as net from 'node:net';
+import { safely } from './guard';
+import { fingerprintSql } from './sql-fingerprint';
+
+/**
+ * Samples of real statements with their bind values, for EXPLAIN after the
+ * run: PostgreSQL 15 cannot plan a `$1` statement without values. They go over
+ * a local socket straight into the memory of the `batch-doctor profile`
+ * process (BATCH_DOCTOR_PARAM_SOCKET), which never writes them anywhere; the
+ * trace file and the forwarded spans never hold them. One sample per statement
+ * class, so the cost is one write per class, not per call.
+ */
+
+/** Most statement classes sampled per process (a bound on what is sent). */
+export const MAX_SAMPLED_CLASSES = 200;
+/** A sample larger than this is not sent (bytes of JSON): EXPLAIN of a 64 KB statement is not what we are after. */
+const MAX_SAMPLE_BYTES = 64 * 1024;
+
+/** What the pg instrumentation's request hook tells us about a call. */
+export interface PgCallInfo {
+  connection?: { host?: string; port?: number; database?: string; user?: string };
+  query?: { text?: string; values?: unknown[] };
+}
+
+/** Sends one sample per PostgreSQL statement class to the collector socket. */
+export class ParamSampler {
+  private readonly seen = new Set<string>();
+  private socket: net.Socket | null = null;
+  private broken = false;
+
+  constructor(private readonly socketPath: string) {}
+
+  /** Called from the pg request hook (guarded: never throws into the job). */
+  samplePg(info: PgCallInfo): void {
+    safely('param-sampler', () => {
+      if (this.broken || this.seen.size >= MAX_SAMPLED_CLASSES) return;
+      const text = info.query?.text;
+      if (typeof text !== 'string') return;
+      const fp = fingerprintSql(text, 'postgresql');
+      if (!fp.parsed || this.seen.has(fp.text)) return;
+      this.seen.add(fp.text);
+      const values = (info.query?.values ?? []).map((v) => (v instanceof Date ? v.toISOString() : Buffer.isBuffer(v) ? null : v));
+      const line = JSON.stringify({
+        system: 'postgresql', fingerprint: fp.text, text, values,
+        server: { host: info.connection?.host ?? null, port: info.connection?.port ?? null, database: info.connection?.database ?? null, user: info.connection?.user ?? null },
+      });
+      if (line.length > MAX_SAMPLE_BYTES) return;
+      this.send(line + '\n');
+    });
+  }
+
+  private send(line: string): void {
+    if (!this.socket) {
+      const s = net.createConnection(this.socketPath);
+      // Never keeps the job alive and never surfaces an error: a collector that went away only loses samples.
+      s.unref();
+      s.on('error', () => { this.broken = true; s.destroy(); });
+      this.socket = s;
+    }
+    this.socket.write(line);
+  }
+}
