@@ -52,6 +52,14 @@ export const terminalRenderer: Renderer = {
       out.push(q.toString());
     }
 
+    for (const e of report.explains ?? []) {
+      const lines = [`EXPLAIN ${e.mode === 'analyze' ? 'ANALYZE ' : ''}${clip(e.fingerprint, width - 20)}`];
+      for (const d of e.diagnostics.filter((x) => x.severity !== 'info').slice(0, 3)) lines.push(`  [${d.severity}] ${clip(d.message, width - 14)}`);
+      for (const a of e.indexAdvice) lines.push(`  ${a.confirmed ? 'index (confirmed by the planner)' : 'index (unconfirmed)'}: ${a.createStatement}`);
+      if (e.note) lines.push(`  note: ${clip(e.note, width - 10)}`);
+      out.push(lines.join('\n'));
+    }
+
     if (report.ftp.files) {
       const f = report.ftp;
       out.push(`FTP: ${f.files} transfers, ${bytes(f.bytes)} in ${ms(f.transferMs)} (${f.throughput === null ? '-' : bytes(f.throughput) + '/s'}), ${f.connections} connection(s), at most ${f.maxParallel} at once`);

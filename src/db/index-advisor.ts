@@ -43,17 +43,22 @@ export function candidateIndexes(info: PgStatementInfo, tableColumns: Record<str
     if (!list.includes(p.column)) list.push(p.column);
   };
   info.predicates.forEach(add);
-  const out: { table: string; columns: string[] }[] = [];
-  const push = (table: string, columns: string[]) => { if (!out.some((c) => c.table === table && c.columns.join() === columns.join())) out.push({ table, columns }); };
+  // Scored, then ordered: a filter column is the likeliest win (equality over range), a pair next, join and sort columns last.
+  const scored: { table: string; columns: string[]; score: number }[] = [];
+  const push = (table: string, columns: string[], score: number) => {
+    if (!scored.some((c) => c.table === table && c.columns.join() === columns.join())) scored.push({ table, columns, score });
+  };
   for (const [t, e] of byTable) {
-    for (const c of [...e.eq, ...e.join, ...e.range]) push(t, [c]);
-    const lead = [...e.eq, ...e.join];
-    for (const a of lead) for (const b of [...lead, ...e.range]) if (a !== b) push(t, [a, b]);
+    for (const c of e.eq) push(t, [c], 4);
+    for (const a of e.eq) for (const b of [...e.eq, ...e.range]) if (a !== b) push(t, [a, b], 3);
+    for (const c of e.range) push(t, [c], 2);
+    for (const c of e.join) push(t, [c], 1);
   }
   for (const o of info.orderBy) {
     const t = resolve(o);
-    if (t && tableColumns[t]?.has(o.column)) push(t, [o.column]);
+    if (t && tableColumns[t]?.has(o.column)) push(t, [o.column], 0);
   }
+  const out = scored.sort((a, b) => b.score - a.score).map(({ table, columns }) => ({ table, columns }));
   return out.slice(0, MAX_CANDIDATES);
 }
 

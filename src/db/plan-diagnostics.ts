@@ -66,6 +66,11 @@ export function diagnosePlan(root: PlanNode, ctx: DiagnoseContext): PlanDiagnost
           out.push({ kind: ctx.system === 'mysql' ? 'full-scan' : 'seq-scan-filter', severity: removedShare > PLAN_THRESHOLDS.filterRemoved[1] ? 'critical' : 'warning', nodePath: path,
             message: `${where} reads about ${Math.round(tableRows)} rows and its filter discards ${(removedShare * 100).toFixed(1)}% of them: an index on the filtered columns would read only the rows kept.`,
             metrics: { tableRows: Math.round(tableRows), removedShare: r2(removedShare), ...(n.filter ? { filter: n.filter } : {}) } });
+        } else if (ctx.system === 'mysql' && n.filter && n.details['possible_keys'] === undefined && (removedShare === null || (n.actualRows === null && Number(n.details['filtered']) === 100))) {
+          // Plain EXPLAIN on MySQL/MariaDB rarely knows the condition's selectivity (filtered: 100 without histograms);
+          // a full scan with a condition and no possible key is the classic sign of a missing index all the same.
+          out.push({ kind: 'full-scan', severity: 'warning', nodePath: path, message: `${where} reads all of about ${Math.round(tableRows)} rows to apply its condition, and no index can serve it (possible_keys: none).`,
+            metrics: { tableRows: Math.round(tableRows), filter: n.filter } });
         } else if (ctx.system === 'mysql' && !n.filter && loops > 1) {
           out.push({ kind: 'full-scan', severity: 'warning', nodePath: path, message: `${where} scans about ${Math.round(tableRows)} rows for each of ${loops} loops (type ALL inside a join).`, metrics: { tableRows: Math.round(tableRows), loops } });
         }
@@ -90,8 +95,11 @@ export function diagnosePlan(root: PlanNode, ctx: DiagnoseContext): PlanDiagnost
     // MySQL: filesort and temporary tables.
     if (n.details['using_filesort'] === true) out.push({ kind: 'filesort', severity: 'info', nodePath: path, message: 'The result is sorted with a filesort: an index in ORDER BY order would avoid it.', metrics: {} });
     if (n.details['using_temporary_table'] === true) out.push({ kind: 'temporary-table', severity: 'info', nodePath: path, message: 'A temporary table is built (GROUP BY / DISTINCT / UNION on non-indexed columns).', metrics: {} });
-    if (ctx.system === 'mysql' && n.actualRows !== null && typeof n.details['r_filtered'] === 'number' && n.actualRows * (n.loops ?? 1) >= PLAN_THRESHOLDS.largeTableRows && Number(n.details['r_filtered']) < 10 && !isFullScan) {
-      out.push({ kind: 'rows-examined', severity: 'warning', nodePath: path, message: `${where} examined ${Math.round(n.actualRows * (n.loops ?? 1))} rows and kept ${Number(n.details['r_filtered']).toFixed(1)}% of them.`, metrics: { rowsExamined: Math.round(n.actualRows * (n.loops ?? 1)), keptPercent: Number(n.details['r_filtered']) } });
+    if (ctx.system === 'mysql' && n.actualRows !== null && n.rowsRemovedByFilter !== null && typeof n.details['r_filtered'] === 'number' && !isFullScan) {
+      const examined = n.actualRows * (n.loops ?? 1) + n.rowsRemovedByFilter;
+      if (examined >= PLAN_THRESHOLDS.largeTableRows && Number(n.details['r_filtered']) < (1 - PLAN_THRESHOLDS.filterRemoved[1]) * 100) {
+        out.push({ kind: 'rows-examined', severity: 'warning', nodePath: path, message: `${where} examined ${Math.round(examined)} rows and kept ${Number(n.details['r_filtered']).toFixed(1)}% of them: the index does not cover the condition.`, metrics: { rowsExamined: Math.round(examined), keptPercent: Number(n.details['r_filtered']) } });
+      }
     }
   }
   const order: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };

@@ -30,9 +30,14 @@ function tableNode(t: Raw, keepLiterals: boolean, depth: number): PlanNode {
     else if (Array.isArray(v)) details[k] = v.join(', ');
   }
   const planRows = num(t['rows_examined_per_scan']) ?? num(t['rows']);
-  const actualRows = num(t['r_rows']);
+  // MariaDB ANALYZE: r_rows are rows read per loop, r_filtered the percentage kept by the attached condition.
+  // actualRows follows PostgreSQL's meaning (rows the node returns), so the diagnostics read both alike.
+  const read = num(t['r_rows']);
+  const keptPct = num(t['r_filtered']);
+  const actualRows = read === null ? null : keptPct === null ? read : Math.round(read * keptPct) / 100;
   const loops = num(t['r_loops']);
-  const ms = num(t['r_total_time_ms']);
+  const tableMs = num(t['r_table_time_ms']); const otherMs = num(t['r_other_time_ms']);
+  const ms = num(t['r_total_time_ms']) ?? (tableMs !== null || otherMs !== null ? (tableMs ?? 0) + (otherMs ?? 0) : null);
   const cond = typeof t['attached_condition'] === 'string' ? `attached_condition: ${sanitizeCondition(String(t['attached_condition']), keepLiterals, 'mysql')}` : null;
   const children = collect(t, keepLiterals, depth + 1, ['table']);
   return {
@@ -40,7 +45,7 @@ function tableNode(t: Raw, keepLiterals: boolean, depth: number): PlanNode {
     index: typeof t['key'] === 'string' ? t['key'] : null, totalCost: cost, planRows, actualRows, loops, actualTotalMs: ms, exclusiveMs: ms,
     filter: cond,
     // MariaDB ANALYZE: rows read minus rows kept after the condition.
-    rowsRemovedByFilter: actualRows !== null && num(t['r_filtered']) !== null ? Math.round(actualRows * (1 - num(t['r_filtered'])! / 100) * (loops ?? 1)) : null,
+    rowsRemovedByFilter: read !== null && keptPct !== null ? Math.round(read * (1 - keptPct / 100) * (loops ?? 1)) : null,
     details, children,
   };
 }

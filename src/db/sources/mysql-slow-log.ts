@@ -127,7 +127,10 @@ export class SlowLogParser {
     const tooLong = this.stmtChars > SLOW_LOG_MAX_STATEMENT_CHARS;
     this.stmt = []; this.stmtChars = 0;
     if (this.queryTime === null) { this.badRecords++; return; }
-    const fp = tooLong ? { text: '<statement over 1 MB, redacted>', parsed: false } : fingerprintSqlUncached(text, 'mysql');
+    // "administrator command: Quit;" is a protocol command, not SQL: its class is its name (as pt-query-digest has it).
+    const admin = /^administrator command: ([A-Za-z_ ]{1,40});?$/.exec(text);
+    const fp = tooLong ? { text: '<statement over 1 MB, redacted>', parsed: false }
+      : admin ? { text: `administrator command: ${admin[1]!.toLowerCase()}`, parsed: true } : fingerprintSqlUncached(text, 'mysql');
     this.onSample({ system: 'mysql', fingerprint: fp.text, parsed: fp.parsed, ms: this.queryTime * 1000, rowsSent: this.rowsSent, rowsExamined: this.rowsExamined, database: this.db });
     this.queryTime = null; this.rowsSent = null; this.rowsExamined = null;
   }

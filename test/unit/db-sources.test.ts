@@ -1,0 +1,105 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DigestAccumulator, DurationHistogram } from '../../src/db/digest';
+import { readMysqlSlowLog, SlowLogParser, recordBoundaries } from '../../src/db/sources/mysql-slow-log';
+import { readPostgresLog } from '../../src/db/sources/postgresql-log';
+import { ROOT } from '../helpers/testbed';
+
+const LOGS = path.join(ROOT, 'fixtures', 'logs');
+
+describe('MySQL/MariaDB slow log', () => {
+  it('reads MySQL 8 records: multi-line statements, use, SET timestamp, the banner and administrator commands', async () => {
+    const acc = new DigestAccumulator();
+    const r = await readMysqlSlowLog(path.join(LOGS, 'mysql8-slow.log'), acc);
+    const classes = acc.finish();
+    expect(r.badRecords).toBe(0);
+    expect(acc.statements).toBe(4);
+    expect(classes.map((c) => [c.fingerprint, c.calls])).toEqual([
+      ['insert into audit(who, what) values (?+)', 1],
+      ['select * from customers where email = ?', 2],
+      ['administrator command: quit', 1],
+    ]);
+    const sel = classes[1]!;
+    expect(sel.totalMs).toBe(4);
+    expect(sel.rowsExamined).toBe(10000);
+    expect(sel.database).toBe('shop');
+    expect(JSON.stringify(classes)).not.toContain('canary');
+  });
+
+  it('survives garbage: never throws, counts what it cannot read (property)', () => {
+    const line = fc.oneof(fc.string({ maxLength: 80 }), fc.constantFrom('# Query_time: x', '# Query_time: 1.0 Rows_sent: -', '# User@Host: a', 'use ;', 'SET timestamp=;', "select 'open", '# Time:', ''));
+    fc.assert(fc.property(fc.array(line, { maxLength: 40 }), (lines) => {
+      const acc = new DigestAccumulator();
+      const p = new SlowLogParser((s) => acc.add(s));
+      for (const l of lines) p.line(l);
+      p.end();
+      for (const c of acc.finish()) expect(Number.isFinite(c.totalMs)).toBe(true);
+    }), { numRuns: 300 });
+  });
+
+  it('cuts a file at record starts so parallel parts give the same digest', async () => {
+    const file = path.join(os.tmpdir(), `bd-slow-${process.pid}.log`);
+    const rec = (i: number) => `# User@Host: u[u] @ h []\n# Query_time: 0.00${i % 10}  Lock_time: 0  Rows_sent: 1  Rows_examined: ${i}\nSET timestamp=1;\nSELECT * FROM t${i % 7} WHERE id = ${i};\n`;
+    fs.writeFileSync(file, Array.from({ length: 3000 }, (_, i) => rec(i)).join(''));
+    try {
+      const whole = new DigestAccumulator();
+      await readMysqlSlowLog(file, whole);
+      const size = fs.statSync(file).size;
+      const cuts = await recordBoundaries(file, size, 4);
+      expect(cuts.length).toBe(5);
+      const parts = new DigestAccumulator();
+      for (let i = 0; i + 1 < cuts.length; i++) {
+        const a = new DigestAccumulator();
+        await readMysqlSlowLog(file, a, { start: cuts[i]!, end: cuts[i + 1]! });
+        parts.mergeState(a.exportState());
+      }
+      expect(parts.finish()).toEqual(whole.finish());
+    } finally { fs.rmSync(file, { force: true }); }
+  });
+});
+
+describe('PostgreSQL logs', () => {
+  it('stderr: statements and executes count, parse/bind phases and parameters do not', async () => {
+    const acc = new DigestAccumulator();
+    await readPostgresLog(path.join(LOGS, 'postgresql-stderr.log'), acc);
+    const classes = acc.finish();
+    expect(classes.map((c) => [c.fingerprint, c.calls, c.totalMs])).toEqual([
+      ['select * from customers where email = ?', 2, 5.5],
+      ['select * from orders where id = $1', 1, 1.5],
+    ]);
+    expect(JSON.stringify(classes)).not.toMatch(/canary|918273/);
+  });
+
+  it('csvlog: quoted multi-line messages', async () => {
+    const acc = new DigestAccumulator();
+    const r = await readPostgresLog(path.join(LOGS, 'postgresql.csv'), acc);
+    expect(r.badRecords).toBe(0);
+    const classes = acc.finish();
+    expect(classes.map((c) => [c.fingerprint, c.calls, c.database])).toEqual([
+      ['select * from customers where email = ?', 2, 'shop'],
+      ['select * from orders where id = $1', 1, 'shop'],
+    ]);
+    expect(JSON.stringify(classes)).not.toMatch(/canary|918273|quoted/);
+  });
+});
+
+describe('digest statistics', () => {
+  it('p95 from 5%-wide buckets is within 5% of the exact value', () => {
+    const h = new DurationHistogram();
+    const xs = Array.from({ length: 1000 }, (_, i) => 0.1 + i * 0.37);
+    for (const x of xs) h.add(x);
+    const exact = xs[Math.ceil(0.95 * xs.length) - 1]!;
+    expect(Math.abs(h.quantile(0.95) - exact) / exact).toBeLessThan(0.05);
+  });
+
+  it('V/M is variance over mean', () => {
+    const acc = new DigestAccumulator();
+    for (const ms of [1, 2, 3, 4, 5]) acc.add({ system: 'mysql', fingerprint: 'x', parsed: true, ms });
+    const [c] = acc.finish();
+    expect(c!.meanMs).toBe(3);
+    expect(c!.varianceToMean).toBeCloseTo(2 / 3, 3);
+  });
+});
