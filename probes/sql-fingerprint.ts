@@ -68,6 +68,8 @@ function skipQuoted(sql: string, i: number, q: number, backslash: boolean): numb
 }
 
 const Q1 = 39, Q2 = 34, BT = 96; // ' " `
+/** A backquoted MySQL identifier that needs no quoting. */
+const SIMPLE_IDENT = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 
 function tokenize(sql: string, dialect: SqlDialect): Tok[] | null {
   const out: Tok[] = [];
@@ -119,7 +121,11 @@ function tokenize(sql: string, dialect: SqlDialect): Tok[] | null {
     if (code === BT) {
       const e = skipQuoted(sql, i, BT, false);
       if (e < 0) return null;
-      out.push({ k: 'ident', v: sql.slice(i, e) }); i = e; continue;
+      // MySQL: `name` and name are one identifier (performance_schema digests quote every one): a plain name
+      // loses its backticks and folds like an unquoted word; anything else stays quoted as written.
+      const inner = sql.slice(i + 1, e - 1);
+      out.push(my && SIMPLE_IDENT.test(inner) ? { k: 'w', v: inner.toLowerCase() } : { k: 'ident', v: sql.slice(i, e) });
+      i = e; continue;
     }
     if (code === 36 && !my) { // $1, $tag$...$tag$
       if (isDigitAt(sql, i + 1)) {

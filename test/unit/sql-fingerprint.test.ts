@@ -18,7 +18,8 @@ describe('fingerprintSql', () => {
 
   it('keeps parameters in the class and identifiers as written', () => {
     expect(pg('select "Name" from "Users" where id = $1')).toBe('select "Name" from "Users" where id = $1');
-    expect(my('select `name` from `users` where id = ?')).toBe('select `name` from `users` where id = ?');
+    expect(my('select `name` from `users` where id = ?')).toBe('select name from users where id = ?');
+    expect(my('select `odd name` from `Users` where id = ?')).toBe('select `odd name` from users where id = ?');
   });
 
   it('knows each dialect\'s quoting', () => {

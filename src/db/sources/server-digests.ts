@@ -52,8 +52,10 @@ export async function readPgStatStatements(c: SqlClient, o: ServerDigestOptions 
     `SELECT s.query, d.datname, s.calls::float8 AS calls, s.total_exec_time AS total, s.stddev_exec_time AS stddev, s.mean_exec_time AS mean,
             s.max_exec_time AS max, s.rows::float8 AS rows
        FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
-      WHERE ($1 = '' OR d.datname = $1) AND s.query NOT LIKE '%pg_stat_statements%'`,
-    [o.database ?? (((await c.query('SELECT current_database() AS d'))[0] as { d: string }).d)],
+      WHERE (CASE WHEN $1::text IS NULL THEN d.datname = current_database() ELSE $1 = '' OR d.datname = $1 END)
+        AND s.query NOT LIKE '%pg_stat_statements%'`,
+    // One statement, so that reading the digest adds no class of its own to it (it excludes itself).
+    [o.database ?? null],
   );
   return merge('postgresql', rows.map((r) => {
     const calls = Number(r['calls']);
@@ -67,13 +69,13 @@ export async function readPgStatStatements(c: SqlClient, o: ServerDigestOptions 
 
 /** Reads performance_schema statement digests (times are in picoseconds there). */
 export async function readPerformanceSchemaDigests(c: SqlClient, o: ServerDigestOptions = {}): Promise<DigestClass[]> {
-  const db = o.database ?? String(((await c.query('SELECT DATABASE() AS d'))[0] as { d: string | null }).d ?? '');
   const rows = await c.query(
     `SELECT SCHEMA_NAME AS db, DIGEST_TEXT AS text, COUNT_STAR AS calls, SUM_TIMER_WAIT AS total, MAX_TIMER_WAIT AS max,
             SUM_ROWS_SENT AS sent, SUM_ROWS_EXAMINED AS examined
        FROM performance_schema.events_statements_summary_by_digest
-      WHERE DIGEST_TEXT IS NOT NULL AND (? = '' OR SCHEMA_NAME = ?) AND DIGEST_TEXT NOT LIKE '%performance_schema%'`,
-    [db, db],
+      WHERE DIGEST_TEXT IS NOT NULL AND DIGEST_TEXT NOT LIKE '%performance_schema%'
+        AND (CASE WHEN ? IS NULL THEN SCHEMA_NAME <=> DATABASE() ELSE ? = '' OR SCHEMA_NAME = ? END)`,
+    [o.database ?? null, o.database ?? null, o.database ?? null],
   );
   return merge('mysql', rows.map((r) => {
     const fp = fingerprintSqlUncached(String(r['text']), 'mysql');
