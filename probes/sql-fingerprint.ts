@@ -158,6 +158,9 @@ function tokenize(sql: string, dialect: SqlDialect): Tok[] | null {
       let j = i + 1; while (j < n && isWordAt(sql, j)) j++;
       out.push({ k: 'w', v: sql.slice(i, j).toLowerCase() }); i = j; continue;
     }
+    if (code === 40 && sql.startsWith('...)', i + 1)) { // (...): how performance_schema digests write a value list
+      out.push({ k: 'p', v: '(' }, QPARAM, { k: 'p', v: ')' }); i += 5; continue;
+    }
     if (code === 63) { // ?
       // "(?+)" is our own collapsed list: reading it again must give it back (fingerprinting is idempotent).
       out.push(QPARAM); i += next === 43 && sql.charCodeAt(i + 2) === 41 ? 2 : 1; continue;

@@ -38,4 +38,45 @@ describe('canary literals and passwords never reach an output', () => {
     }
     fs.rmSync(out, { recursive: true, force: true });
   });
+
+  it('the database commands: explain (literals, parameters, plans), slow-log, queries, and a refused password', async () => {
+    const canary = `CNRYDB${process.pid}`;
+    const env = { ...process.env, ...testbedEnv() };
+    const outputs: [string, string][] = [];
+    const sql = `SELECT id FROM customers WHERE email = '${canary}-lit@example.com' AND name = $1`;
+    for (const format of ['table', 'json']) {
+      const r = await cli(['explain', '--analyze', '--format', format, '--param', `${canary}-param`, sql], { env });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain('customers');
+      outputs.push([`explain ${format}`, r.stdout + r.stderr]);
+    }
+    // A wrong password from the environment, and one in a URL (refused before connecting).
+    // (MariaDB: the testbed's PostgreSQL trusts loopback and would not check it.)
+    const bad = await cli(['explain', '--db', `mysql://batch@127.0.0.1:${env['MYSQL_TCP_PORT']}/batch`, 'SELECT 1'], { env: { ...env, MYSQL_PWD: `${canary}-pw` } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/BD_DB/);
+    outputs.push(['explain, wrong password', bad.stdout + bad.stderr]);
+    const url = await cli(['explain', '--db', `postgres://batch:${canary}-pw@127.0.0.1:${env['PGPORT']}/batch`, 'SELECT 1'], { env });
+    expect(url.code).toBe(2);
+    outputs.push(['explain, password in URL', url.stdout + url.stderr]);
+    // A slow log holding a literal and a CREATE USER ... IDENTIFIED BY.
+    const log = path.join(os.tmpdir(), `bd-canary-${process.pid}.log`);
+    fs.writeFileSync(log, [
+      '# User@Host: u[u] @ h []', '# Query_time: 0.001  Lock_time: 0  Rows_sent: 1  Rows_examined: 1', `SELECT * FROM t WHERE secret = '${canary}-slow';`,
+      '# User@Host: u[u] @ h []', '# Query_time: 0.001  Lock_time: 0  Rows_sent: 0  Rows_examined: 0', `CREATE USER 'x'@'%' IDENTIFIED BY '${canary}-pw';`, ''].join('\n'));
+    for (const format of ['table', 'json']) {
+      const r = await cli(['slow-log', log, '--format', format], { env });
+      expect(r.code, r.stderr).toBe(0);
+      outputs.push([`slow-log ${format}`, r.stdout + r.stderr]);
+    }
+    fs.rmSync(log, { force: true });
+    const q = await cli(['queries', '--format', 'json'], { env });
+    expect(q.code, q.stderr).toBe(0);
+    outputs.push(['queries', q.stdout + q.stderr]);
+    for (const [name, text] of outputs) {
+      expect(text, name).not.toContain(canary);
+      expect(text, name).not.toContain(env['PGPASSWORD']!);
+      expect(text, name).not.toMatch(/\n\s+at /); // no stack trace
+    }
+  });
 });

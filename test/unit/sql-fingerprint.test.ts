@@ -14,6 +14,8 @@ describe('fingerprintSql', () => {
     expect(pg('SELECT * FROM t WHERE id IN (1, 2, 3)')).toBe(pg('select * from t where id in (7)'));
     expect(pg("INSERT INTO t (a, b) VALUES (1, 'x'), (2, 'y'), (3, 'z')")).toBe('insert into t(a, b) values (?+)');
     expect(my('INSERT INTO t (a) VALUES (?), (?)')).toBe(my('INSERT INTO t (a) VALUES (?)'));
+    // performance_schema digest text
+    expect(my('SELECT `id` FROM `t` WHERE `id` IN (...)')).toBe(my('select id from t where id in (1, 2)'));
   });
 
   it('keeps parameters in the class and identifiers as written', () => {
