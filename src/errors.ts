@@ -12,7 +12,6 @@ export type ErrorCode =
   | 'BD_WRITE'
   | 'BD_FTP'
   | 'BD_DB'
-  | 'BD_EXPLAIN_REFUSED'
   | 'BD_INPUT'
   | 'BD_INTERNAL';
 

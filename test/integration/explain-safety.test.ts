@@ -100,6 +100,8 @@ describe('safe EXPLAIN on MariaDB', () => {
     expect(u.mode).toBe('plan');
     const s = await explainStatement(c, { sql: 'SELECT * FROM bd_safe WHERE v > ?', params: [5], analyze: true });
     expect(s.mode).toBe('analyze');
-    expect(s.plan?.children[0]?.actualRows).toBe(50);
+    // 50 rows read, 25 kept by the condition (actualRows means rows returned, as in PostgreSQL).
+    expect(s.plan?.children[0]?.actualRows).toBe(25);
+    expect(s.plan?.children[0]?.rowsRemovedByFilter).toBe(25);
   });
 });
