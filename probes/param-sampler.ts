@@ -22,7 +22,7 @@ export interface PgCallInfo {
   query?: { text?: string; values?: unknown[] };
 }
 
-/** Sends one sample per PostgreSQL statement class to the collector socket. */
+/** Sends one sample per statement class (PostgreSQL and MySQL) to the collector socket. */
 export class ParamSampler {
   private readonly seen = new Set<string>();
   private socket: net.Socket | null = null;
@@ -32,21 +32,27 @@ export class ParamSampler {
 
   /** Called from the pg request hook (guarded: never throws into the job). */
   samplePg(info: PgCallInfo): void {
-    safely('param-sampler', () => {
-      if (this.broken || this.seen.size >= MAX_SAMPLED_CLASSES) return;
-      const text = info.query?.text;
-      if (typeof text !== 'string') return;
-      const fp = fingerprintSql(text, 'postgresql');
-      if (!fp.parsed || this.seen.has(fp.text)) return;
-      this.seen.add(fp.text);
-      const values = (info.query?.values ?? []).map((v) => (v instanceof Date ? v.toISOString() : Buffer.isBuffer(v) ? null : v));
-      const line = JSON.stringify({
-        system: 'postgresql', fingerprint: fp.text, text, values,
-        server: { host: info.connection?.host ?? null, port: info.connection?.port ?? null, database: info.connection?.database ?? null, user: info.connection?.user ?? null },
-      });
-      if (line.length > MAX_SAMPLE_BYTES) return;
-      this.send(line + '\n');
+    safely('param-sampler', () => this.sample('postgresql', info.query?.text, info.query?.values, info.connection));
+  }
+
+  /** Called from the mysql2 wrapper with the statement as the application passed it (guarded). */
+  sampleMysql(text: unknown, values: unknown, server: PgCallInfo['connection']): void {
+    safely('param-sampler', () => this.sample('mysql', text, Array.isArray(values) ? values : values === undefined ? [] : undefined, server));
+  }
+
+  private sample(system: 'postgresql' | 'mysql', text: unknown, rawValues: unknown[] | undefined, server: PgCallInfo['connection']): void {
+    if (this.broken || this.seen.size >= MAX_SAMPLED_CLASSES || typeof text !== 'string' || rawValues === undefined) return;
+    const fp = fingerprintSql(text, system);
+    const key = system + fp.text;
+    if (!fp.parsed || this.seen.has(key)) return;
+    this.seen.add(key);
+    const values = rawValues.map((v) => (v instanceof Date ? v.toISOString() : Buffer.isBuffer(v) ? null : v));
+    const line = JSON.stringify({
+      system, fingerprint: fp.text, text, values,
+      server: { host: server?.host ?? null, port: server?.port ?? null, database: server?.database ?? null, user: server?.user ?? null },
     });
+    if (line.length > MAX_SAMPLE_BYTES) return;
+    this.send(line + '\n');
   }
 
   private send(line: string): void {

@@ -140,7 +140,7 @@ function start(): void {
     if (!forward && process.env[ENV.fastPath] !== '0') {
       const { PgFastPath } = require('./fast-path/pg') as typeof import('./fast-path/pg');
       const { Mysql2FastPath } = require('./fast-path/mysql2') as typeof import('./fast-path/mysql2');
-      instrumentations.push(new PgFastPath({ recorder }) as never, new Mysql2FastPath({ recorder }) as never);
+      instrumentations.push(new PgFastPath({ recorder }) as never, new Mysql2FastPath({ recorder, sampler }) as never);
     }
     if (forward) {
       // Forwarding to the user's collector: the full NodeSDK, configured from the standard OTEL_* variables.

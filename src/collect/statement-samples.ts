@@ -12,7 +12,7 @@ import * as path from 'node:path';
 
 /** One real statement of a class, with the values it ran with. */
 export interface StatementSample {
-  system: 'postgresql';
+  system: 'postgresql' | 'mysql';
   fingerprint: string;
   /** The statement text as the application sent it. Sensitive: memory only. */
   text: string;
@@ -21,6 +21,9 @@ export interface StatementSample {
   server: { host: string | null; port: number | null; database: string | null; user: string | null };
 }
 
+/** Key of a sample in {@link SampleReceiver.samples}. */
+export const sampleKey = (system: string, fingerprint: string): string => `${system}\u0000${fingerprint}`;
+
 /** Most bytes accepted from one connection (a bound on memory: 200 classes of at most 64 KB). */
 const MAX_BYTES_PER_CONNECTION = 16 * 1024 * 1024;
 
@@ -28,7 +31,7 @@ const MAX_BYTES_PER_CONNECTION = 16 * 1024 * 1024;
 export interface SampleReceiver {
   /** Path to pass to the probes. */
   socketPath: string;
-  /** Samples by fingerprint (first one wins). */
+  /** Samples by system and fingerprint (`${system}\u0000${fingerprint}`; first one wins). */
   samples: Map<string, StatementSample>;
   /** Stops listening and removes the socket and its directory. */
   close(): Promise<void>;
@@ -36,7 +39,7 @@ export interface SampleReceiver {
 
 const isSample = (x: unknown): x is StatementSample => {
   const s = x as StatementSample;
-  return !!s && s.system === 'postgresql' && typeof s.fingerprint === 'string' && typeof s.text === 'string' && Array.isArray(s.values) && !!s.server && typeof s.server === 'object';
+  return !!s && (s.system === 'postgresql' || s.system === 'mysql') && typeof s.fingerprint === 'string' && typeof s.text === 'string' && Array.isArray(s.values) && !!s.server && typeof s.server === 'object';
 };
 
 /** Starts a receiver in a fresh private directory (mode 700). */
@@ -58,7 +61,7 @@ export async function startSampleReceiver(): Promise<SampleReceiver> {
       let nl: number;
       while ((nl = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, nl); buf = buf.slice(nl + 1);
-        try { const s: unknown = JSON.parse(line); if (isSample(s) && !samples.has(s.fingerprint)) samples.set(s.fingerprint, s); } catch { /* a torn line: skipped */ }
+        try { const s: unknown = JSON.parse(line); if (isSample(s) && !samples.has(sampleKey(s.system, s.fingerprint))) samples.set(sampleKey(s.system, s.fingerprint), s); } catch { /* a torn line: skipped */ }
       }
     });
     c.on('error', () => undefined);

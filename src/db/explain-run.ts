@@ -1,6 +1,6 @@
 import type { QueryClass } from '../model/report';
 import type { ExplainResult } from '../model/db';
-import type { StatementSample } from '../collect/statement-samples';
+import { sampleKey, type StatementSample } from '../collect/statement-samples';
 import { describeTarget, openSqlClient, resolveDbTarget, safeDbError, type DbTarget, type SqlClient } from './connection';
 import { explainStatement } from './explain';
 
@@ -24,23 +24,24 @@ export interface ExplainRunOptions {
 }
 
 /**
- * EXPLAINs the run's top PostgreSQL statement classes on the server the job
+ * EXPLAINs the run's top statement classes (PostgreSQL and MySQL/MariaDB) on the server the job
  * used, with the bind values the probes sampled. Never throws: what could not
  * be done comes back as warnings.
  */
 export async function explainRunClasses(o: ExplainRunOptions): Promise<{ explains: ExplainResult[]; warnings: string[] }> {
   const warnings: string[] = [];
-  const top = o.classes.filter((c) => c.system === 'postgresql' && c.parsed && c.share >= EXPLAIN_MIN_SHARE).slice(0, EXPLAIN_TOP_CLASSES);
+  const top = o.classes.filter((c) => (c.system === 'postgresql' || c.system === 'mysql') && c.parsed && c.share >= EXPLAIN_MIN_SHARE).slice(0, EXPLAIN_TOP_CLASSES);
   const explains: ExplainResult[] = [];
   const clients = new Map<string, SqlClient | null>();
   try {
     for (const cls of top) {
-      const sample = o.samples.get(cls.fingerprint);
+      const sample = o.samples.get(sampleKey(cls.system, cls.fingerprint));
       if (!sample) { warnings.push(`No statement sample was captured for "${cls.fingerprint.slice(0, 80)}": not explained.`); continue; }
       let target: DbTarget; let password: string | undefined;
-      if (o.dbUrl) ({ target, password } = resolveDbTarget(o.dbUrl, o.env));
+      const system = sample.system;
+      if (o.dbUrl && resolveDbTarget(o.dbUrl, o.env).target.system === system) ({ target, password } = resolveDbTarget(o.dbUrl, o.env));
       else {
-        const fromEnv = resolveDbTarget(undefined, o.env);
+        const fromEnv = resolveDbTarget(undefined, o.env, system);
         target = { ...fromEnv.target, host: sample.server.host ?? fromEnv.target.host, port: sample.server.port ?? fromEnv.target.port,
           database: sample.server.database ?? fromEnv.target.database, user: sample.server.user ?? fromEnv.target.user };
         password = fromEnv.password;

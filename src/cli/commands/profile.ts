@@ -87,7 +87,7 @@ export async function profileCommand(args: string[], io: CliIO): Promise<CliResu
     let explains: ExplainResult[] | null = null;
     if (receiver) {
       const classes = groupQueries(model).map((g) => g.cls);
-      if (classes.some((c) => c.system === 'postgresql')) {
+      if (classes.some((c) => c.system === 'postgresql' || c.system === 'mysql')) {
         io.stderr.write('batch-doctor: explaining the top statement classes...\n');
         const r = await explainRunClasses({ classes, samples: receiver.samples, env: io.env, dbUrl: values['db'] as string | undefined, analyze: !!values['explain-analyze'] });
         explains = r.explains;
