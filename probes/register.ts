@@ -192,6 +192,7 @@ function start(): void {
         type: 'footer', endedAt: Date.now(), exitCode: typeof code === 'number' ? code : null,
         spansRecorded: recorder.recorded, spansDropped: recorder.dropped + writer.dropped, forwardFailures: forwardFailures.n,
         ...rt, records, memory: { heapUsed: mem.heapUsed, maxRss: process.resourceUsage().maxRSS * 1024 }, internalErrors,
+        cpuMs: (() => { const u = process.cpuUsage(); return Math.round((u.user + u.system) / 1000); })(),
       });
       writer.close();
     });

@@ -115,6 +115,8 @@ export interface FooterRecord {
   memory: { heapUsed: number; maxRss: number };
   /** Errors the probes swallowed (never thrown into the host), by component. */
   internalErrors: Record<string, number>;
+  /** CPU time of the process (user + system, all threads) at exit, ms. Absent in traces of older probes. */
+  cpuMs?: number;
 }
 
 /** Any object record of the trace file (compact spans are arrays). */

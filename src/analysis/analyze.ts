@@ -65,6 +65,7 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
       exitCode: model.run.exitCode,
       signal: model.run.signal,
       nodeVersions: [...new Set(model.processes.map((p) => p.header.nodeVersion))],
+      cpuMs: model.processes.length && model.processes.every((p) => typeof p.footer?.cpuMs === 'number') ? model.processes.reduce((a, p) => a + p.footer!.cpuMs!, 0) : null,
     },
     breakdown,
     stages: computeStages(model, timeline),

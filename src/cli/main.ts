@@ -17,6 +17,7 @@ const HANDLERS: Record<string, () => Promise<Handler>> = {
   'slow-log': async () => (await import('./commands/slow-log.js')).slowLogCommand,
   queries: async () => (await import('./commands/queries.js')).queriesCommand,
   explain: async () => (await import('./commands/explain.js')).explainCommand,
+  gate: async () => (await import('./commands/gate.js')).gateCommand,
 };
 
 /** The CLI: parses argv (without node and script), runs a command, and says how the process should end. Never throws. */

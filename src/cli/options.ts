@@ -112,7 +112,27 @@ export const EXPLAIN: CommandSpec = {
   ],
 };
 
-export const COMMANDS: readonly CommandSpec[] = [PROFILE, REPORT, FTP_BENCH, SLOW_LOG, QUERIES, EXPLAIN];
+export const GATE: CommandSpec = {
+  name: 'gate',
+  usage: 'batch-doctor gate --baseline FILE (--current report.json ... | [--repeat N] -- <command...>) [options]',
+  summary: 'CI performance gate: compare runs with a baseline (counters exactly, timings with a noise-aware test, new findings). Exit 0 pass, 1 regression, 2 error.',
+  options: [
+    { name: 'baseline', type: 'string', help: 'The baseline JSON file (kept in your repository). Required.' },
+    { name: 'current', type: 'string', multiple: true, help: 'A report.json of the current code (repeat the option for several runs). Or give a command after --.' },
+    { name: 'repeat', type: 'string', help: 'With a command: profile it this many times. Default 7 (timing verdicts need at least 3).' },
+    { name: 'update-baseline', type: 'boolean', help: 'Write the baseline from these runs (with an A/A calibration of the timing threshold) instead of comparing.' },
+    { name: 'job', type: 'string', help: 'Job name the baseline is keyed by. Default: the baseline\'s, or the command\'s script name.' },
+    { name: 'threshold', type: 'string', help: 'Relative timing threshold, e.g. 0.1 for 10%. Default: the baseline\'s calibration, else 0.15' },
+    { name: 'format', type: 'string', short: 'f', choices: ['table', 'json', 'md', 'junit', 'github'], help: 'Output on stdout. Default: table' },
+    { name: 'markdown', type: 'string', help: 'Also write the Markdown summary to this file (it is appended to $GITHUB_STEP_SUMMARY when that is set).' },
+    { name: 'junit', type: 'string', help: 'Also write JUnit XML to this file.' },
+    { name: 'json', type: 'string', help: 'Also write the result JSON to this file.' },
+    { name: 'out', type: 'string', short: 'o', help: 'With a command: where the runs\' reports go. Default: a temporary directory, removed afterwards' },
+    { name: 'help', type: 'boolean', short: 'h', help: 'Show this help.' },
+  ],
+};
+
+export const COMMANDS: readonly CommandSpec[] = [PROFILE, REPORT, FTP_BENCH, SLOW_LOG, QUERIES, EXPLAIN, GATE];
 
 /** Help text of one command. */
 export function commandHelp(spec: CommandSpec): string {

@@ -21,6 +21,8 @@ export interface RunOptions {
   cpuProfile?: boolean;
   /** CPU sampling interval, µs. Default: the probes' default (10000). */
   cpuSampleUs?: number;
+  /** Send the command's stdout to our stderr (the gate keeps its own stdout for its result). Default false. */
+  stdoutToStderr?: boolean;
   /** Local socket that receives statement samples for EXPLAIN (see collect/statement-samples.ts). Default none. */
   paramSocket?: string;
 }
@@ -64,7 +66,7 @@ export function runWithProbes(o: RunOptions): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const [cmd, ...args] = o.command;
     const startedAt = performanceNow();
-    const child = spawn(cmd!, args, { stdio: 'inherit', env, cwd: o.cwd });
+    const child = spawn(cmd!, args, { stdio: o.stdoutToStderr ? ['inherit', 2, 'inherit'] : 'inherit', env, cwd: o.cwd });
     const forward = (sig: NodeJS.Signals) => { try { child.kill(sig); } catch { /* already gone */ } };
     for (const s of FORWARDED_SIGNALS) process.on(s, forward);
     const cleanup = () => { for (const s of FORWARDED_SIGNALS) process.off(s, forward); };

@@ -185,6 +185,8 @@ export interface Report {
     exitCode: number | null;
     signal: string | null;
     nodeVersions: string[];
+    /** CPU time of all profiled processes (user + system), ms; null when a process did not report it (killed). */
+    cpuMs?: number | null;
   };
   breakdown: Breakdown;
   stages: StageBreakdown[];

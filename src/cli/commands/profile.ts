@@ -38,7 +38,13 @@ export function splitCommand(args: string[]): { options: string[]; command: stri
 }
 
 /** `batch-doctor profile [options] -- <command...>` */
-export async function profileCommand(args: string[], io: CliIO): Promise<CliResult> {
+/** What other commands (the gate) may ask of a profile run beyond its options. */
+export interface ProfileInternals {
+  /** Send the job's stdout to stderr. Default false. */
+  jobStdoutToStderr?: boolean;
+}
+
+export async function profileCommand(args: string[], io: CliIO, internals: ProfileInternals = {}): Promise<CliResult> {
   const { options, command } = splitCommand(args);
   const { values } = parseOptions(PROFILE, options);
   if (values['help']) { io.stdout.write(commandHelp(PROFILE)); return { exitCode: 0 }; }
@@ -65,7 +71,7 @@ export async function profileCommand(args: string[], io: CliIO): Promise<CliResu
     result = await runWithProbes({
       command, traceDir: runDir, runId, env: io.env, cwd: io.cwd,
       keepLiterals: !!values['keep-literals'], cpuProfile: !values['no-cpu-profile'], ...(cpuUs ? { cpuSampleUs: cpuUs } : {}),
-      ...(receiver ? { paramSocket: receiver.socketPath } : {}),
+      ...(receiver ? { paramSocket: receiver.socketPath } : {}), ...(internals.jobStdoutToStderr ? { stdoutToStderr: true } : {}),
     });
   } catch (err) { await receiver?.close(); throw err; }
   const passThrough: CliResult = result.signal ? { exitCode: 128, signal: result.signal } : { exitCode: result.exitCode ?? 1 };

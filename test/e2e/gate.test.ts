@@ -1,0 +1,83 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GateResult } from '../../src/model/gate';
+import { cli, requireTestbed, testbedEnv } from '../helpers/testbed';
+
+const JOB = 'fixtures/pipelines/gate-job/job.cjs';
+
+/** The CI gate as a user runs it: a baseline of the job, then changed versions of it against the baseline. */
+describe('batch-doctor gate', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-gate-'));
+  const baseline = path.join(dir, 'baseline.json');
+  const env = (extra: Record<string, string> = {}) => ({ ...process.env, ...testbedEnv(), GITHUB_STEP_SUMMARY: '', GITHUB_ACTIONS: '', ...extra });
+  const gate = (extra: Record<string, string>, args: string[] = []) => cli(['gate', '--baseline', baseline, ...args, '--', process.execPath, JOB], { env: env(extra), timeoutMs: 240_000 });
+
+  beforeAll(async () => {
+    await requireTestbed();
+    const r = await cli(['gate', '--baseline', baseline, '--update-baseline', '--', process.execPath, JOB], { env: env(), timeoutMs: 240_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/baseline for job.cjs written/);
+    // The job's own output goes to stderr: the gate's stdout is its result alone.
+    expect(r.stderr).toContain('signed 4667 orders');
+  }, 300_000);
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('writes a reviewable baseline with its environment and an A/A calibration', () => {
+    const b = JSON.parse(fs.readFileSync(baseline, 'utf8'));
+    expect(b.kind).toBe('batch-doctor-baseline');
+    expect(b.job).toBe('job.cjs');
+    expect(b.runs).toHaveLength(7);
+    expect(b.environment.nodeVersions).toEqual([process.version]);
+    expect(b.calibration.timingThreshold).toBeGreaterThanOrEqual(0.15);
+    expect(b.runs[0].records).toBe(4667);
+  });
+
+  it('an added N+1 fails on the counter rule, naming the statement class and the counts', async () => {
+    const summary = path.join(dir, 'summary.md');
+    const junit = path.join(dir, 'junit.xml');
+    fs.writeFileSync(summary, '# earlier step\n');
+    const r = await gate({ ADD_N_PLUS_ONE: '1', GITHUB_STEP_SUMMARY: summary, GITHUB_ACTIONS: 'true' }, ['--repeat', '3', '--junit', junit]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/\[FAIL\] counter: calls of select id, name, country from customers where id = \$1: new, 1 per record/);
+    expect(r.stdout).toMatch(/::error title=batch-doctor counter regression::/);
+    const md = fs.readFileSync(summary, 'utf8');
+    expect(md.startsWith('# earlier step\n')).toBe(true);
+    expect(md).toContain('REGRESSION');
+    const xml = fs.readFileSync(junit, 'utf8');
+    expect(xml).toMatch(/<failure message="calls of select id, name, country from customers where id = \$1: new/);
+  });
+
+  it('a transform stage slowed by 30% fails on the timing rule', { timeout: 300_000 }, async () => {
+    const r = await gate({ LOGIC_FACTOR: '1.3' }, ['--format', 'json']);
+    expect(r.code, r.stdout).toBe(1);
+    const res = JSON.parse(r.stdout) as GateResult;
+    expect(res.checks.some((c) => c.rule === 'timing' && c.verdict === 'fail' && /transform|logic/.test(c.name))).toBe(true);
+    expect(res.checks.filter((c) => c.rule === 'counter').every((c) => c.verdict === 'pass')).toBe(true);
+  });
+
+  it('a transform stage slowed by 3% passes', { timeout: 300_000 }, async () => {
+    const r = await gate({ LOGIC_FACTOR: '1.03' }, ['--format', 'json']);
+    expect(r.code, r.stdout).toBe(0);
+    expect((JSON.parse(r.stdout) as GateResult).status).toBe('pass');
+  });
+
+  it('fails closed: a corrupt baseline, a missing report or a crashed job is exit 2 with a clear message', async () => {
+    const corrupt = path.join(dir, 'corrupt.json');
+    fs.writeFileSync(corrupt, fs.readFileSync(baseline, 'utf8').slice(0, 200));
+    const c = await cli(['gate', '--baseline', corrupt, '--current', 'x.json'], { env: env() });
+    expect(c.code).toBe(2);
+    expect(c.stderr).toMatch(/not valid JSON \(corrupt or truncated\).*\[BD_INPUT\]/);
+    const m = await cli(['gate', '--baseline', baseline, '--current', path.join(dir, 'no-such-report.json')], { env: env() });
+    expect(m.code).toBe(2);
+    expect(m.stderr).toMatch(/no such file.*\[BD_REPORT_READ\]/);
+    const nb = await cli(['gate', '--baseline', path.join(dir, 'none.json'), '--', process.execPath, JOB], { env: env() });
+    expect(nb.code).toBe(2);
+    expect(nb.stderr).toMatch(/There is no baseline at/);
+    const crash = await gate({ CRASH: '1' }, ['--repeat', '2']);
+    expect(crash.code).toBe(2);
+    expect(crash.stderr).toMatch(/The job failed in run 1 \(exit code 1\)/);
+    for (const r of [c, m, nb, crash]) expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
