@@ -90,11 +90,16 @@ export function environmentOf(r: Report, machine: { platform: string; cpu: strin
 
 /** Floor of the timing threshold, 0..1. See {@link calibrate}. */
 export const MIN_TIMING_THRESHOLD = 0.15;
+/**
+ * Ceiling of the calibrated timing threshold, 0..1: above it a 30% slowdown could pass unnoticed. A job noisier
+ * than that gets inconclusive verdicts (more repeats narrow the interval), not a blind gate.
+ */
+export const MAX_TIMING_THRESHOLD = 0.25;
 
 /**
  * A/A calibration: the robust relative spread of the baseline's own wall
  * times (1.4826 x MAD / median, the standard deviation for normal noise).
- * Threshold = twice that spread, at least 15% and at most 50%. Why twice and
+ * Threshold = twice that spread, at least 15% and at most 25%. Why twice and
  * why 15%: the spread within one batch of runs understates the drift between
  * the minute the baseline was recorded and the minute the gate runs; on this
  * project's shared 2-core machines, identical batches a few minutes apart
@@ -106,7 +111,7 @@ export function calibrate(runs: readonly RunSample[]): Calibration | null {
   if (runs.length < MIN_TIMING_RUNS) return null;
   const walls = runs.map((r) => r.wallMs);
   const relativeNoise = median(walls) > 0 ? (1.4826 * mad(walls)) / median(walls) : 0;
-  return { relativeNoise: Math.round(relativeNoise * 10000) / 10000, timingThreshold: Math.round(Math.min(0.5, Math.max(MIN_TIMING_THRESHOLD, 2 * relativeNoise)) * 10000) / 10000, runs: runs.length };
+  return { relativeNoise: Math.round(relativeNoise * 10000) / 10000, timingThreshold: Math.round(Math.min(MAX_TIMING_THRESHOLD, Math.max(MIN_TIMING_THRESHOLD, 2 * relativeNoise)) * 10000) / 10000, runs: runs.length };
 }
 
 const r1 = (x: number) => Math.round(x * 10) / 10;
@@ -206,13 +211,38 @@ export function compareRuns(baseline: Baseline, current: readonly RunSample[], c
       message: `New finding ${big ? '' : '(small) '}"${e.title}" [${id}]: its fix would save ${r1(s)} ms of ${r1(curWall)} ms.` });
   }
 
+  return finish(checks, baseline.job, perRecord, toolVersion);
+}
+
+function finish(checks: GateCheck[], job: string, perRecord: boolean, toolVersion: string): GateResult {
   const order = { fail: 0, inconclusive: 1, info: 2, pass: 3 } as const;
   checks.sort((a, b) => order[a.verdict] - order[b.verdict]);
   const count = (v: GateCheck['verdict']) => checks.filter((c) => c.verdict === v).length;
   return {
-    schemaVersion: GATE_SCHEMA_VERSION, tool: { name: 'batch-doctor', version: toolVersion }, job: baseline.job,
+    schemaVersion: GATE_SCHEMA_VERSION, tool: { name: 'batch-doctor', version: toolVersion }, job,
     status: count('fail') > 0 ? 'regression' : 'pass', checks,
     summary: { failed: count('fail'), inconclusive: count('inconclusive'), passed: count('pass'), info: count('info') },
     normalizedPerRecord: perRecord,
   };
+}
+
+/** True when a result has a timing failure that a second batch of runs could confirm or refute. */
+export function needsTimingConfirmation(r: GateResult): boolean {
+  return r.checks.some((c) => c.rule === 'timing' && c.verdict === 'fail');
+}
+
+/**
+ * Confirms timing failures with a second, independent batch of runs compared with the same baseline. Shared
+ * machines slow down for a minute at a time; a slowdown the code causes shows in both batches, a slow minute
+ * in one. A timing check stays failed only when it fails in both; otherwise it becomes inconclusive, saying
+ * so. Counter and finding verdicts are deterministic and kept as they are.
+ */
+export function confirmTimings(first: GateResult, second: GateResult): GateResult {
+  const checks = first.checks.map((c): GateCheck => {
+    if (c.rule !== 'timing' || c.verdict !== 'fail') return c;
+    const again = second.checks.find((x) => x.rule === 'timing' && x.name === c.name);
+    if (again?.verdict === 'fail') return { ...c, message: `${c.message} Confirmed by a second batch (${again.stats ? `x${again.stats.ratio}` : 'failed again'}).` };
+    return { ...c, verdict: 'inconclusive', message: `${c.message} It did not reproduce in a second batch of runs (${again?.stats ? `x${again.stats.ratio}` : again?.verdict ?? 'not measured'}): treated as a slow spell of the machine, not a regression.` };
+  });
+  return finish(checks, first.job, first.normalizedPerRecord, first.tool.version);
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseBaseline } from '../../src/gate/baseline';
-import { calibrate, compareRuns } from '../../src/gate/compare';
+import { calibrate, compareRuns, confirmTimings, needsTimingConfirmation } from '../../src/gate/compare';
 import { mannWhitneyGreater, median, ratioEstimate, uDistribution } from '../../src/gate/stats';
 import { BatchDoctorError } from '../../src/errors';
 import type { Baseline, GateEnvironment, RunSample } from '../../src/model/gate';
@@ -67,6 +67,18 @@ describe('gate rules', () => {
     expect(fails30).toBeGreaterThanOrEqual(195);
     expect(fails3).toBe(0);
     expect(failsAA).toBe(0);
+  });
+
+  it('a timing failure stands only when a second batch confirms it', () => {
+    const b = baselineOf(noisy(7, 1000, 0.02, 40));
+    const slowSpell = compareRuns(b, noisy(7, 1300, 0.02, 41), ENV);
+    expect(needsTimingConfirmation(slowSpell)).toBe(true);
+    const refuted = confirmTimings(slowSpell, compareRuns(b, noisy(7, 1000, 0.02, 42), ENV));
+    expect(refuted.status).toBe('pass');
+    expect(refuted.checks.find((c) => c.name === 'wall time')!.message).toMatch(/did not reproduce in a second batch/);
+    const confirmed = confirmTimings(slowSpell, compareRuns(b, noisy(7, 1300, 0.02, 43), ENV));
+    expect(confirmed.status).toBe('regression');
+    expect(confirmed.checks[0]!.message).toMatch(/Confirmed by a second batch/);
   });
 
   it('too few runs make timing inconclusive, never a failure', () => {

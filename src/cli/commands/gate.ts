@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { writeFileAtomic } from '../../collect/write-file';
 import { InputError, UsageError } from '../../errors';
 import { readBaseline } from '../../gate/baseline';
-import { calibrate, compareRuns, environmentOf, sampleFromReport } from '../../gate/compare';
+import { calibrate, compareRuns, confirmTimings, environmentOf, needsTimingConfirmation, sampleFromReport } from '../../gate/compare';
 import { BASELINE_SCHEMA_VERSION, type Baseline, type GateEnvironment, type RunSample } from '../../model/gate';
 import type { Report } from '../../model/report';
 import { toolVersion } from '../../version';
@@ -93,7 +93,16 @@ export async function gateCommand(args: string[], io: CliIO): Promise<CliResult>
   }
   if (values['job'] && baseline!.job !== values['job']) throw new InputError(`The baseline ${baselineFile} is for the job "${baseline!.job}", not "${String(values['job'])}". Use the baseline of that job, or write one with --update-baseline.`);
 
-  const result = compareRuns(baseline!, samples, env, threshold === undefined ? {} : { timingThreshold: threshold }, toolVersion());
+  const opts = threshold === undefined ? {} : { timingThreshold: threshold };
+  let result = compareRuns(baseline!, samples, env, opts, toolVersion());
+  if (command.length && needsTimingConfirmation(result)) {
+    io.stderr.write(`batch-doctor gate: a timing regression; confirming it with a second batch of ${repeat} runs...\n`);
+    const tmp2 = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-gate-'));
+    try {
+      const again = (await profileRuns(command, repeat, tmp2, io)).map(sampleFromReport);
+      result = confirmTimings(result, compareRuns(baseline!, again, env, opts, toolVersion()));
+    } finally { fs.rmSync(tmp2, { recursive: true, force: true }); }
+  }
   io.stdout.write(GATE_RENDERERS[format]!(result));
   if (values['json']) writeFileAtomic(path.resolve(io.cwd, values['json'] as string), GATE_RENDERERS['json']!(result));
   if (values['junit']) writeFileAtomic(path.resolve(io.cwd, values['junit'] as string), GATE_RENDERERS['junit']!(result));
