@@ -50,6 +50,19 @@ export const EXPLAIN_LOCK_TIMEOUT_MS = 1_000;
 const refused = (base: Omit<ExplainResult, 'plan' | 'diagnostics' | 'indexAdvice' | 'note' | 'mode'>, note: string): ExplainResult =>
   ({ ...base, mode: 'plan', plan: null, diagnostics: [], indexAdvice: [], note });
 
+/**
+ * Runs EXPLAIN, with ANALYZE when wanted; an ANALYZE that fails (a timeout, a SELECT that would write in a
+ * read-only transaction) falls back to the plan alone, saying why.
+ */
+async function runWithFallback(run: (analyze: boolean) => Promise<unknown>, wantAnalyze: boolean): Promise<{ raw: unknown; mode: ExplainResult['mode']; note: string | null } | { failed: string }> {
+  try { return { raw: await run(wantAnalyze), mode: wantAnalyze ? 'analyze' : 'plan', note: null }; }
+  catch (err) {
+    if (!wantAnalyze) return { failed: `EXPLAIN failed: ${safeDbError(err)}.` };
+    const note = `ANALYZE failed (${safeDbError(err)}); plan only, nothing executed.`;
+    try { return { raw: await run(false), mode: 'plan', note }; } catch (err2) { return { failed: `EXPLAIN failed: ${safeDbError(err2)}.` }; }
+  }
+}
+
 /** Explains one statement safely. Never throws for a statement or server problem: the result's note says what happened. */
 export async function explainStatement(client: SqlClient, o: ExplainOptions): Promise<ExplainResult> {
   const system = client.system;
@@ -80,15 +93,10 @@ async function explainPg(client: SqlClient, o: ExplainOptions, base: Omit<Explai
       await client.query('ROLLBACK').catch(() => undefined);
     }
   };
-  let raw: unknown;
-  let mode: ExplainResult['mode'] = wantAnalyze ? 'analyze' : 'plan';
-  try { raw = await run(wantAnalyze); }
-  catch (err) {
-    if (!wantAnalyze) return refused(base, `EXPLAIN failed: ${safeDbError(err)}.`);
-    note = `ANALYZE failed (${safeDbError(err)}); plan only, nothing executed.`;
-    mode = 'plan';
-    try { raw = await run(false); } catch (err2) { return refused(base, `EXPLAIN failed: ${safeDbError(err2)}.`); }
-  }
+  const got = await runWithFallback(run, wantAnalyze);
+  if ('failed' in got) return refused(base, got.failed);
+  const { raw, mode } = got;
+  if (got.note) note = got.note;
   let root: PlanNode;
   try { root = parsePostgresPlan(raw, !!o.keepLiterals).root; } catch (err) { return refused(base, `The plan could not be read: ${(err as Error).message}`); }
   const tableRows = await pgTableRows(client, root);
@@ -140,15 +148,10 @@ async function explainMysql(client: SqlClient, o: ExplainOptions, base: Omit<Exp
       return (await client.query(`SET STATEMENT max_statement_time=${seconds} FOR ANALYZE FORMAT=JSON ${o.sql}`, o.params))[0]?.['ANALYZE'];
     } finally { await client.query('ROLLBACK').catch(() => undefined); }
   };
-  let raw: unknown;
-  let mode: ExplainResult['mode'] = wantAnalyze ? 'analyze' : 'plan';
-  try { raw = await run(wantAnalyze); }
-  catch (err) {
-    if (!wantAnalyze) return refused(base, `EXPLAIN failed: ${safeDbError(err)}.`);
-    note = `ANALYZE failed (${safeDbError(err)}); plan only, nothing executed.`;
-    mode = 'plan';
-    try { raw = await run(false); } catch (err2) { return refused(base, `EXPLAIN failed: ${safeDbError(err2)}.`); }
-  }
+  const got = await runWithFallback(run, wantAnalyze);
+  if ('failed' in got) return refused(base, got.failed);
+  const { raw, mode } = got;
+  if (got.note) note = got.note;
   let root: PlanNode;
   try { root = parseMysqlPlan(raw, !!o.keepLiterals).root; } catch (err) { return refused(base, `The plan could not be read: ${(err as Error).message}`); }
   const diagnostics = diagnosePlan(root, { system: 'mysql' });
