@@ -1,3 +1,4 @@
+import { round3 } from '../analysis/intervals';
 import { queryClassId } from '../analysis/query-digest';
 import type { DbSystem, DigestClass } from '../model/db';
 
@@ -62,7 +63,6 @@ interface Acc {
   rowsSent: number | null; rowsExamined: number | null;
 }
 
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /**
  * Aggregates executions into statement classes in one pass, with memory that
@@ -85,7 +85,7 @@ export class DigestAccumulator {
     a.hist.add(s.ms);
     if (typeof s.rowsSent === 'number') a.rowsSent = (a.rowsSent ?? 0) + s.rowsSent;
     if (typeof s.rowsExamined === 'number') a.rowsExamined = (a.rowsExamined ?? 0) + s.rowsExamined;
-    if (a.database !== (s.database ?? null)) a.database = a.database === null ? s.database ?? null : a.database;
+    a.database ??= s.database ?? null;
   }
 
   /** The state of every class, as plain data (for a worker thread to send back). */

@@ -33,13 +33,15 @@ export async function explainRunClasses(o: ExplainRunOptions): Promise<{ explain
   const top = o.classes.filter((c) => (c.system === 'postgresql' || c.system === 'mysql') && c.parsed && c.share >= EXPLAIN_MIN_SHARE).slice(0, EXPLAIN_TOP_CLASSES);
   const explains: ExplainResult[] = [];
   const clients = new Map<string, SqlClient | null>();
+  // A --db URL overrides the server the job used, for statements of its system.
+  const override = o.dbUrl ? resolveDbTarget(o.dbUrl, o.env) : null;
   try {
     for (const cls of top) {
       const sample = o.samples.get(sampleKey(cls.system, cls.fingerprint));
       if (!sample) { warnings.push(`No statement sample was captured for "${cls.fingerprint.slice(0, 80)}": not explained.`); continue; }
       let target: DbTarget; let password: string | undefined;
       const system = sample.system;
-      if (o.dbUrl && resolveDbTarget(o.dbUrl, o.env).target.system === system) ({ target, password } = resolveDbTarget(o.dbUrl, o.env));
+      if (override && override.target.system === system) ({ target, password } = override);
       else {
         const fromEnv = resolveDbTarget(undefined, o.env, system);
         target = { ...fromEnv.target, host: sample.server.host ?? fromEnv.target.host, port: sample.server.port ?? fromEnv.target.port,

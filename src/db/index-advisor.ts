@@ -82,24 +82,22 @@ export interface PgAdviceOptions {
 export async function adviseIndexesPg(client: SqlClient, o: PgAdviceOptions): Promise<{ advice: IndexAdvice[]; note: string | null }> {
   const tables = o.info.tables.map((t) => t.name);
   if (!tables.length) return { advice: [], note: null };
-  let tableColumns: Record<string, Set<string>> = {};
-  let leading: Record<string, string[][]> = {};
+  const tableColumns: Record<string, Set<string>> = {};
+  const leading: Record<string, string[][]> = {};
+  // The catalog names tables as regclass text (schema-qualified only off the search path): map back to the statement's names.
+  const keyOf = (full: string) => tables.find((t) => t === full || t.split('.').pop() === full.split('.').pop()) ?? full;
   try {
     const cols = await client.query(
       `SELECT c.oid::regclass::text AS t, a.attname AS col FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
         WHERE c.oid = ANY (SELECT to_regclass(x)::oid FROM unnest($1::text[]) x) AND a.attnum > 0 AND NOT a.attisdropped`, [tables]);
     for (const r of cols) {
-      const full = String(r['t']);
-      const key = tables.find((t) => t === full || t.split('.').pop() === full.split('.').pop()) ?? full;
-      (tableColumns[key] ??= new Set()).add(String(r['col']));
+      (tableColumns[keyOf(String(r['t']))] ??= new Set()).add(String(r['col']));
     }
     const idx = await client.query(
       `SELECT i.indrelid::regclass::text AS t, array_to_string(ARRAY(SELECT a.attname FROM unnest(i.indkey) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n ORDER BY k.o), ',') AS cols
          FROM pg_index i WHERE i.indrelid = ANY (SELECT to_regclass(x)::oid FROM unnest($1::text[]) x)`, [tables]);
     for (const r of idx) {
-      const full = String(r['t']);
-      const key = tables.find((t) => t === full || t.split('.').pop() === full.split('.').pop()) ?? full;
-      (leading[key] ??= []).push(String(r['cols']).split(','));
+      (leading[keyOf(String(r['t']))] ??= []).push(String(r['cols']).split(','));
     }
   } catch (err) { return { advice: [], note: `Index advice skipped: the catalog could not be read (${safeDbError(err)}).` }; }
   const candidates = candidateIndexes(o.info, tableColumns).filter((c) => !(leading[c.table] ?? []).some((ix) => c.columns.every((col, i) => ix[i] === col)));

@@ -185,15 +185,14 @@ export function compareRuns(baseline: Baseline, current: readonly RunSample[], c
   }
 
   // ---- timings: wall, CPU, categories and stages that matter
-  const sfx = '';
-  const metrics: { name: string; get: (r: RunSample) => number }[] = [{ name: `wall time${sfx}`, get: (r) => r.wallMs }];
-  if ([...base, ...current].every((r) => typeof r.cpuMs === 'number')) metrics.push({ name: `CPU time${sfx}`, get: (r) => r.cpuMs! });
+  const metrics: { name: string; get: (r: RunSample) => number }[] = [{ name: 'wall time', get: (r) => r.wallMs }];
+  if ([...base, ...current].every((r) => typeof r.cpuMs === 'number')) metrics.push({ name: 'CPU time', get: (r) => r.cpuMs! });
   const wall = median(base.map((r) => r.wallMs));
   for (const cat of ['db', 'ftp', 'logic', 'waiting'] as const) {
-    if (median(base.map((r) => r.categories[cat] ?? 0)) >= o.minShareTimed * wall) metrics.push({ name: `category ${cat}${sfx}`, get: (r) => r.categories[cat] ?? 0 });
+    if (median(base.map((r) => r.categories[cat] ?? 0)) >= o.minShareTimed * wall) metrics.push({ name: `category ${cat}`, get: (r) => r.categories[cat] ?? 0 });
   }
   for (const s of [...new Set(base.flatMap((r) => Object.keys(r.stages)))].sort()) {
-    if (median(base.map((r) => r.stages[s] ?? 0)) >= o.minShareTimed * wall) metrics.push({ name: `stage ${s}${sfx}`, get: (r) => r.stages[s] ?? 0 });
+    if (median(base.map((r) => r.stages[s] ?? 0)) >= o.minShareTimed * wall) metrics.push({ name: `stage ${s}`, get: (r) => r.stages[s] ?? 0 });
   }
   // Bonferroni: several timings are tested at once; each gets alpha / count so that the gate as a whole keeps alpha.
   for (const m of metrics) checks.push(timingCheck(m.name, base.map(m.get), current.map(m.get), o, o.alpha / metrics.length));

@@ -19,21 +19,21 @@ export const SLOW_LOG_MAX_STATEMENT_CHARS = 1_000_000;
 
 /** Byte values used to tell header lines apart without decoding them. */
 const B_HASH = 35, B_SPACE = 32, B_NL = 10, B_CR = 13;
-const ascii = (t: string) => Buffer.from(t, 'latin1');
-const P_QUERY_TIME = ascii('# Query_time:');
-const P_USER_HOST = ascii('# User@Host:');
-const P_TIME = ascii('# Time:');
-const P_THREAD = ascii('# Thread_id:');
-const P_ADMIN = ascii('# administrator command:');
-const P_SET_TS = ascii('SET timestamp=');
-const P_USE = ascii('use ');
-const K_QUERY_TIME = ascii('Query_time:');
-const K_ROWS_SENT = ascii('Rows_sent:');
-const K_ROWS_EXAMINED = ascii('Rows_examined:');
-const K_SCHEMA = ascii('Schema: ');
-const K_VERSION = ascii(', Version: ');
-const P_TCP = ascii('Tcp port: ');
-const P_TIME_ID = ascii('Time');
+const latin1Bytes = (t: string) => Buffer.from(t, 'latin1');
+const P_QUERY_TIME = latin1Bytes('# Query_time:');
+const P_USER_HOST = latin1Bytes('# User@Host:');
+const P_TIME = latin1Bytes('# Time:');
+const P_THREAD = latin1Bytes('# Thread_id:');
+const P_ADMIN = latin1Bytes('# administrator command:');
+const P_SET_TS = latin1Bytes('SET timestamp=');
+const P_USE = latin1Bytes('use ');
+const K_QUERY_TIME = latin1Bytes('Query_time:');
+const K_ROWS_SENT = latin1Bytes('Rows_sent:');
+const K_ROWS_EXAMINED = latin1Bytes('Rows_examined:');
+const K_SCHEMA = latin1Bytes('Schema: ');
+const K_VERSION = latin1Bytes(', Version: ');
+const P_TCP = latin1Bytes('Tcp port: ');
+const P_TIME_ID = latin1Bytes('Time');
 
 function startsWith(buf: Buffer, s: number, e: number, p: Buffer): boolean {
   if (e - s < p.length) return false;

@@ -2,6 +2,7 @@ import { fingerprintSqlUncached } from '../../../probes/sql-fingerprint';
 import type { SqlClient } from '../connection';
 import { queryClassId } from '../../analysis/query-digest';
 import { compareClasses } from '../digest';
+import { round3 as r3 } from '../../analysis/intervals';
 import type { DigestClass } from '../../model/db';
 
 /**
@@ -27,7 +28,6 @@ function merge(system: 'postgresql' | 'mysql', entries: Entry[]): DigestClass[] 
   }
   const all = [...by.values()];
   const total = all.reduce((x, e) => x + e.totalMs, 0);
-  const r3 = (x: number) => Math.round(x * 1000) / 1000;
   return all.filter((e) => e.calls > 0).map((e): DigestClass => {
     const mean = e.totalMs / e.calls;
     const variance = Math.max(0, e.sumSq / e.calls - mean * mean);
