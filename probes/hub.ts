@@ -11,6 +11,11 @@ export interface ProbeHub {
    * own OpenTelemetry SDK keeps it; stage() uses this tracer.
    */
   tracer?: import('@opentelemetry/api').Tracer;
+  /**
+   * Installs the AsyncLocalStorage context manager, once (stage() calls it: recordCount() needs the active
+   * stage). Undefined when there is nothing to install (already done, or the SDK installed its own).
+   */
+  enableContext?: () => void;
   /** Adds `count` records to the named stage's total. */
   addRecords(stage: string, count: number): void;
   /** Counts an error the probes swallowed. */

@@ -83,6 +83,7 @@ function start(): void {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { TraceWriter } = require('./trace-writer') as typeof import('./trace-writer');
   const { SpanRecorder } = require('./span-recorder') as typeof import('./span-recorder');
+  const { ParamConstancy } = require('./param-constancy') as typeof import('./param-constancy');
   const { RuntimeMonitor } = require('./runtime') as typeof import('./runtime');
   const { FtpInstrumentation } = require('./ftp/instrumentation') as typeof import('./ftp/instrumentation');
   const { fingerprintSql } = require('./sql-fingerprint') as typeof import('./sql-fingerprint');
@@ -99,6 +100,7 @@ function start(): void {
   writer.flush();
 
   const recorder = new SpanRecorder(writer, keepLiterals);
+  const constancy = new ParamConstancy();
   const spanProcessors: import('@opentelemetry/sdk-trace-base').SpanProcessor[] = [recorder];
   let forwarder: import('@opentelemetry/sdk-trace-base').SpanProcessor | undefined;
   const forwardFailures = { n: 0 };
@@ -118,10 +120,14 @@ function start(): void {
     };
     const paramSocket = process.env[ENV.paramSocket];
     const sampler = paramSocket ? new (require('./param-sampler') as typeof import('./param-sampler')).ParamSampler(paramSocket) : null;
+    const pgRequestHook = (_span: unknown, info: import('./param-sampler').PgCallInfo) => {
+      safely('param-constancy', () => constancy.observe('postgresql', info.query?.text, info.query?.values));
+      sampler?.samplePg(info);
+    };
     const instrumentations = [
       new PgInstrumentation({
         enhancedDatabaseReporting: false,
-        ...(sampler ? { requestHook: (_span: unknown, info: import('./param-sampler').PgCallInfo) => sampler.samplePg(info) } : {}),
+        requestHook: pgRequestHook,
         responseHook: (span, info) => rowsHook(span, (info.data as { rowCount?: number | null }).rowCount ?? (info.data as { rows?: unknown[] }).rows?.length),
       }),
       new MySQL2Instrumentation({
@@ -140,7 +146,7 @@ function start(): void {
     if (!forward && process.env[ENV.fastPath] !== '0') {
       const { PgFastPath } = require('./fast-path/pg') as typeof import('./fast-path/pg');
       const { Mysql2FastPath } = require('./fast-path/mysql2') as typeof import('./fast-path/mysql2');
-      instrumentations.push(new PgFastPath({ recorder }) as never, new Mysql2FastPath({ recorder, sampler }) as never);
+      instrumentations.push(new PgFastPath({ recorder, constancy }) as never, new Mysql2FastPath({ recorder, sampler, constancy }) as never);
     }
     if (forward) {
       // Forwarding to the user's collector: the full NodeSDK, configured from the standard OTEL_* variables.
@@ -155,12 +161,19 @@ function start(): void {
     const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node') as typeof import('@opentelemetry/sdk-trace-node');
     const { registerInstrumentations } = require('@opentelemetry/instrumentation') as typeof import('@opentelemetry/instrumentation');
     const provider = new NodeTracerProvider({ spanProcessors });
-    // Only the context manager goes global (AsyncLocalStorage, what any OTel SDK on Node would install); the
-    // tracer provider is handed to our instrumentations directly, so the job's own SDK, if it starts one,
-    // still gets the global provider and its telemetry is unchanged.
-    const { context: otelContext } = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
-    const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks') as typeof import('@opentelemetry/context-async-hooks');
-    otelContext.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    // The tracer provider is handed to our instrumentations directly, so the job's own SDK, if it starts one,
+    // still gets the global provider and its telemetry is unchanged. No context manager is installed up front:
+    // on Node 20 AsyncLocalStorage runs async_hooks on every promise and I/O callback (~8 µs per database call
+    // in a tight loop), and nothing the analysis reads needs span parents (it attributes by time). The first
+    // stage() call installs one, for recordCount() to find its stage; a job with its own SDK has its own.
+    hub.enableContext = () => {
+      hub.enableContext = undefined;
+      safely('context', () => {
+        const { context: otelContext } = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
+        const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks') as typeof import('@opentelemetry/context-async-hooks');
+        otelContext.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+      });
+    };
     registerInstrumentations({ instrumentations, tracerProvider: provider });
     hub.tracer = provider.getTracer(TRACER_NAME);
     return provider;
@@ -193,6 +206,7 @@ function start(): void {
         spansRecorded: recorder.recorded, spansDropped: recorder.dropped + writer.dropped, forwardFailures: forwardFailures.n,
         ...rt, records, memory: { heapUsed: mem.heapUsed, maxRss: process.resourceUsage().maxRSS * 1024 }, internalErrors,
         cpuMs: (() => { const u = process.cpuUsage(); return Math.round((u.user + u.system) / 1000); })(),
+        constantParams: safely('param-constancy', () => constancy.summary()) ?? [],
       });
       writer.close();
     });

@@ -16,6 +16,10 @@ const ELU_BATCH = 200;
 const DELAY_RESOLUTION_MS = 10;
 /** Hot functions kept from the CPU profile (by self time). */
 export const HOT_FUNCTIONS_KEPT = 40;
+/** Functions of the job's own code kept by attributed time (see HotFunction.attributedMs), besides those. */
+export const HOT_USER_FUNCTIONS_KEPT = 20;
+/** Innermost frames kept per job function (where its attributed time was spent). */
+const LEAVES_KEPT = 3;
 
 interface ProfileNode {
   id: number;
@@ -43,6 +47,15 @@ export function summarizeProfile(profile: { nodes: ProfileNode[]; samples?: numb
   const msPerSample = total > 0 ? durationMs / total : intervalUs / 1000;
   const key = (n: ProfileNode) => `${n.callFrame.functionName}\u0000${n.callFrame.url}\u0000${n.callFrame.lineNumber}\u0000${n.callFrame.columnNumber}`;
   const fns = new Map<string, HotFunction>();
+  const leaves = new Map<HotFunction, Map<string, number>>();
+  /** Charges a sample to a job function, and remembers the innermost frame the time was spent in. */
+  const attribute = (f: HotFunction, leaf: ProfileNode, ms: number) => {
+    f.attributedMs! += ms;
+    let m = leaves.get(f);
+    if (!m) leaves.set(f, (m = new Map()));
+    const name = `${leaf.callFrame.functionName || '(anonymous)'}${leaf.callFrame.url ? ` ${leaf.callFrame.url.replace(/^.*\//, '')}:${leaf.callFrame.lineNumber + 1}` : ''}`;
+    m.set(name, (m.get(name) ?? 0) + ms);
+  };
   let idle = 0, gc = 0, program = 0;
   for (const [id, count] of hits) {
     const node = byId.get(id);
@@ -54,26 +67,40 @@ export function summarizeProfile(profile: { nodes: ProfileNode[]; samples?: numb
     const seen = new Set<string>();
     let cur: number | undefined = id;
     let selfDone = false;
+    // The innermost frame of the job's own code (named, if one is) takes the sample's "attributed" time.
+    let firstUser: HotFunction | undefined;
+    // CPU inside an instrumented client library belongs to its database or FTP call (inside that call's span,
+    // where the I/O findings count it), not to the job function that made the call.
+    let attributed = false, inClient = false;
     while (cur !== undefined) {
       const n = byId.get(cur);
       if (!n || n.callFrame.functionName === '(root)') break;
       const k = key(n);
       let f = fns.get(k);
       if (!f) {
-        f = { functionName: n.callFrame.functionName || '(anonymous)', url: n.callFrame.url, line: n.callFrame.lineNumber + 1, column: n.callFrame.columnNumber + 1, selfMs: 0, totalMs: 0 };
+        f = { functionName: n.callFrame.functionName || '(anonymous)', url: n.callFrame.url, line: n.callFrame.lineNumber + 1, column: n.callFrame.columnNumber + 1, selfMs: 0, totalMs: 0, attributedMs: 0 };
         fns.set(k, f);
       }
       if (!selfDone) { f.selfMs += count * msPerSample; selfDone = true; }
       if (!seen.has(k)) { f.totalMs += count * msPerSample; seen.add(k); }
+      if (!attributed && !inClient && IO_CLIENT_FRAME.test(f.url)) inClient = true;
+      if (!attributed && !inClient && isJobCode(f.url)) {
+        firstUser ??= f;
+        if (n.callFrame.functionName) { attribute(f, node, count * msPerSample); attributed = true; }
+      }
       cur = parent.get(cur);
     }
+    if (!attributed && !inClient && firstUser) attribute(firstUser, node, count * msPerSample);
   }
-  const functions = [...fns.values()]
-    // The probes' own frames (this bundle, the inspector) are not the job's hot spots.
-    .filter((f) => f.functionName !== '(idle)' && f.selfMs > 0 && !isOwnFrame(f.url) && !isInspectorDispatch(f))
-    .sort((a, b) => b.selfMs - a.selfMs)
-    .slice(0, HOT_FUNCTIONS_KEPT)
-    .map((f) => ({ ...f, selfMs: round(f.selfMs), totalMs: round(f.totalMs) }));
+  // The probes' own frames (this bundle, the inspector) are not the job's hot spots.
+  const candidates = [...fns.values()].filter((f) => f.functionName !== '(idle)' && !isOwnFrame(f.url) && !isInspectorDispatch(f));
+  const bySelf = candidates.filter((f) => f.selfMs > 0).sort((a, b) => b.selfMs - a.selfMs).slice(0, HOT_FUNCTIONS_KEPT);
+  const byAttributed = candidates.filter((f) => f.attributedMs! > 0).sort((a, b) => b.attributedMs! - a.attributedMs!).slice(0, HOT_USER_FUNCTIONS_KEPT);
+  const functions = [...new Set([...bySelf, ...byAttributed])]
+    .map((f) => {
+      const spentIn = [...(leaves.get(f) ?? [])].sort((a, b) => b[1] - a[1]).slice(0, LEAVES_KEPT).map(([frame, ms]) => ({ frame, ms: round(ms) }));
+      return { ...f, selfMs: round(f.selfMs), totalMs: round(f.totalMs), attributedMs: round(f.attributedMs!), ...(spentIn.length ? { spentIn } : {}) };
+    });
   return { type: 'cpu-profile', sampleIntervalUs: intervalUs, samples: total, idleMs: round(idle * msPerSample), gcMs: round(gc * msPerSample), programMs: round(program * msPerSample), functions };
 }
 
@@ -84,6 +111,17 @@ const OWN_URL = `file://${__filename}`;
 /** True for frames of the probes themselves (the bundle or its unbundled modules) and of node:inspector. */
 function isOwnFrame(url: string): boolean {
   return url === OWN_FILE || url === OWN_URL || url.startsWith('node:inspector') || /\/dist\/probes\//.test(url);
+}
+
+/** Frames of the database and FTP clients the probes instrument. */
+const IO_CLIENT_FRAME = /\/node_modules\/(pg|pg-protocol|pg-pool|pg-cursor|pg-query-stream|mysql2|basic-ftp)\//;
+
+/**
+ * True for the job's own code: a script file outside node_modules, not Node's internals, not native code and not
+ * the probes. Library and native time is charged to the job's function that called it.
+ */
+function isJobCode(url: string): boolean {
+  return url !== '' && !url.startsWith('node:') && !url.includes('/node_modules/') && !isOwnFrame(url);
 }
 
 /** The inspector's native `dispatch`: the sample taken while our own Profiler.stop runs. */

@@ -17,6 +17,7 @@ const STAGE_NAME_KEY = Symbol.for('batch-doctor.stage.name');
 export function stage<T>(name: string, fn: () => T): T {
   let span: Span | undefined;
   try {
+    getHub()?.enableContext?.();
     span = (getHub()?.tracer ?? trace.getTracer(TRACER_NAME)).startSpan(SPAN.stage, { attributes: { [ATTR.stageName]: String(name) } });
     (span as unknown as Record<symbol, string>)[STAGE_NAME_KEY] = String(name);
   } catch { span = undefined; }

@@ -96,6 +96,30 @@ export interface HotFunction {
   column: number;
   selfMs: number;
   totalMs: number;
+  /**
+   * Time of the samples whose innermost frame of the job's own code (outside node_modules and Node's internals;
+   * named, if one on the stack is) is this function: its own time plus the library and native code it called
+   * directly. What making this function's work go away would save. Absent in traces of older probes.
+   */
+  attributedMs?: number;
+  /** Where the attributed time was spent: the innermost frames (function, file:line), most time first. */
+  spentIn?: { frame: string; ms: number }[];
+}
+
+/**
+ * A repeated statement's bind parameters that kept the first call's value on every call (values are never
+ * written, only positions).
+ */
+export interface ConstantParamsRecord {
+  system: 'postgresql' | 'mysql';
+  /** The statement's fingerprint (as in the spans' db.fingerprint). */
+  fingerprint: string;
+  /** Calls seen. */
+  calls: number;
+  /** Parameters compared. */
+  params: number;
+  /** 1-based positions ($1 is 1; the first ? is 1) whose value never changed. */
+  constant: number[];
 }
 
 /** Summary written at process exit. */
@@ -117,6 +141,8 @@ export interface FooterRecord {
   internalErrors: Record<string, number>;
   /** CPU time of the process (user + system, all threads) at exit, ms. Absent in traces of older probes. */
   cpuMs?: number;
+  /** Repeated statements with their never-changing bind positions. Absent in traces of older probes. */
+  constantParams?: ConstantParamsRecord[];
 }
 
 /** Any object record of the trace file (compact spans are arrays). */

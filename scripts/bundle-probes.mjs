@@ -8,7 +8,7 @@ await build({
   entryPoints: ['dist/probes/register.js'],
   outfile: 'dist/probes/bundle/register.js',
   bundle: true,
-  minify: true,
+  minify: process.env.BD_BUNDLE_MINIFY !== "0",
   keepNames: true,
   sourcemap: true,
   platform: 'node',

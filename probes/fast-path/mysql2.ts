@@ -12,6 +12,8 @@ export interface Mysql2FastPathConfig extends InstrumentationConfig {
   recorder: SpanRecorder;
   /** Receives the first call of each statement class with its values, for EXPLAIN after the run. Default none. */
   sampler?: import('../param-sampler').ParamSampler | null;
+  /** Told every call with its values (never stored beyond the first call's). Default none. */
+  constancy?: import('../param-constancy').ParamConstancy | null;
 }
 
 interface ConnectionLike { config?: { host?: string; port?: number; database?: string; user?: string } }
@@ -53,15 +55,17 @@ export class Mysql2FastPath extends InstrumentationBase<Mysql2FastPathConfig> {
     if (!official || !bare) return;
     const recorder = this.getConfig().recorder;
     const sampler = this.getConfig().sampler ?? null;
+    const constancy = this.getConfig().constancy ?? null;
     const counter = this.counter;
     const fast = function (this: ConnectionLike, ...args: unknown[]): unknown {
       const cbIndex = args.length === 2 && typeof args[1] === 'function' ? 1 : args.length === 3 && typeof args[2] === 'function' ? 2 : -1;
       const plan = cbIndex < 0 ? undefined : safely('mysql2-fast-path', () => {
         const q = args[0] as { sql?: unknown } | string | undefined;
         const text = typeof q === 'string' ? q : q && typeof q === 'object' && typeof q.sql === 'string' ? q.sql : undefined;
-        if (sampler && text !== undefined) {
+        if ((sampler || constancy) && text !== undefined) {
           const values = cbIndex === 2 ? args[1] : q && typeof q === 'object' ? (q as { values?: unknown }).values : undefined;
-          sampler.sampleMysql(text, values, this.config);
+          sampler?.sampleMysql(text, values, this.config);
+          constancy?.observe('mysql', text, values);
         }
         if (text === undefined || !counter.fast(text)) return undefined;
         const cfg = this.config;

@@ -5,10 +5,13 @@ import { safely } from '../guard';
 import { statementKey, type SpanRecorder } from '../span-recorder';
 import { TRACER_NAME } from '../names';
 import { markFast, officialOriginal, StatementCounter } from './counter';
+import type { ParamConstancy } from '../param-constancy';
 
 /** Options of {@link PgFastPath}. */
 export interface PgFastPathConfig extends InstrumentationConfig {
   recorder: SpanRecorder;
+  /** Told every call it times, with its values (never stored beyond the first call's). Default none. */
+  constancy?: ParamConstancy | null;
 }
 
 interface ClientLike { connectionParameters?: { host?: string; port?: number; database?: string } }
@@ -47,6 +50,7 @@ export class PgFastPath extends InstrumentationBase<PgFastPathConfig> {
     const bare = officialOriginal(official);
     if (!proto || !official || !bare) return;
     const recorder = this.getConfig().recorder;
+    const constancy = this.getConfig().constancy ?? null;
     const counter = this.counter;
     const fast = function (this: ClientLike, ...args: unknown[]): unknown {
       const plan = safely('pg-fast-path', () => {
@@ -58,6 +62,7 @@ export class PgFastPath extends InstrumentationBase<PgFastPathConfig> {
         const p = this.connectionParameters;
         const shape = recorder.shapeFor(statementKey(text, p?.host, p?.port, p?.database));
         if (shape === undefined) return undefined;
+        constancy?.observe('postgresql', text, Array.isArray(args[1]) ? args[1] : q && typeof q === 'object' ? (q as { values?: unknown }).values : undefined);
         const parent = trace.getSpan(context.active())?.spanContext().spanId ?? null;
         return { shape, parent };
       });

@@ -4,7 +4,8 @@ import type { TraceModel } from '../model/trace';
 import type { FtpBenchReport } from '../model/ftp-bench';
 import type { ExplainResult } from '../model/db';
 import { computeBreakdown, computeStages, Timeline } from './breakdown';
-import { DETECTORS, type RawFinding } from './detectors/index';
+import { DETECTORS, type DetectorContext, type RawFinding } from './detectors/index';
+import { soleTime } from './critical-path';
 import { summarizeFtp } from './ftp-summary';
 import { groupQueries } from './query-digest';
 import { rankFindings, whatIf } from './rank';
@@ -32,7 +33,12 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
   const breakdown = computeBreakdown(model, timeline);
   const groups = groupQueries(model);
   const ftp = summarizeFtp(model);
-  const ctx = { queries: groups, breakdown, ftp, thresholds, ftpBench: options.ftpBench ?? null, explains: options.explains ?? null };
+  const constants = mergeConstantParams(model);
+  const ctx: DetectorContext = {
+    queries: groups, breakdown, ftp, thresholds, ftpBench: options.ftpBench ?? null, explains: options.explains ?? null,
+    soleMs: (spans) => soleTime(spans, model.spans),
+    constantParams: (system, fingerprint) => constants.get(constantKey(system, fingerprint)) ?? null,
+  };
   const raw: RawFinding[] = [];
   const detectors: DetectorStatus[] = [];
   for (const d of DETECTORS) {
@@ -83,4 +89,23 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
     explains: options.explains ?? [],
     warnings,
   };
+}
+
+/** The probes write 'postgresql' and 'mysql'; spans may say 'mariadb' for the same client. */
+const constantKey = (system: string, fingerprint: string) => `${/postgres/i.test(system) ? 'postgresql' : 'mysql'}\u0000${fingerprint}`;
+
+/** Per statement class: bind positions constant in every process that ran it (a value can differ between processes, so this errs towards "varies" only when a process saw a change). */
+function mergeConstantParams(model: TraceModel): Map<string, { calls: number; params: number; constant: Set<number> }> {
+  const out = new Map<string, { calls: number; params: number; constant: Set<number> }>();
+  for (const p of model.processes) {
+    for (const c of p.footer?.constantParams ?? []) {
+      const k = constantKey(c.system, c.fingerprint);
+      const cur = out.get(k);
+      if (!cur) { out.set(k, { calls: c.calls, params: c.params, constant: new Set(c.constant) }); continue; }
+      cur.calls += c.calls;
+      cur.params = Math.max(cur.params, c.params);
+      for (const pos of [...cur.constant]) if (!c.constant.includes(pos)) cur.constant.delete(pos);
+    }
+  }
+  return out;
 }

@@ -15,7 +15,7 @@ export function summarizeRuntime(model: TraceModel): RuntimeSummary {
   const footers = model.processes.map((p) => p.footer).filter((f) => f !== null);
   const delays = footers.map((f) => f.eventLoopDelayMs).filter((d) => d !== null);
   const gcs = footers.map((f) => f.gc).filter((g) => g !== null);
-  const fnMap = new Map<string, { functionName: string; location: string; selfMs: number; totalMs: number }>();
+  const fnMap = new Map<string, RuntimeSummary['hotFunctions'][number]>();
   let samples = 0;
   for (const p of model.processes) {
     if (!p.cpuProfile) continue;
@@ -24,8 +24,9 @@ export function summarizeRuntime(model: TraceModel): RuntimeSummary {
       if (f.functionName.startsWith('(') && f.functionName !== '(anonymous)') continue; // (program), (garbage collector)
       const location = f.url ? `${f.url.replace(/^file:\/\//, '')}:${f.line}:${f.column}` : '(native)';
       const key = `${f.functionName}@${location}`;
-      const cur = fnMap.get(key) ?? { functionName: f.functionName, location, selfMs: 0, totalMs: 0 };
+      const cur = fnMap.get(key) ?? { functionName: f.functionName, location, selfMs: 0, totalMs: 0, attributedMs: 0 };
       cur.selfMs = round3(cur.selfMs + f.selfMs); cur.totalMs = round3(cur.totalMs + f.totalMs);
+      cur.attributedMs = round3(cur.attributedMs + (f.attributedMs ?? 0));
       fnMap.set(key, cur);
     }
   }
@@ -33,7 +34,7 @@ export function summarizeRuntime(model: TraceModel): RuntimeSummary {
     eventLoopUtilization: span > 0 ? round3(busy / span) : null,
     eventLoopDelayMs: delays.length ? delays.reduce((a, d) => (d.max > a.max ? d : a)) : null,
     gc: gcs.length ? { count: gcs.reduce((a, g) => a + g.count, 0), totalMs: round3(gcs.reduce((a, g) => a + g.totalMs, 0)), maxMs: Math.max(...gcs.map((g) => g.maxMs)) } : null,
-    hotFunctions: [...fnMap.values()].sort((a, b) => b.selfMs - a.selfMs).slice(0, HOT_FUNCTIONS_SHOWN),
+    hotFunctions: [...fnMap.values()].filter((f) => f.selfMs > 0).sort((a, b) => b.selfMs - a.selfMs).slice(0, HOT_FUNCTIONS_SHOWN),
     cpuProfileSamples: samples,
   };
 }

@@ -43,6 +43,23 @@ export interface Thresholds {
   minSerialTransferMs: number;
   /** Parallel streams suggested for FTP transfers. Default 4 (rclone's default --transfers). */
   ftpStreams: number;
+  /**
+   * Most writes per second of one progress row before they are called chatty, per second. Default 1: a
+   * progress bar or dashboard is read by people; more than one refresh a second shows nothing new.
+   */
+  maxProgressWritesPerSecond: number;
+  /** Interval the chatty-progress fix writes at, ms. Default 1000 ms (the rate above). */
+  progressIntervalMs: number;
+  /**
+   * Least time attributed to one function of the job in the CPU profile before it is reported, ms. Default
+   * 200 ms: twenty 10 ms samples, enough to name it reliably, and a saving a batch run notices.
+   */
+  minHotFunctionMs: number;
+  /**
+   * Least share of the run's wall time attributed to one function before it is reported, 0..1. Default 0.05:
+   * by Amdahl's law a function under 5% of the run cannot save more than 5%, rarely worth a code change.
+   */
+  minHotFunctionShare: number;
 }
 
 /** The defaults documented on each field of {@link Thresholds}. */
@@ -56,4 +73,8 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   minSerialTransfers: 3,
   minSerialTransferMs: 200,
   ftpStreams: 4,
+  maxProgressWritesPerSecond: 1,
+  progressIntervalMs: 1000,
+  minHotFunctionMs: 200,
+  minHotFunctionShare: 0.05,
 };

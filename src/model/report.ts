@@ -103,7 +103,14 @@ export interface RuntimeSummary {
   eventLoopDelayMs: { p50: number; p99: number; max: number; mean: number } | null;
   gc: { count: number; totalMs: number; maxMs: number } | null;
   /** Hottest functions by self time (from the V8 CPU profile). */
-  hotFunctions: { functionName: string; location: string; selfMs: number; totalMs: number }[];
+  hotFunctions: {
+    functionName: string;
+    location: string;
+    selfMs: number;
+    totalMs: number;
+    /** Own time plus the library and native code it called directly (0 for library code and traces of older probes). */
+    attributedMs: number;
+  }[];
   cpuProfileSamples: number;
 }
 
@@ -135,6 +142,11 @@ export interface Finding {
   category: Category | 'structure';
   /** 1-based rank by estimated saving. */
   rank: number;
+  /**
+   * What the saving takes its time from (statement classes `query:<id>`, `ftp:transfers`, `cpu:<function>`):
+   * findings with a scope in common are not added up in the what-if. Absent when unknown.
+   */
+  scope?: string[];
   /** Predicted reduction of the run's wall time if fixed, ms. */
   estimatedSavingMs: number;
   confidence: Confidence;

@@ -6,7 +6,7 @@ import { Client } from 'pg';
 import type { Report } from '../../src/model/report';
 import { cli, requireServer, run, testbedEnv } from '../helpers/testbed';
 
-const JOB = 'fixtures/pipelines/missing-index/job.cjs';
+const JOB = 'fixtures/pipelines/families/missing-index/slow.cjs';
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /**
@@ -20,7 +20,7 @@ describe('missing index: confirmed advice whose saving comes true', () => {
   beforeAll(async () => {
     const e = testbedEnv();
     await requireServer('PostgreSQL', e['PGHOST']!, Number(e['PGPORT']));
-    const seeded = await run(process.execPath, ['fixtures/pipelines/missing-index/seed.cjs'], { env: env() });
+    const seeded = await run(process.execPath, ['fixtures/pipelines/families/missing-index/seed.cjs'], { env: env() });
     expect(seeded.code, seeded.stderr).toBe(0);
     pg = new Client({ host: e['PGHOST'], port: Number(e['PGPORT']), user: e['PGUSER'], password: e['PGPASSWORD'], database: e['PGDATABASE'] });
     await pg.connect();

@@ -1,5 +1,5 @@
 import type { ExplainResult } from '../../model/db';
-import { quantile, round3, unionLength, type Interval } from '../intervals';
+import { quantile, round3 } from '../intervals';
 import type { QueryGroup } from '../query-digest';
 import type { Detector, DetectorContext, RawFinding } from './types';
 
@@ -14,8 +14,8 @@ import type { Detector, DetectorContext, RawFinding } from './types';
  * costAfter / costBefore. The overhead is the call's median minus the
  * measured execution time when EXPLAIN ANALYZE ran; else the median of the
  * run's fastest other statement class on that server; else the default round
- * trip (thresholds). Saving = time occupied by the class's calls (overlaps
- * once) minus calls x (overhead + (mean - overhead) x costAfter / costBefore).
+ * trip (thresholds). Saving = time the class's calls occupied on the critical
+ * path (overlaps once, less other pending I/O) minus calls x (overhead + (mean - overhead) x costAfter / costBefore).
  * Without a cost after (unconfirmed advice) the server part is assumed to go
  * away entirely, with low confidence.
  */
@@ -50,7 +50,7 @@ function overheadMs(e: ExplainResult, g: QueryGroup, ctx: DetectorContext): { ms
 
 function buildFinding(e: ExplainResult, g: QueryGroup, ctx: DetectorContext): RawFinding {
   const a = e.indexAdvice[0]!;
-  const occupied = unionLength(g.spans.map((s) => [s.start, s.end] as Interval));
+  const occupied = ctx.soleMs(g.spans);
   const oh = overheadMs(e, g, ctx);
   const floor = oh.ms;
   const ratio = a.costBefore && a.costAfter !== null && a.costBefore > 0 ? a.costAfter / a.costBefore : null;
@@ -61,13 +61,14 @@ function buildFinding(e: ExplainResult, g: QueryGroup, ctx: DetectorContext): Ra
   return {
     id: `missing-index:${g.cls.id}`,
     kind: 'missing-index',
+    scope: [`query:${g.cls.id}`],
     title: `Missing index on ${a.table} (${a.columns.join(', ')}): ${g.cls.calls} call(s) scan the table`,
     category: 'db',
     estimatedSavingMs: round3(saving),
     confidence: a.confirmed ? (e.mode === 'analyze' ? 'high' : 'medium') : 'low',
     savingModel: ratio !== null
-      ? `time occupied by the ${g.cls.calls} calls (${round3(occupied)} ms) minus ${g.cls.calls} x (overhead ${round3(floor)} ms + (mean ${round3(g.cls.meanMs)} ms - overhead) x planner cost ratio ${round3(ratio)}); overhead: ${oh.source}`
-      : `time occupied by the ${g.cls.calls} calls (${round3(occupied)} ms) above an overhead of ${round3(floor)} ms per call (${oh.source}; no planner estimate: unconfirmed)`,
+      ? `time the ${g.cls.calls} calls occupied on the critical path (${round3(occupied)} ms) minus ${g.cls.calls} x (overhead ${round3(floor)} ms + (mean ${round3(g.cls.meanMs)} ms - overhead) x planner cost ratio ${round3(ratio)}); overhead: ${oh.source}`
+      : `time the ${g.cls.calls} calls occupied on the critical path (${round3(occupied)} ms) above an overhead of ${round3(floor)} ms per call (${oh.source}; no planner estimate: unconfirmed)`,
     evidence: {
       summary: `${scan ? scan.message + ' ' : ''}${a.basis}`,
       metrics: {

@@ -1,4 +1,4 @@
-import { maxConcurrency, quantile, round3, unionLength, type Interval } from '../intervals';
+import { maxConcurrency, quantile, round3, type Interval } from '../intervals';
 import type { QueryGroup } from '../query-digest';
 import type { Detector, DetectorContext, RawFinding } from './types';
 import { mainTable, singleKeyPredicate, verbOf } from './sql-shape';
@@ -8,8 +8,9 @@ import { mainTable, singleKeyPredicate, verbOf } from './sql-shape';
  * sequentially or concurrently (pool-connect spans in between do not matter:
  * spans are grouped by statement class, not by adjacency).
  *
- * Saving model: the wall time the class's calls occupy (the union of their
- * spans, so concurrent calls are not double-counted) minus the cost of the
+ * Saving model: the wall time the class's calls occupy on the critical path
+ * (the union of their spans, so concurrent calls are not double-counted, less
+ * the time other I/O was pending alongside) minus the cost of the
  * batched replacement: ceil(calls / batchSize) round trips at the class's
  * median latency, plus rows x the per-row cost. The per-row cost comes from
  * the run itself (the slowest-per-row multi-row SELECT of the run, i.e. the
@@ -61,7 +62,7 @@ function findSource(queries: QueryGroup[], g: QueryGroup): QueryGroup | null {
 function buildFinding(g: QueryGroup, key: { column: string; param: string }, meanRows: number | null, perRow: number, ctx: DetectorContext, source: QueryGroup | null): RawFinding {
   const t = ctx.thresholds;
   const ivs = g.spans.map((s) => [s.start, s.end] as Interval);
-  const occupied = unionLength(ivs);
+  const occupied = ctx.soleMs(g.spans);
   const concurrency = maxConcurrency(ivs);
   const durations = g.spans.map((s) => s.end - s.start).sort((a, b) => a - b);
   const p50 = quantile(durations, 0.5);
@@ -91,11 +92,12 @@ function buildFinding(g: QueryGroup, key: { column: string; param: string }, mea
   return {
     id: `n-plus-one-read:${g.cls.id}`,
     kind: 'n-plus-one-read',
+    scope: [`query:${g.cls.id}`],
     title: `N+1 reads: ${g.cls.calls} single-key lookups on ${table}`,
     category: 'db',
     estimatedSavingMs: round3(saving),
     confidence: g.cls.calls >= 5 * t.minRepeatedCalls ? 'high' : 'medium',
-    savingModel: `time occupied by the ${g.cls.calls} calls (${round3(occupied)} ms, overlaps counted once) minus ${batches} batched round trip(s) at the median ${round3(p50)} ms and ${rows} rows at ${round3(perRow)} ms/row`,
+    savingModel: `time the ${g.cls.calls} calls occupied on the critical path (${round3(occupied)} ms, overlaps counted once) minus ${batches} batched round trip(s) at the median ${round3(p50)} ms and ${rows} rows at ${round3(perRow)} ms/row`,
     evidence: {
       summary: `${g.cls.calls} calls of one SELECT by ${key.column}${meanRows !== null ? `, ${round3(meanRows)} rows per call on average` : ''}, ${concurrency > 1 ? `up to ${concurrency} at once` : 'one after another'}${source ? `, after a query that returned ${source.cls.rows} rows` : ''}`,
       metrics: {

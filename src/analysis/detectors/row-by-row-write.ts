@@ -1,4 +1,5 @@
-import { quantile, round3, unionLength, type Interval } from '../intervals';
+import { quantile, round3 } from '../intervals';
+import { constantKey } from './chatty-progress';
 import type { Detector, RawFinding } from './types';
 import { insertColumns, mainTable, singleKeyPredicate, verbOf } from './sql-shape';
 
@@ -6,7 +7,8 @@ import { insertColumns, mainTable, singleKeyPredicate, verbOf } from './sql-shap
  * Row-by-row writes: a single-row INSERT (or an UPDATE/DELETE by key) repeated
  * per record, each its own statement and, under autocommit, its own commit.
  *
- * Saving model: time occupied by the calls (union of spans) minus
+ * Saving model: time the calls occupied on the critical path (union of their
+ * spans less the time other I/O was pending alongside) minus
  * ceil(calls / batchSize) statements at the class's median latency plus
  * rows x thresholds.defaultPerRowMs of server work. Under autocommit the
  * per-row commit (a log flush) goes away too; it is inside the measured
@@ -26,7 +28,9 @@ export const rowByRowWrite: Detector = {
       if (rowsPerCall !== null && rowsPerCall > 1.5) continue;
       if (verb === 'insert' || verb === 'replace') { if (!/\bvalues\s*\(\?\+\)/.test(g.cls.fingerprint) || /\bselect\b/.test(g.cls.fingerprint)) continue; }
       else if (!singleKeyPredicate(g.cls.fingerprint)) continue;
-      const occupied = unionLength(g.spans.map((s) => [s.start, s.end] as Interval));
+      // The same row every time is a progress counter (chatty-progress), not a row-by-row write of many rows.
+      else if (constantKey(g.cls.system, g.cls.fingerprint, ctx)?.constant) continue;
+      const occupied = ctx.soleMs(g.spans);
       const p50 = quantile(g.spans.map((s) => s.end - s.start).sort((a, b) => a - b), 0.5);
       const batches = Math.ceil(g.cls.calls / t.batchSize);
       const rows = g.cls.rows ?? g.cls.calls;
@@ -36,11 +40,12 @@ export const rowByRowWrite: Detector = {
       findings.push({
         id: `row-by-row-write:${g.cls.id}`,
         kind: 'row-by-row-write',
+        scope: [`query:${g.cls.id}`],
         title: `Row-by-row ${verb.toUpperCase()}: ${g.cls.calls} single-row statements on ${table}`,
         category: 'db',
         estimatedSavingMs: round3(saving),
         confidence: 'medium',
-        savingModel: `time occupied by the ${g.cls.calls} statements (${round3(occupied)} ms) minus ${batches} multi-row statement(s) at the median ${round3(p50)} ms and ${rows} rows at ${t.defaultPerRowMs} ms/row`,
+        savingModel: `time the ${g.cls.calls} statements occupied on the critical path (${round3(occupied)} ms) minus ${batches} multi-row statement(s) at the median ${round3(p50)} ms and ${rows} rows at ${t.defaultPerRowMs} ms/row`,
         evidence: {
           summary: `${g.cls.calls} ${verb.toUpperCase()} statements of ${rowsPerCall === null ? 'one row each (by shape)' : `${round3(rowsPerCall)} row(s) each`}, median ${round3(p50)} ms`,
           metrics: { calls: g.cls.calls, totalMs: g.cls.totalMs, occupiedMs: round3(occupied), p50Ms: round3(p50), ...(rowsPerCall !== null ? { rowsPerCall: round3(rowsPerCall) } : {}) },

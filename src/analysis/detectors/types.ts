@@ -1,5 +1,5 @@
 import type { Breakdown, Finding, FtpSummary } from '../../model/report';
-import type { TraceModel } from '../../model/trace';
+import type { TraceModel, TraceSpan } from '../../model/trace';
 import type { FtpBenchReport } from '../../model/ftp-bench';
 import type { ExplainResult } from '../../model/db';
 import type { QueryGroup } from '../query-digest';
@@ -15,6 +15,16 @@ export interface DetectorContext {
   ftpBench: FtpBenchReport | null;
   /** EXPLAIN results of the run's top statement classes, or null when none ran. */
   explains: ExplainResult[] | null;
+  /**
+   * Time the given spans were in flight with no other I/O of the run pending, ms: the part of their time on the
+   * critical path (see critical-path.ts). Savings are computed on it so that overlapped work is not counted twice.
+   */
+  soleMs(spans: readonly TraceSpan[]): number;
+  /**
+   * Bind positions (1-based) of a statement class that kept one value on every call, merged over processes;
+   * null when the probes did not track the class (inline literals, callback-style pg calls, older probes).
+   */
+  constantParams(system: string, fingerprint: string): { calls: number; params: number; constant: ReadonlySet<number> } | null;
 }
 
 /** A finding before ranking (rank is assigned by rank.ts). */
