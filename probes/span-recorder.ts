@@ -183,8 +183,7 @@ export class SpanRecorder implements SpanProcessor {
   recordFast(shapeId: number, parentSpanId: string | null, startPerf: number, endPerf: number, rows: number | null, errorType: string | null): void {
     if (this.recorded >= this.maxSpans || !this.writer.active) { this.dropped++; return; }
     this.recorded++;
-    const start = TIME_ORIGIN + startPerf;
-    this.writer.write([shapeId, `f${(++this.fastIds).toString(16).padStart(15, '0')}`, parentSpanId, start, TIME_ORIGIN + endPerf, rows, errorType]);
+    this.writer.writeFast(shapeId, ++this.fastIds, parentSpanId, TIME_ORIGIN + startPerf, TIME_ORIGIN + endPerf, rows, errorType);
   }
 
   forceFlush(): Promise<void> { this.writer.flush(); return Promise.resolve(); }

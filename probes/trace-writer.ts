@@ -5,6 +5,8 @@ import type { CompactSpan, TraceRecord } from './trace-records';
 
 /** Records buffered in memory before a synchronous flush to disk (a bound on memory: ~2 KB each at most). */
 export const FLUSH_EVERY_RECORDS = 5000;
+/** Columns of a buffered fast-path span. */
+const FAST_COLUMNS = 5;
 /** Flush period, ms. Short enough that a killed process loses little; the timer is unref'd. */
 export const FLUSH_INTERVAL_MS = 1000;
 
@@ -24,6 +26,16 @@ function compactLine(r: CompactSpan): string {
 export class TraceWriter {
   private fd: number | null = null;
   private buffer: string[] = [];
+  /**
+   * Fast-path spans, buffered as numbers in columns (shape, sequence, start, end, rows): nothing is built per
+   * call, and no per-call string waits in the heap for the flush (each young-generation collection would copy
+   * it). Parents and error types are references to existing strings. Serialized at flush to the same lines as
+   * {@link CompactSpan}.
+   */
+  private readonly fastCols = new Float64Array(FAST_COLUMNS * FLUSH_EVERY_RECORDS);
+  private readonly fastParents: (string | null)[] = new Array<string | null>(FLUSH_EVERY_RECORDS).fill(null);
+  private readonly fastErrors = new Map<number, string>();
+  private fastN = 0;
   private timer: NodeJS.Timeout | null = null;
   /** Records that could not be written. */
   dropped = 0;
@@ -53,9 +65,40 @@ export class TraceWriter {
     if (this.buffer.length >= FLUSH_EVERY_RECORDS) this.flush();
   }
 
+  /**
+   * Queues one fast-path span, written as `[shape,"f<seq: 15 hex digits>",parent,start,end,rows,error]`
+   * (`rows` and `errorType` null as in {@link CompactSpan}).
+   */
+  writeFast(shapeId: number, seq: number, parentSpanId: string | null, start: number, end: number, rows: number | null, errorType: string | null): void {
+    if (this.fd === null) { this.dropped++; return; }
+    const i = this.fastN++;
+    const c = this.fastCols, o = i * FAST_COLUMNS;
+    c[o] = shapeId; c[o + 1] = seq; c[o + 2] = start; c[o + 3] = end; c[o + 4] = rows === null ? Number.NaN : rows;
+    this.fastParents[i] = parentSpanId;
+    if (errorType !== null) this.fastErrors.set(i, errorType);
+    if (this.fastN >= FLUSH_EVERY_RECORDS) this.flush();
+  }
+
+  /** Appends the buffered fast-path spans as lines (after the string records: shapes precede their spans). */
+  private drainFast(into: string[]): void {
+    const c = this.fastCols;
+    for (let i = 0; i < this.fastN; i++) {
+      const o = i * FAST_COLUMNS;
+      const p = this.fastParents[i];
+      const rows = c[o + 4]!;
+      const err = this.fastErrors.get(i);
+      into.push(`[${c[o]},"f${c[o + 1]!.toString(16).padStart(15, '0')}",${p === null || p === undefined ? 'null' : `"${p}"`},${c[o + 2]},${c[o + 3]},${Number.isNaN(rows) ? 'null' : rows},${err === undefined ? 'null' : JSON.stringify(err)}]`);
+      this.fastParents[i] = null;
+    }
+    this.fastN = 0;
+    this.fastErrors.clear();
+  }
+
   /** Writes the buffer to disk now. */
   flush(): void {
-    if (this.fd === null || this.buffer.length === 0) return;
+    if (this.fd === null) return;
+    if (this.fastN > 0) safely('serialize', () => this.drainFast(this.buffer));
+    if (this.buffer.length === 0) return;
     const lines = this.buffer;
     this.buffer = [];
     const ok = safely('writer', () => { fs.writeSync(this.fd!, lines.join('\n') + '\n'); return true; });
@@ -68,7 +111,7 @@ export class TraceWriter {
     this.timer = null;
     if (this.fd === null) return;
     const fd = this.fd;
-    if (this.buffer.length) this.flush();
+    if (this.buffer.length || this.fastN) this.flush();
     this.fd = null;
     safely('writer', () => fs.closeSync(fd));
   }

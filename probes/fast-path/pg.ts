@@ -52,29 +52,55 @@ export class PgFastPath extends InstrumentationBase<PgFastPathConfig> {
     const recorder = this.getConfig().recorder;
     const constancy = this.getConfig().constancy ?? null;
     const counter = this.counter;
+    // Shape ids by statement text, per server (one connectionParameters object per client): one map lookup per
+    // call instead of building the statement key.
+    const shapes = new WeakMap<object, Map<string, number>>();
+    const shapeOf = (client: ClientLike, text: string): number | undefined => {
+      const p = client.connectionParameters;
+      if (!p) return recorder.shapeFor(statementKey(text, undefined, undefined, undefined));
+      let m = shapes.get(p);
+      if (!m) shapes.set(p, (m = new Map()));
+      let shape = m.get(text);
+      if (shape === undefined) {
+        shape = recorder.shapeFor(statementKey(text, p.host, p.port, p.database));
+        if (shape !== undefined) m.set(text, shape);
+      }
+      return shape;
+    };
+    // The hot path: no closure per call; anything unexpected takes the official path (errors are counted, never thrown).
     const fast = function (this: ClientLike, ...args: unknown[]): unknown {
-      const plan = safely('pg-fast-path', () => {
-        const q = args[0] as { text?: unknown; submit?: unknown } | string | undefined;
-        if (typeof args[args.length - 1] === 'function') return undefined;
-        const text = typeof q === 'string' ? q : q && typeof q === 'object' && typeof q.submit !== 'function' && typeof q.text === 'string' ? q.text : undefined;
-        if (text === undefined) return undefined;
-        if (!counter.fast(text)) return undefined;
-        const p = this.connectionParameters;
-        const shape = recorder.shapeFor(statementKey(text, p?.host, p?.port, p?.database));
-        if (shape === undefined) return undefined;
-        constancy?.observe('postgresql', text, Array.isArray(args[1]) ? args[1] : q && typeof q === 'object' ? (q as { values?: unknown }).values : undefined);
-        const parent = trace.getSpan(context.active())?.spanContext().spanId ?? null;
-        return { shape, parent };
-      });
-      if (!plan) return official.apply(this, args);
+      let shape: number | undefined;
+      let parent: string | null = null;
+      try {
+        const q = args[0] as { text?: unknown; submit?: unknown; values?: unknown } | string | undefined;
+        if (typeof args[args.length - 1] !== 'function') {
+          const text = typeof q === 'string' ? q : q && typeof q === 'object' && typeof q.submit !== 'function' && typeof q.text === 'string' ? q.text : undefined;
+          if (text !== undefined && counter.fast(text)) {
+            shape = shapeOf(this, text);
+            if (shape !== undefined) {
+              constancy?.observe('postgresql', text, Array.isArray(args[1]) ? args[1] : q && typeof q === 'object' ? q.values : undefined);
+              parent = trace.getSpan(context.active())?.spanContext().spanId ?? null;
+            }
+          }
+        }
+      } catch (err) {
+        shape = undefined;
+        safely('pg-fast-path', () => { throw err; });
+      }
+      if (shape === undefined) return official.apply(this, args);
       const start = performance.now();
       const result = bare.apply(this, args) as Promise<{ rowCount?: number | null; rows?: unknown[] }> | undefined;
       if (!result || typeof result.then !== 'function') return result;
+      const sh = shape, par = parent;
       // Like the official wrapper, return a derived promise that settles the same way (an unawaited
       // rejection stays unhandled, as without the probes).
       return result.then(
-        (r) => { safely('pg-fast-path', () => recorder.recordFast(plan.shape, plan.parent, start, performance.now(), typeof r?.rowCount === 'number' ? r.rowCount : Array.isArray(r?.rows) ? r.rows.length : null, null)); return r; },
-        (e: unknown) => { safely('pg-fast-path', () => recorder.recordFast(plan.shape, plan.parent, start, performance.now(), null, String((e as { code?: unknown } | null)?.code ?? ''))); throw e; });
+        (r) => {
+          try { recorder.recordFast(sh, par, start, performance.now(), typeof r?.rowCount === 'number' ? r.rowCount : Array.isArray(r?.rows) ? r.rows.length : null, null); }
+          catch (err) { safely('pg-fast-path', () => { throw err; }); }
+          return r;
+        },
+        (e: unknown) => { safely('pg-fast-path', () => recorder.recordFast(sh, par, start, performance.now(), null, String((e as { code?: unknown } | null)?.code ?? ''))); throw e; });
     };
     markFast(fast, official);
     proto['query'] = fast;

@@ -17,6 +17,8 @@ export class TraceBuilder {
   private elu: number[] = [];
   private n = 0;
   private shapes = new Map<string, Record<string, string | number | boolean>>();
+  private constants: NonNullable<NonNullable<ProcessTrace['footer']>['constantParams']> = [];
+  private profile: ProcessTrace['cpuProfile'] = null;
   constructor(private readonly wallMs: number) {}
 
   private id(): string { return (++this.n).toString(16).padStart(16, '0'); }
@@ -48,6 +50,21 @@ export class TraceBuilder {
     return spanId;
   }
 
+  /** Bind positions of a statement class that the probes saw keep one value (footer.constantParams). */
+  constantParams(fingerprint: string, calls: number, params: number, constant: number[], system: 'postgresql' | 'mysql' = 'postgresql'): this {
+    this.constants.push({ system, fingerprint, calls, params, constant });
+    return this;
+  }
+
+  /** A CPU profile summary: job functions with their attributed time (ms). */
+  cpuProfile(functions: { name: string; url: string; line: number; attributedMs: number; selfMs?: number }[], samples = 1000): this {
+    this.profile = {
+      type: 'cpu-profile', sampleIntervalUs: 10_000, samples, idleMs: 0, gcMs: 0, programMs: 0,
+      functions: functions.map((f) => ({ functionName: f.name, url: f.url, line: f.line, column: 1, selfMs: f.selfMs ?? f.attributedMs, totalMs: f.attributedMs, attributedMs: f.attributedMs })),
+    };
+    return this;
+  }
+
   /** Event-loop utilization `u` over [start, end). */
   busy(start: number, end: number, u: number): this {
     this.elu.push(this.t0 + start, this.t0 + end, u);
@@ -58,7 +75,11 @@ export class TraceBuilder {
     const proc: ProcessTrace = {
       header: { type: 'header', format: 'batch-doctor-trace', version: 1, pid: 1, ppid: 0, runId: null, nodeVersion: 'v20.0.0', platform: 'linux-x64', script: 'job.js',
         startedAt: this.t0, processStartedAt: this.t0, keepLiterals: false },
-      footer: null, cpuProfile: null, eluWindows: this.elu, badLines: 0,
+      footer: this.constants.length ? {
+        type: 'footer', endedAt: this.t0 + this.wallMs, exitCode: 0, spansRecorded: this.spans.length, spansDropped: 0, forwardFailures: 0,
+        eventLoopDelayMs: null, gc: null, records: {}, memory: { heapUsed: 0, maxRss: 0 }, internalErrors: {}, constantParams: this.constants,
+      } : null,
+      cpuProfile: this.profile, eluWindows: this.elu, badLines: 0,
     };
     return {
       run: { command: ['node', 'job.js'], startedAt: this.t0, endedAt: this.t0 + this.wallMs, exitCode: 0, signal: null },

@@ -20,8 +20,7 @@ describe('missing index: confirmed advice whose saving comes true', () => {
   beforeAll(async () => {
     const e = testbedEnv();
     await requireServer('PostgreSQL', e['PGHOST']!, Number(e['PGPORT']));
-    const seeded = await run(process.execPath, ['fixtures/pipelines/families/missing-index/seed.cjs'], { env: env() });
-    expect(seeded.code, seeded.stderr).toBe(0);
+    // mi_events is seeded once by test/global-setup.ts.
     pg = new Client({ host: e['PGHOST'], port: Number(e['PGPORT']), user: e['PGUSER'], password: e['PGPASSWORD'], database: e['PGDATABASE'] });
     await pg.connect();
   }, 120_000);

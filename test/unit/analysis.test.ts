@@ -157,3 +157,91 @@ describe('detectors', () => {
     expect(r.whatIf.top1Ms).toBeLessThan(r.whatIf.currentMs);
   });
 });
+
+describe('critical path and what-if', () => {
+  it('counts only the part of an N+1 that no other I/O overlapped', () => {
+    // Two pipelines side by side: 1000 sequential 2 ms lookups (0..2000 ms) while FTP uploads run 0..1500 ms.
+    const b = new TraceBuilder(2100);
+    b.db('select id, customer_id from orders where day = $1', 0, 10, { rows: 1000 });
+    for (let i = 0; i < 1000; i++) b.db('select id, name from customers where id = $1', 10 + i * 2, 12 + i * 2, { rows: 1 });
+    for (let i = 0; i < 3; i++) b.ftp('ftp.upload', i * 500, i * 500 + 500, { 'ftp.bytes': 1000 });
+    const r = analyze(b.build(), { toolVersion: 't' });
+    const n1 = r.findings.find((f) => f.kind === 'n-plus-one-read')!;
+    // Only 1500..2010 ms of the lookups had nothing else pending: removing them cannot save more than that.
+    expect(n1.estimatedSavingMs).toBeLessThanOrEqual(510);
+    expect(n1.estimatedSavingMs).toBeGreaterThan(400);
+    const total = r.findings.reduce((a, f) => a + f.estimatedSavingMs, 0);
+    expect(total).toBeLessThanOrEqual(r.run.wallMs);
+    expect(r.whatIf.allMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('does not add up two findings about the same statement class', () => {
+    const b = new TraceBuilder(3000);
+    b.db('select id, customer_id from orders where day = $1', 0, 10, { rows: 1000 });
+    for (let i = 0; i < 1000; i++) b.db('select id, name from customers where id = $1', 10 + i * 2, 12 + i * 2, { rows: 1 });
+    const m = b.build();
+    const cls = analyze(m, { toolVersion: 't' }).queries.find((q) => q.calls === 1000)!;
+    // The same lookups also scan a table: a missing-index finding on the same class.
+    const r = analyze(m, {
+      toolVersion: 't',
+      explains: [{
+        queryClassId: cls.id, system: 'postgresql', fingerprint: cls.fingerprint, mode: 'plan', plan: null, diagnostics: [], error: null,
+        indexAdvice: [{ table: 'customers', columns: ['id'], createStatement: 'CREATE INDEX ON customers (id);', confirmed: true, costBefore: 100, costAfter: 10, basis: 'b' }],
+      } as never],
+    });
+    const kinds = r.findings.map((f) => f.kind);
+    expect(kinds).toContain('missing-index');
+    expect(kinds).toContain('n-plus-one-read');
+    const largest = Math.max(...r.findings.map((f) => f.estimatedSavingMs));
+    // Both claim the same 2000 ms: together they save what the larger one does, not the sum.
+    expect(r.whatIf.allMs).toBeCloseTo(r.run.wallMs - largest, 1);
+  });
+});
+
+describe('chatty progress and CPU hot spots', () => {
+  const progress = (constant: number[]) => {
+    const b = new TraceBuilder(2000);
+    for (let i = 0; i < 1000; i++) b.db('update job_progress set done = $1 where job_id = $2', i * 2, i * 2 + 1, { rows: 1 });
+    b.constantParams('update job_progress set done = $1 where job_id = $2', 1000, 2, constant);
+    return analyze(b.build(), { toolVersion: 't' });
+  };
+
+  it('calls the same row updated 500 times a second chatty, and predicts the throttled cost', () => {
+    const r = progress([2]);
+    const f = r.findings[0]!;
+    expect(f.kind).toBe('chatty-progress');
+    // 1000 ms of UPDATEs; throttled to one per second over ~2 s: 3 calls of 1 ms remain.
+    expect(f.estimatedSavingMs).toBeCloseTo(1000 - 3, 0);
+    expect(r.findings.some((x) => x.kind === 'row-by-row-write')).toBe(false);
+  });
+
+  it('calls UPDATEs of many rows a row-by-row write, not progress', () => {
+    const r = progress([]);
+    expect(r.findings[0]!.kind).toBe('row-by-row-write');
+    expect(r.findings.some((x) => x.kind === 'chatty-progress')).toBe(false);
+  });
+
+  it('says it lacks data when the probes did not track the bind values', () => {
+    const b = new TraceBuilder(2000);
+    for (let i = 0; i < 1000; i++) b.db('update job_progress set done = $1 where job_id = $2', i * 2, i * 2 + 1, { rows: 1 });
+    const r = analyze(b.build(), { toolVersion: 't' });
+    expect(r.detectors.find((d) => d.id === 'chatty-progress')!.status).toBe('no-data');
+  });
+
+  it('names the hot function with file and line, and scales its time by the share of CPU on the critical path', () => {
+    const b = new TraceBuilder(1000);
+    b.db('select 1', 0, 500);
+    b.busy(0, 1000, 0.8); // 800 ms of CPU, but only 500 ms outside the database call
+    b.cpuProfile([
+      { name: 'formatAmount', url: 'file:///jobs/export.js', line: 12, attributedMs: 400 },
+      { name: 'tiny', url: 'file:///jobs/export.js', line: 40, attributedMs: 20 },
+    ]);
+    const r = analyze(b.build(), { toolVersion: 't' });
+    const hot = r.findings.filter((f) => f.kind === 'cpu-hot-spot');
+    expect(hot).toHaveLength(1); // 20 ms is under the 200 ms threshold
+    expect(hot[0]!.title).toContain('formatAmount() at /jobs/export.js:12');
+    expect(hot[0]!.evidence.metrics['criticalShare']).toBeCloseTo(500 / 800, 3);
+    expect(hot[0]!.estimatedSavingMs).toBeCloseTo(400 * (500 / 800), 1);
+  });
+});
+

@@ -55,7 +55,9 @@ export const cpuHotSpot: Detector = {
       if (f.ms < t.minHotFunctionMs || f.ms < t.minHotFunctionShare * wall) break;
       const file = f.url.replace(/^file:\/\//, '');
       const where = `${file}:${f.line}`;
-      const spent = [...f.spentIn].sort((a, b) => b[1] - a[1]);
+      // Where its time went, when that is another frame (builtins V8 inlines show as the function's own time).
+      const self = `${f.name} ${file.replace(/^.*\//, '')}:${f.line}`;
+      const spent = [...f.spentIn].filter(([frame]) => frame !== self).sort((a, b) => b[1] - a[1]);
       const top = spent[0];
       const known = top ? KNOWN_COSTS.find((c) => c.frame.test(top[0])) : undefined;
       const saving = Math.min(f.ms * critical, logic);
