@@ -1,6 +1,7 @@
 /** batch-doctor's library API. */
 export { analyze, type AnalyzeOptions } from './analysis/analyze';
 export { DEFAULT_THRESHOLDS, type Thresholds } from './analysis/thresholds';
+export { loadThresholdsConfig, DEFAULT_CONFIG_FILE, type ThresholdsConfig } from './config/thresholds-config';
 export { DETECTORS } from './analysis/detectors/index';
 export type { Detector, DetectorContext, DetectorResult, RawFinding } from './analysis/detectors/index';
 export { readTraceDir, readTraceFile } from './collect/read-trace';

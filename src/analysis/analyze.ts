@@ -7,7 +7,8 @@ import { computeBreakdown, computeStages, Timeline } from './breakdown';
 import { DETECTORS, type DetectorContext, type RawFinding } from './detectors/index';
 import { soleTime } from './critical-path';
 import { summarizeFtp } from './ftp-summary';
-import { groupQueries } from './query-digest';
+import { groupQueries, type QueryGroup } from './query-digest';
+import { totalLength, union, type Interval } from './intervals';
 import { rankFindings, whatIf } from './rank';
 import { summarizeRuntime } from './runtime-summary';
 import { DEFAULT_THRESHOLDS, type Thresholds } from './thresholds';
@@ -22,31 +23,43 @@ export interface AnalyzeOptions {
   ftpBench?: FtpBenchReport | null;
   /** EXPLAIN results of the run's top statement classes (profile's post-run EXPLAIN). Default none. */
   explains?: ExplainResult[] | null;
+  /** Thresholds per user stage (stage name to overrides of the job's), from the thresholds file. Default none. */
+  stageThresholds?: Record<string, Partial<Thresholds>>;
+  /** The thresholds file the values came from, shown in the report. Default none. */
+  thresholdsFile?: string | null;
   /** Warnings from collection to carry into the report. */
   warnings?: string[];
 }
 
 /** Turns a trace model into the report model: pure, deterministic. */
 export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
-  const thresholds = { ...DEFAULT_THRESHOLDS, ...options.thresholds };
+  const thresholds: Thresholds = { ...DEFAULT_THRESHOLDS, ...options.thresholds };
   const timeline = new Timeline(model);
   const breakdown = computeBreakdown(model, timeline);
   const groups = groupQueries(model);
   const ftp = summarizeFtp(model);
   const constants = mergeConstantParams(model);
-  const ctx: DetectorContext = {
-    queries: groups, breakdown, ftp, thresholds, ftpBench: options.ftpBench ?? null, explains: options.explains ?? null,
+  const ctxWith = (t: Thresholds): DetectorContext => ({
+    queries: groups, breakdown, ftp, thresholds: t, ftpBench: options.ftpBench ?? null, explains: options.explains ?? null,
     soleMs: (spans) => soleTime(spans, model.spans),
     constantParams: (system, fingerprint) => constants.get(constantKey(system, fingerprint)) ?? null,
-  };
-  const raw: RawFinding[] = [];
-  const detectors: DetectorStatus[] = [];
-  for (const d of DETECTORS) {
-    const r = d.detect(model, ctx);
-    if (r.status === 'ran') { raw.push(...r.findings); detectors.push({ id: d.id, status: 'ran', findings: r.findings.length }); }
-    else detectors.push({ id: d.id, status: 'no-data', findings: 0, reason: r.reason });
+  });
+  const keep = (f: RawFinding, t: Thresholds) => f.estimatedSavingMs > 0 && f.estimatedSavingMs >= t.minSavingMs;
+  const base = runDetectors(model, ctxWith(thresholds));
+  let raw = base.findings.filter((f) => keep(f, thresholds));
+  // Stages with their own thresholds: their findings come from a run of the detectors with those thresholds.
+  const stageSets = Object.entries(options.stageThresholds ?? {});
+  if (stageSets.length) {
+    const stageOf = findingStage(model, groups);
+    const overridden = new Set(stageSets.map(([name]) => name));
+    raw = raw.filter((f) => !overridden.has(stageOf(f) ?? ''));
+    for (const [name, over] of stageSets) {
+      const t = { ...thresholds, ...over };
+      raw.push(...runDetectors(model, ctxWith(t)).findings.filter((f) => stageOf(f) === name && keep(f, t)));
+    }
   }
-  const findings = rankFindings(raw.filter((f) => f.estimatedSavingMs > 0));
+  const detectors = base.statuses;
+  const findings = rankFindings(raw);
   const footers = model.processes.map((p) => p.footer);
   const spansRecorded = footers.reduce((a, f) => a + (f?.spansRecorded ?? 0), 0);
   const spansDropped = footers.reduce((a, f) => a + (f?.spansDropped ?? 0), 0);
@@ -87,8 +100,61 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
     },
     ftpBench: options.ftpBench ?? null,
     explains: options.explains ?? [],
+    thresholds: { file: options.thresholdsFile ?? null, job: { ...thresholds }, stages: (options.stageThresholds ?? {}) as Record<string, Record<string, number>> },
     warnings,
   };
+}
+
+/** Every detector over one context: their findings, and what each concluded. */
+function runDetectors(model: TraceModel, ctx: DetectorContext): { findings: RawFinding[]; statuses: DetectorStatus[] } {
+  const findings: RawFinding[] = [];
+  const statuses: DetectorStatus[] = [];
+  for (const d of DETECTORS) {
+    const r = d.detect(model, ctx);
+    if (r.status === 'ran') { findings.push(...r.findings); statuses.push({ id: d.id, status: 'ran', findings: r.findings.length }); }
+    else statuses.push({ id: d.id, status: 'no-data', findings: 0, reason: r.reason });
+  }
+  return { findings, statuses };
+}
+
+/**
+ * The user stage a finding belongs to: the stage whose runs cover most of the time of the spans in its scope,
+ * if they cover at least half of it; null for findings without spans (CPU profile) or outside any stage.
+ */
+function findingStage(model: TraceModel, groups: QueryGroup[]): (f: RawFinding) => string | null {
+  const stages = new Map<string, Interval[]>();
+  for (const s of model.spans) {
+    if (s.kind !== 'stage') continue;
+    const name = String(s.attrs['batch_doctor.stage.name'] ?? s.name);
+    if (!stages.has(name)) stages.set(name, []);
+    stages.get(name)!.push([s.start, s.end]);
+  }
+  const stageUnions = [...stages].map(([name, ivs]) => [name, union(ivs)] as const);
+  const byClass = new Map(groups.map((g) => [`query:${g.cls.id}`, g.spans]));
+  const transfers = model.spans.filter((s) => s.kind === 'ftp' && (s.name === 'ftp.upload' || s.name === 'ftp.download'));
+  return (f) => {
+    const spans = (f.scope ?? []).flatMap((sc) => (sc === 'ftp:transfers' ? transfers : byClass.get(sc) ?? []));
+    if (spans.length === 0) return null;
+    const own = union(spans.map((s) => [s.start, s.end] as Interval));
+    const total = totalLength(own);
+    let best: string | null = null, bestLen = 0;
+    for (const [name, u] of stageUnions) {
+      const len = overlapLength(own, u);
+      if (len > bestLen) { best = name; bestLen = len; }
+    }
+    return total > 0 && bestLen >= total / 2 ? best : null;
+  };
+}
+
+/** Length of the intersection of two sorted lists of disjoint intervals. */
+function overlapLength(a: readonly Interval[], b: readonly Interval[]): number {
+  let i = 0, j = 0, len = 0;
+  while (i < a.length && j < b.length) {
+    const lo = Math.max(a[i]![0], b[j]![0]), hi = Math.min(a[i]![1], b[j]![1]);
+    if (hi > lo) len += hi - lo;
+    if (a[i]![1] < b[j]![1]) i++; else j++;
+  }
+  return len;
 }
 
 /** The probes write 'postgresql' and 'mysql'; spans may say 'mariadb' for the same client. */

@@ -48,6 +48,11 @@ export interface Thresholds {
    * progress bar or dashboard is read by people; more than one refresh a second shows nothing new.
    */
   maxProgressWritesPerSecond: number;
+  /**
+   * Least estimated saving of a finding before it is reported, ms. Default 50 ms: less is within the
+   * run-to-run spread of any real batch job, so nobody could see the fix work.
+   */
+  minSavingMs: number;
   /** Interval the chatty-progress fix writes at, ms. Default 1000 ms (the rate above). */
   progressIntervalMs: number;
   /**
@@ -74,6 +79,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   minSerialTransferMs: 200,
   ftpStreams: 4,
   maxProgressWritesPerSecond: 1,
+  minSavingMs: 50,
   progressIntervalMs: 1000,
   minHotFunctionMs: 200,
   minHotFunctionShare: 0.05,

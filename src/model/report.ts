@@ -213,6 +213,15 @@ export interface Report {
   ftpBench: FtpBenchReport | null;
   /** EXPLAIN of the run's top statement classes, with plan diagnostics and index advice (sanitized plans). */
   explains: ExplainResult[];
+  /** The detector thresholds this report was made with (defaults, overridden by the thresholds file). */
+  thresholds?: {
+    /** The thresholds file, or null for the defaults. */
+    file: string | null;
+    /** Every threshold by name (docs/analysis.md lists them with units and reasons). */
+    job: Record<string, number>;
+    /** Per user stage, the values that differ from the job's. */
+    stages: Record<string, Record<string, number>>;
+  };
   /** Things the reader should know about the data (dropped spans, missing signals). */
   warnings: string[];
 }

@@ -17,6 +17,7 @@ import { parseFtpUrl } from '../../ftp/target';
 import type { FtpBenchReport } from '../../model/ftp-bench';
 import { resolveFtpPassword } from './ftp-bench';
 import { toolVersion } from '../../version';
+import { DEFAULT_CONFIG_FILE, loadThresholdsConfig } from '../../config/thresholds-config';
 import { getRenderer } from '../../../reports/registry';
 import { commandHelp, parseOptions, PROFILE } from '../options';
 import type { CliIO, CliResult } from '../io';
@@ -53,6 +54,9 @@ export async function profileCommand(args: string[], io: CliIO, internals: Profi
   if (cpuUs !== undefined && (!Number.isInteger(cpuUs) || cpuUs < 100 || cpuUs > 1_000_000)) {
     throw new UsageError('--cpu-sample-us must be a whole number of microseconds between 100 and 1000000.');
   }
+  // Checked before the job runs: a bad thresholds file must not cost a run.
+  const configArg = values['config'] as string | undefined;
+  const config = loadThresholdsConfig(path.resolve(io.cwd, configArg ?? DEFAULT_CONFIG_FILE), configArg !== undefined);
   const format = (values['format'] as string | undefined) ?? 'table';
   const outDir = path.resolve(io.cwd, (values['out'] as string | undefined) ?? 'batch-doctor-report');
   const runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
@@ -100,7 +104,10 @@ export async function profileCommand(args: string[], io: CliIO, internals: Profi
         warnings.push(...r.warnings);
       }
     }
-    const report = analyze(model, { toolVersion: toolVersion(), ftpBench, warnings, explains });
+    const report = analyze(model, {
+      toolVersion: toolVersion(), ftpBench, warnings, explains,
+      ...(config ? { thresholds: config.thresholds, stageThresholds: config.stages, thresholdsFile: config.file } : {}),
+    });
     const json = getRenderer('json')!.render(report);
     writeFileAtomic(path.join(runDir, 'report.json'), json);
     writeFileAtomic(path.join(outDir, 'report.json'), json);
