@@ -39,12 +39,13 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
   const groups = groupQueries(model);
   const ftp = summarizeFtp(model);
   const constants = mergeConstantParams(model);
+  const stages = computeStages(model, timeline);
   const ctxWith = (t: Thresholds): DetectorContext => ({
-    queries: groups, breakdown, ftp, thresholds: t, ftpBench: options.ftpBench ?? null, explains: options.explains ?? null,
+    queries: groups, breakdown, ftp, stages, thresholds: t, ftpBench: options.ftpBench ?? null, explains: options.explains ?? null,
     soleMs: (spans) => soleTime(spans, model.spans),
     constantParams: (system, fingerprint) => constants.get(constantKey(system, fingerprint)) ?? null,
   });
-  const keep = (f: RawFinding, t: Thresholds) => f.estimatedSavingMs > 0 && f.estimatedSavingMs >= t.minSavingMs;
+  const keep = (f: RawFinding, t: Thresholds) => f.risk !== undefined || (f.estimatedSavingMs > 0 && f.estimatedSavingMs >= t.minSavingMs);
   const base = runDetectors(model, ctxWith(thresholds));
   let raw = base.findings.filter((f) => keep(f, thresholds));
   // Stages with their own thresholds: their findings come from a run of the detectors with those thresholds.
@@ -87,7 +88,7 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
       cpuMs: model.processes.length && model.processes.every((p) => typeof p.footer?.cpuMs === 'number') ? model.processes.reduce((a, p) => a + p.footer!.cpuMs!, 0) : null,
     },
     breakdown,
-    stages: computeStages(model, timeline),
+    stages,
     queries: groups.map((g) => g.cls),
     ftp,
     runtime: summarizeRuntime(model),

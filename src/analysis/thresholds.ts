@@ -65,6 +65,55 @@ export interface Thresholds {
    * by Amdahl's law a function under 5% of the run cannot save more than 5%, rarely worth a code change.
    */
   minHotFunctionShare: number;
+  /**
+   * Most statements per connect (mean) for the run to count as connecting per query. Default 2: a pooled
+   * job issues hundreds per connection; one or two means a new connection each time.
+   */
+  maxQueriesPerConnection: number;
+  /** Most writes per COMMIT (mean) for a commit per row. Default 2 writes: a row and maybe its audit row. */
+  maxWritesPerSmallTransaction: number;
+  /** Most files per FTP login (mean) for a login per file. Default 1.25 files: one login per file, allowing some retries. */
+  maxFilesPerFtpConnection: number;
+  /**
+   * Least size of a transfer for its throughput to count, bytes. Default 256 KiB: smaller transfers measure
+   * command round trips and data-connection set-up, not bandwidth.
+   */
+  minTransferBytesForThroughput: number;
+  /**
+   * How many times slower than the run's 90th-percentile throughput on the same server a transfer must be to
+   * count as stalled. Default 4: beyond the spread of TCP slow start and disk caching on one link.
+   */
+  slowTransferFactor: number;
+  /** Least text data sent by FTP before compression is suggested, bytes. Default 1 MiB: below it the round trips dominate. */
+  minCompressibleBytes: number;
+  /** Longest wait between a failed call and the next one for it to count as a retry, ms. Default 60000 ms (back-off loops wait seconds). */
+  maxRetryGapMs: number;
+  /** Error rate of a call from which the finding also carries a data-loss risk, 0..1. Default 0.01 (1%). */
+  minErrorRateRisk: number;
+  /**
+   * Least share of the wall time in GC pauses before GC pressure is reported, 0..1. Default 0.1: V8's own
+   * scavenges cost a few percent in any allocating program; 10% means the allocation pattern is the problem.
+   */
+  minGcShare: number;
+  /**
+   * Longest event-loop stall before it is reported, ms. Default 1000 ms: keep-alives, lock waits and other
+   * tasks' timers notice seconds, not milliseconds, in a batch job.
+   */
+  maxEventLoopBlockMs: number;
+  /** Least duration of a statement for the overlap check of independent queries, ms. Default 200 ms: shorter ones save little run in parallel. */
+  minOverlapQueryMs: number;
+  /**
+   * Longest gap between two queries for the second to be treated as not using the first's rows, ms.
+   * Default 5 ms: too little time to process a large result.
+   */
+  maxIndependentGapMs: number;
+  /** Least share of a stage's time in its main category for the stage to count as bound by it, 0..1. Default 0.5. */
+  minStageDominance: number;
+  /**
+   * Most rows one SELECT call may return before it counts as read whole into memory. Default 100000 rows:
+   * as JS objects that is tens to hundreds of MiB of heap at once.
+   */
+  largeResultRows: number;
 }
 
 /** The defaults documented on each field of {@link Thresholds}. */
@@ -83,4 +132,18 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   progressIntervalMs: 1000,
   minHotFunctionMs: 200,
   minHotFunctionShare: 0.05,
+  maxQueriesPerConnection: 2,
+  maxWritesPerSmallTransaction: 2,
+  maxFilesPerFtpConnection: 1.25,
+  minTransferBytesForThroughput: 262_144,
+  slowTransferFactor: 4,
+  minCompressibleBytes: 1_048_576,
+  maxRetryGapMs: 60_000,
+  minErrorRateRisk: 0.01,
+  minGcShare: 0.1,
+  maxEventLoopBlockMs: 1000,
+  minOverlapQueryMs: 200,
+  maxIndependentGapMs: 5,
+  minStageDominance: 0.5,
+  largeResultRows: 100_000,
 };

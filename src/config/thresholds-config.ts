@@ -19,9 +19,9 @@ export interface ThresholdsConfig {
 }
 
 /** Shares (0..1) among the thresholds; every other threshold is a count, a duration or a size (>= 0). */
-const SHARES = new Set<keyof Thresholds>(['minHotFunctionShare']);
+const SHARES = new Set<keyof Thresholds>(['minHotFunctionShare', 'minErrorRateRisk', 'minGcShare', 'minStageDominance']);
 /** Thresholds that must be whole numbers (counts). */
-const COUNTS = new Set<keyof Thresholds>(['minRepeatedCalls', 'batchSize', 'minSerialTransfers', 'ftpStreams']);
+const COUNTS = new Set<keyof Thresholds>(['minRepeatedCalls', 'batchSize', 'minSerialTransfers', 'ftpStreams', 'largeResultRows']);
 
 /**
  * Reads and checks a thresholds file. `explicit` false: the default file, which may be absent (null).

@@ -152,6 +152,11 @@ export interface Finding {
   confidence: Confidence;
   /** How the saving was computed, in words. */
   savingModel: string;
+  /**
+   * What goes wrong besides time (corrupted files, timeouts, memory), when that is the point of the finding:
+   * such findings are reported even when they save little time. Absent for pure time findings.
+   */
+  risk?: string;
   evidence: Evidence;
   recommendation: Recommendation;
 }

@@ -1,4 +1,4 @@
-import type { Breakdown, Finding, FtpSummary } from '../../model/report';
+import type { Breakdown, Finding, FtpSummary, StageBreakdown } from '../../model/report';
 import type { TraceModel, TraceSpan } from '../../model/trace';
 import type { FtpBenchReport } from '../../model/ftp-bench';
 import type { ExplainResult } from '../../model/db';
@@ -10,6 +10,8 @@ export interface DetectorContext {
   queries: QueryGroup[];
   breakdown: Breakdown;
   ftp: FtpSummary;
+  /** The user-named stages with their breakdowns. */
+  stages: StageBreakdown[];
   thresholds: Thresholds;
   /** Measured FTP server behaviour, when profile ran with --ftp-bench. */
   ftpBench: FtpBenchReport | null;

@@ -1,0 +1,55 @@
+import { round3 } from '../intervals';
+import { concurrencyOf, medianMs } from './span-stats';
+import type { Detector } from './types';
+
+/**
+ * A new database connection per query (or per handful of queries): each connect is a TCP handshake,
+ * authentication (SCRAM in PostgreSQL: two round trips and a deliberately slow hash) and, in PostgreSQL, a
+ * new server process forked for it. Pool checkouts (pg-pool.connect) are not connects; only the client
+ * connects they cause are.
+ *
+ * Saving model: with a pool of as many connections as the run ever used at once, the run connects that
+ * many times instead of `connects`: saving = the connects' time on the critical path minus pool size x the
+ * median connect.
+ */
+export const connectionPerQuery: Detector = {
+  id: 'connection-per-query',
+  detect(trace, ctx) {
+    const connects = trace.spans.filter((s) => s.kind === 'db-connect' && !/pool/i.test(s.name));
+    if (connects.length === 0) return { status: 'no-data', reason: 'no database connects were recorded (pg records them; mysql2 does not)' };
+    const t = ctx.thresholds;
+    const queries = ctx.queries.reduce((a, g) => a + g.cls.calls, 0);
+    if (connects.length < t.minRepeatedCalls || connects.length < queries / t.maxQueriesPerConnection) return { status: 'ran', findings: [] };
+    const pool = concurrencyOf(trace.spans.filter((s) => s.kind === 'db'));
+    const p50 = medianMs(connects);
+    const sole = ctx.soleMs(connects);
+    const saving = Math.max(0, sole - pool * p50);
+    return {
+      status: 'ran',
+      findings: [{
+        id: 'connection-per-query',
+        kind: 'connection-per-query',
+        title: `A new database connection per query: ${connects.length} connects for ${queries} statements`,
+        category: 'db',
+        scope: ['db:connect'],
+        estimatedSavingMs: round3(saving),
+        confidence: 'high',
+        savingModel: `${round3(sole)} ms of connects on the critical path minus ${pool} pooled connection(s) at the median connect ${round3(p50)} ms`,
+        evidence: {
+          summary: `${connects.length} connects (median ${round3(p50)} ms) for ${queries} statements: ${round3(queries / connects.length)} statements per connection`,
+          metrics: { connects: connects.length, statements: queries, connectP50Ms: round3(p50), criticalMs: round3(sole), poolSize: pool },
+        },
+        recommendation: {
+          summary: `Open a pool once (max ${pool}) and reuse its connections; end it when the job finishes.`,
+          code: [
+            `const pool = new pg.Pool({ max: ${pool} });   // mysql2: mysql.createPool({ connectionLimit: ${pool} })`,
+            `// per query, instead of new Client() + connect() + end():`,
+            `const { rows } = await pool.query(sql, params);`,
+            `// at the very end of the job:`,
+            `await pool.end();`,
+          ].join('\n'),
+        },
+      }],
+    };
+  },
+};

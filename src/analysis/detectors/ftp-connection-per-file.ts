@@ -1,0 +1,52 @@
+import { round3 } from '../intervals';
+import { medianMs } from './span-stats';
+import type { Detector } from './types';
+
+/**
+ * A new FTP connection and login per file: each costs a TCP handshake, the greeting, USER/PASS (and with
+ * FTPS a TLS handshake), before the file's own PASV and STOR/RETR round trips.
+ *
+ * Saving model: keeping one logged-in connection per stream the run used at once, saving = the connects'
+ * time on the critical path minus that many connects at the median.
+ */
+export const ftpConnectionPerFile: Detector = {
+  id: 'ftp-connection-per-file',
+  detect(trace, ctx) {
+    const connects = trace.spans.filter((s) => s.kind === 'ftp' && s.name === 'ftp.connect');
+    const f = ctx.ftp;
+    if (f.files === 0 || connects.length === 0) return { status: 'no-data', reason: 'no FTP connects and transfers were recorded' };
+    const t = ctx.thresholds;
+    if (f.files < t.minSerialTransfers || connects.length < t.minSerialTransfers || connects.length < f.files / t.maxFilesPerFtpConnection) return { status: 'ran', findings: [] };
+    const streams = Math.max(1, f.maxParallel);
+    const p50 = medianMs(connects);
+    const sole = ctx.soleMs(connects);
+    const saving = Math.max(0, sole - streams * p50);
+    return {
+      status: 'ran',
+      findings: [{
+        id: 'ftp-connection-per-file',
+        kind: 'ftp-connection-per-file',
+        title: `A new FTP connection and login per file: ${connects.length} logins for ${f.files} files`,
+        category: 'ftp',
+        scope: ['ftp:connect'],
+        estimatedSavingMs: round3(saving),
+        confidence: 'high',
+        savingModel: `${round3(sole)} ms of connects and logins on the critical path minus ${streams} connection(s) kept open at the median ${round3(p50)} ms`,
+        evidence: {
+          summary: `${connects.length} connects with login (median ${round3(p50)} ms) for ${f.files} transfers`,
+          metrics: { connects: connects.length, files: f.files, connectP50Ms: round3(p50), criticalMs: round3(sole) },
+        },
+        recommendation: {
+          summary: `Log in once per stream and send every file over that connection; close it at the end.`,
+          code: [
+            `const client = new ftp.Client();`,
+            `await client.access(options);          // once`,
+            `try {`,
+            `  for (const file of files) await client.uploadFrom(file, path.basename(file));`,
+            `} finally { client.close(); }`,
+          ].join('\n'),
+        },
+      }],
+    };
+  },
+};

@@ -1,0 +1,67 @@
+import { round3 } from '../intervals';
+import type { Detector } from './types';
+
+/** Extensions of text data that gzip shrinks several times (delimited text, markup, logs). */
+const TEXT = new Set(['.csv', '.tsv', '.txt', '.json', '.jsonl', '.ndjson', '.xml', '.log', '.sql', '.dat', '.psv', '.html']);
+/**
+ * Compression ratio assumed without a measurement: 3x, the low end of gzip -6 on CSV/JSON exports (numbers
+ * and repeated values compress 3-10x). ftp-bench --sample measures the real one.
+ */
+const ASSUMED_RATIO = 3;
+/** gzip -6 throughput of one core, bytes/s, assumed without a measurement: ~40 MB/s on current x86 servers. */
+const ASSUMED_GZIP_BPS = 40e6;
+
+/**
+ * Compressible data sent uncompressed: text files moved as they are. Worth it only where the transfer, not
+ * the round trips, takes the time: the saving model charges the compression CPU against it.
+ *
+ * Saving model: transfer time of text files on the critical path x (1 - 1 / ratio) minus the CPU to gzip
+ * them (bytes / gzip throughput). Ratio and throughput are measured by `ftp-bench --sample` when given,
+ * else assumed (3x; 40 MB/s), with low confidence.
+ */
+export const ftpUncompressed: Detector = {
+  id: 'ftp-uncompressed',
+  detect(trace, ctx) {
+    const t = ctx.thresholds;
+    const spans = trace.spans.filter((s) => s.kind === 'ftp' && (s.name === 'ftp.upload' || s.name === 'ftp.download') && !s.error && typeof s.attrs['ftp.bytes'] === 'number');
+    if (spans.length === 0) return { status: 'no-data', reason: 'no FTP transfers with a byte count were recorded' };
+    const ext = (s: (typeof spans)[number]) => String(s.attrs['ftp.remote.ext'] ?? (String(s.attrs['ftp.remote.path'] ?? '').match(/\.[a-z0-9]+$/i)?.[0] ?? '')).toLowerCase();
+    const text = spans.filter((s) => TEXT.has(ext(s)));
+    const bytes = text.reduce((a, s) => a + (s.attrs['ftp.bytes'] as number), 0);
+    if (bytes < t.minCompressibleBytes) return { status: 'ran', findings: [] };
+    const measured = ctx.ftpBench?.compression ?? null;
+    const ratio = measured ? Math.max(1, measured.bytes / Math.max(1, measured.gzipBytes)) : ASSUMED_RATIO;
+    const gzipBps = measured && measured.cpuMs > 0 ? measured.bytes / (measured.cpuMs / 1000) : ASSUMED_GZIP_BPS;
+    const sole = ctx.soleMs(text);
+    const cpu = (bytes / gzipBps) * 1000;
+    const saving = Math.max(0, sole * (1 - 1 / ratio) - cpu);
+    const exts = [...new Set(text.map(ext))].join(', ');
+    return {
+      status: 'ran',
+      findings: [{
+        id: 'ftp-uncompressed',
+        kind: 'ftp-uncompressed',
+        title: `${text.length} text files (${exts}) sent uncompressed: ${round3(bytes / 1048576)} MiB`,
+        category: 'ftp',
+        scope: ['ftp:transfers'],
+        estimatedSavingMs: round3(saving),
+        confidence: measured ? 'medium' : 'low',
+        savingModel: `${round3(sole)} ms of these transfers on the critical path x (1 - 1/${round3(ratio)}) minus ${round3(cpu)} ms to gzip ${bytes} bytes (${measured ? 'ratio and speed measured by ftp-bench --sample' : `assumed ratio ${ASSUMED_RATIO}x and ${ASSUMED_GZIP_BPS / 1e6} MB/s: measure with batch-doctor ftp-bench --sample <a file>`})`,
+        evidence: {
+          summary: `${text.length} transfers of ${exts} files, ${bytes} bytes, none compressed`,
+          metrics: { files: text.length, bytes, criticalMs: round3(sole), ratio: round3(ratio), gzipCpuMs: round3(cpu) },
+        },
+        recommendation: {
+          summary: 'Send them gzip-compressed (name.csv.gz) if the receiver accepts it: compress while uploading, no temporary file.',
+          code: [
+            `const zlib = require('node:zlib');`,
+            `const { pipeline } = require('node:stream');`,
+            `const gz = zlib.createGzip({ level: 6 });`,
+            `pipeline(fs.createReadStream(file), gz, () => {});`,
+            `await client.uploadFrom(gz, path.basename(file) + '.gz');`,
+          ].join('\n'),
+        },
+      }],
+    };
+  },
+};
