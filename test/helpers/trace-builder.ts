@@ -19,6 +19,7 @@ export class TraceBuilder {
   private shapes = new Map<string, Record<string, string | number | boolean>>();
   private constants: NonNullable<NonNullable<ProcessTrace['footer']>['constantParams']> = [];
   private profile: ProcessTrace['cpuProfile'] = null;
+  private rt: Parameters<TraceBuilder['runtime']>[0] | null = null;
   constructor(private readonly wallMs: number) {}
 
   private id(): string { return (++this.n).toString(16).padStart(16, '0'); }
@@ -32,6 +33,20 @@ export class TraceBuilder {
     this.spans.push({ spanId, parentSpanId: o.parent ?? null, pid: 1, name: 'pg.query:SELECT', kind: 'db', start: this.t0 + start, end: this.t0 + end,
       error: !!o.error, errorType: null, rows: o.rows ?? null, attrs: this.shapes.get(key)! });
     return spanId;
+  }
+
+  /** A database connect span (pg.connect). */
+  dbConnect(start: number, end: number): string {
+    const spanId = this.id();
+    this.spans.push({ spanId, parentSpanId: null, pid: 1, name: 'pg.connect', kind: 'db-connect', start: this.t0 + start, end: this.t0 + end, error: false, errorType: null, rows: null,
+      attrs: { 'db.system': 'postgresql', 'server.address': '127.0.0.1', 'server.port': 5432 } });
+    return spanId;
+  }
+
+  /** Runtime figures of the footer (GC, event-loop delay, memory). */
+  runtime(r: { gc?: { count: number; totalMs: number; maxMs: number }; eventLoopDelayMs?: { p50: number; p99: number; max: number; mean: number }; maxRss?: number }): this {
+    this.rt = r;
+    return this;
   }
 
   /** An FTP span. */
@@ -75,9 +90,10 @@ export class TraceBuilder {
     const proc: ProcessTrace = {
       header: { type: 'header', format: 'batch-doctor-trace', version: 1, pid: 1, ppid: 0, runId: null, nodeVersion: 'v20.0.0', platform: 'linux-x64', script: 'job.js',
         startedAt: this.t0, processStartedAt: this.t0, keepLiterals: false },
-      footer: this.constants.length ? {
+      footer: this.constants.length || this.rt ? {
         type: 'footer', endedAt: this.t0 + this.wallMs, exitCode: 0, spansRecorded: this.spans.length, spansDropped: 0, forwardFailures: 0,
-        eventLoopDelayMs: null, gc: null, records: {}, memory: { heapUsed: 0, maxRss: 0 }, internalErrors: {}, constantParams: this.constants,
+        eventLoopDelayMs: this.rt?.eventLoopDelayMs ?? null, gc: this.rt?.gc ?? null, records: {}, memory: { heapUsed: 0, maxRss: this.rt?.maxRss ?? 0 },
+        internalErrors: {}, constantParams: this.constants,
       } : null,
       cpuProfile: this.profile, eluWindows: this.elu, badLines: 0,
     };

@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../../src/analysis/analyze';
+import { TraceBuilder } from '../helpers/trace-builder';
+
+/** One positive and one negative case per detector, on synthetic traces (times in ms). */
+const kinds = (b: TraceBuilder) => analyze(b.build(), { toolVersion: 't' }).findings;
+const find = (b: TraceBuilder, kind: string) => kinds(b).find((f) => f.kind === kind);
+
+describe('database detectors', () => {
+  it('connection per query: one connect per statement, saving all but one connect', () => {
+    const b = new TraceBuilder(3000);
+    for (let i = 0; i < 100; i++) { b.dbConnect(i * 20, i * 20 + 15); b.db('select 1 from t where id = $1', i * 20 + 15, i * 20 + 17, { rows: 1 }); }
+    const f = find(b, 'connection-per-query')!;
+    expect(f.estimatedSavingMs).toBeCloseTo(100 * 15 - 15, 3);
+    const pooled = new TraceBuilder(3000);
+    pooled.dbConnect(0, 15);
+    for (let i = 0; i < 100; i++) pooled.db('select 1 from t where id = $1', 20 + i * 3, 22 + i * 3, { rows: 1 });
+    expect(find(pooled, 'connection-per-query')).toBeUndefined();
+  });
+
+  it('commit per row: BEGIN/INSERT/COMMIT per row, and not for one transaction', () => {
+    const b = new TraceBuilder(5000);
+    for (let i = 0; i < 200; i++) {
+      const s = i * 10;
+      b.db('begin', s, s + 1); b.db('insert into t(a) values (?+)', s + 1, s + 3, { rows: 1 }); b.db('commit', s + 3, s + 8);
+    }
+    const f = find(b, 'commit-per-row')!;
+    // 200 x (1 + 5) ms of BEGIN/COMMIT; one transaction of 1000 writes remains.
+    expect(f.estimatedSavingMs).toBeCloseTo(1200 - 6, 3);
+    const one = new TraceBuilder(5000);
+    one.db('begin', 0, 1);
+    for (let i = 0; i < 200; i++) one.db('insert into t(a) values (?+)', 1 + i * 3, 3 + i * 3, { rows: 1 });
+    one.db('commit', 700, 705);
+    expect(find(one, 'commit-per-row')).toBeUndefined();
+  });
+
+  it('large result set: a risk finding without a time claim', () => {
+    const b = new TraceBuilder(3000);
+    b.db('select * from events', 0, 2000, { rows: 500_000 });
+    const f = find(b, 'large-result-set')!;
+    expect(f.estimatedSavingMs).toBe(0);
+    expect(f.risk).toMatch(/500000 rows/);
+    const small = new TraceBuilder(3000);
+    small.db('select * from events', 0, 2000, { rows: 5000 });
+    expect(find(small, 'large-result-set')).toBeUndefined();
+  });
+
+  it('sequential independent queries: back-to-back long statements, but not with work in between', () => {
+    const b = new TraceBuilder(3000);
+    b.db('select count(*) from a', 0, 600); b.db('select count(*) from b', 601, 1001); b.db('select count(*) from c', 1002, 1302);
+    const f = find(b, 'sequential-queries')!;
+    expect(f.estimatedSavingMs).toBeCloseTo(1300 - 600, 3);
+    const dependent = new TraceBuilder(3000);
+    dependent.db('select count(*) from a', 0, 600); dependent.db('select count(*) from b', 700, 1100);
+    expect(find(dependent, 'sequential-queries')).toBeUndefined();
+  });
+
+  it('errors and retries: failed attempts and the waits before their retries', () => {
+    const b = new TraceBuilder(3000);
+    for (let i = 0; i < 10; i++) {
+      b.db('insert into t(a) values (?+)', i * 200, i * 200 + 50, { error: true });
+      b.db('insert into t(a) values (?+)', i * 200 + 150, i * 200 + 160, { rows: 1 });
+    }
+    const f = find(b, 'errors-and-retries')!;
+    expect(f.evidence.metrics['retries']).toBe(10);
+    expect(f.estimatedSavingMs).toBeCloseTo(10 * 50 + 10 * 100, 3);
+    expect(f.risk).toMatch(/50% of these calls fail/);
+  });
+});
+
+describe('FTP detectors', () => {
+  const upload = (b: TraceBuilder, s: number, e: number, bytes: number, ext = '.csv', mode = 'binary') =>
+    b.ftp('ftp.upload', s, e, { 'ftp.bytes': bytes, 'ftp.remote.ext': ext, 'ftp.transfer.mode': mode });
+
+  it('login per file', () => {
+    const b = new TraceBuilder(3000);
+    for (let i = 0; i < 10; i++) { b.ftp('ftp.connect', i * 100, i * 100 + 40); upload(b, i * 100 + 40, i * 100 + 90, 1000, '.bin'); }
+    expect(find(b, 'ftp-connection-per-file')!.estimatedSavingMs).toBeCloseTo(400 - 40, 3);
+  });
+
+  it('text sent uncompressed: the transfer time over the compression, less the CPU to compress', () => {
+    const b = new TraceBuilder(3000);
+    for (let i = 0; i < 4; i++) upload(b, i * 500, i * 500 + 500, 2_000_000);
+    const f = find(b, 'ftp-uncompressed')!;
+    // 2000 ms x (1 - 1/3) - 8e6 bytes / 40 MB/s (200 ms)
+    expect(f.estimatedSavingMs).toBeCloseTo(2000 * (2 / 3) - 200, 1);
+    const gz = new TraceBuilder(3000);
+    for (let i = 0; i < 4; i++) upload(gz, i * 500, i * 500 + 500, 2_000_000, '.gz');
+    expect(find(gz, 'ftp-uncompressed')).toBeUndefined();
+  });
+
+  it('binary files in ASCII mode are a risk whatever the time', () => {
+    const b = new TraceBuilder(1000);
+    upload(b, 0, 10, 100, '.zip', 'ascii');
+    expect(find(b, 'ftp-ascii-binary')!.risk).toMatch(/\.zip/);
+    const ok = new TraceBuilder(1000);
+    upload(ok, 0, 10, 100, '.csv', 'ascii');
+    expect(find(ok, 'ftp-ascii-binary')).toBeUndefined();
+  });
+
+  it('a transfer stalled far below the throughput of the others on the same server', () => {
+    const b = new TraceBuilder(10_000);
+    for (let i = 0; i < 5; i++) upload(b, i * 200, i * 200 + 100, 1_000_000, '.bin'); // 10 MB/s
+    upload(b, 1000, 6000, 1_000_000, '.bin'); // 0.2 MB/s
+    const f = find(b, 'ftp-slow-transfer')!;
+    expect(f.evidence.metrics['slow']).toBe(1);
+    expect(f.estimatedSavingMs).toBeCloseTo(5000 - 100, 0);
+  });
+});
+
+describe('logic and structure detectors', () => {
+  it('GC pressure above 10% of the run, not below', () => {
+    const b = new TraceBuilder(1000).busy(0, 1000, 1).runtime({ gc: { count: 300, totalMs: 250, maxMs: 5 } });
+    const f = find(b, 'gc-pressure')!;
+    expect(f.estimatedSavingMs).toBeCloseTo(250, 3);
+    expect(f.recommendation.summary).toMatch(/max-semi-space-size/);
+    expect(find(new TraceBuilder(1000).busy(0, 1000, 1).runtime({ gc: { count: 30, totalMs: 50, maxMs: 5 } }), 'gc-pressure')).toBeUndefined();
+  });
+
+  it('an event loop blocked for seconds is a risk without a time claim', () => {
+    const f = find(new TraceBuilder(5000).runtime({ eventLoopDelayMs: { p50: 10, p99: 900, max: 3200, mean: 40 } }), 'event-loop-blocked')!;
+    expect(f.estimatedSavingMs).toBe(0);
+    expect(f.risk).toMatch(/3\.2 s/);
+  });
+
+  it('a database-bound stage followed by an FTP-bound one could overlap', () => {
+    const b = new TraceBuilder(3000);
+    b.stage('extract', 0, 1000); b.db('select * from orders', 0, 900, { rows: 10 });
+    b.stage('upload', 1000, 2500); b.ftp('ftp.upload', 1000, 2400, { 'ftp.bytes': 100, 'ftp.remote.ext': '.bin' });
+    const f = find(b, 'serial-stages')!;
+    expect(f.estimatedSavingMs).toBeCloseTo(1000, 3);
+    expect(f.category).toBe('structure');
+  });
+});
