@@ -37,7 +37,8 @@ export const terminalRenderer: Renderer = {
     if (report.findings.length) {
       const f = table(['#', 'bottleneck', 'saves', 'confidence'], color, ['right', 'left', 'right', 'left']);
       for (const x of report.findings.slice(0, 10)) {
-        f.push([x.rank, `${clip(x.title, width - 40)}\n${clip(x.recommendation.summary, width - 40)}`, ms(x.estimatedSavingMs), x.confidence]);
+        const risk = x.risk ? `\nrisk: ${clip(x.risk, width - 46)}` : '';
+        f.push([x.rank, `${clip(x.title, width - 40)}\n${clip(x.recommendation.summary, width - 40)}${risk}`, x.risk && x.estimatedSavingMs === 0 ? '-' : ms(x.estimatedSavingMs), x.confidence]);
       }
       out.push(f.toString());
       const w = report.whatIf;
@@ -66,6 +67,7 @@ export const terminalRenderer: Renderer = {
     }
     const hot = report.runtime.hotFunctions.slice(0, 5);
     if (hot.length) out.push('hottest functions (self time): ' + hot.map((h) => `${h.functionName} ${ms(h.selfMs)}`).join(', '));
+    if (report.deepDive?.report) out.push(`deep dive (${report.deepDive.tool}): ${report.deepDive.report}`);
     for (const w of report.warnings) out.push(`warning: ${w}`);
     return out.join('\n') + '\n';
   },

@@ -1,4 +1,4 @@
-import type { DetectorStatus, Report } from '../model/report';
+import type { DeepDive, DetectorStatus, Report } from '../model/report';
 import { REPORT_SCHEMA_VERSION } from '../model/report';
 import type { TraceModel } from '../model/trace';
 import type { FtpBenchReport } from '../model/ftp-bench';
@@ -27,6 +27,8 @@ export interface AnalyzeOptions {
   stageThresholds?: Record<string, Partial<Thresholds>>;
   /** The thresholds file the values came from, shown in the report. Default none. */
   thresholdsFile?: string | null;
+  /** The Clinic.js deep dive of this run (profile --clinic), to link from the report. Default none. */
+  deepDive?: DeepDive | null;
   /** Warnings from collection to carry into the report. */
   warnings?: string[];
 }
@@ -101,6 +103,7 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
     },
     ftpBench: options.ftpBench ?? null,
     explains: options.explains ?? [],
+    deepDive: options.deepDive ?? null,
     thresholds: { file: options.thresholdsFile ?? null, job: { ...thresholds }, stages: (options.stageThresholds ?? {}) as Record<string, Record<string, number>> },
     warnings,
   };

@@ -190,6 +190,16 @@ export interface CollectionInfo {
   probeInternalErrors: Record<string, number>;
 }
 
+/** A second run under another profiler (Clinic.js), linked from this report. */
+export interface DeepDive {
+  /** e.g. "clinic doctor". */
+  tool: string;
+  /** Absolute path of its HTML report, or null when it made none. */
+  report: string | null;
+  /** Why there is no report, or null. */
+  problem: string | null;
+}
+
 /** The whole report. */
 export interface Report {
   schemaVersion: number;
@@ -218,6 +228,8 @@ export interface Report {
   ftpBench: FtpBenchReport | null;
   /** EXPLAIN of the run's top statement classes, with plan diagnostics and index advice (sanitized plans). */
   explains: ExplainResult[];
+  /** A deep-dive profile of the logic stage by another tool (profile --clinic), or null. */
+  deepDive?: DeepDive | null;
   /** The detector thresholds this report was made with (defaults, overridden by the thresholds file). */
   thresholds?: {
     /** The thresholds file, or null for the defaults. */

@@ -17,6 +17,8 @@ import { parseFtpUrl } from '../../ftp/target';
 import type { FtpBenchReport } from '../../model/ftp-bench';
 import { resolveFtpPassword } from './ftp-bench';
 import { toolVersion } from '../../version';
+import { runClinic, type ClinicTool } from '../../collect/clinic';
+import type { DeepDive } from '../../model/report';
 import { DEFAULT_CONFIG_FILE, loadThresholdsConfig } from '../../config/thresholds-config';
 import { getRenderer } from '../../../reports/registry';
 import { commandHelp, parseOptions, PROFILE } from '../options';
@@ -104,7 +106,16 @@ export async function profileCommand(args: string[], io: CliIO, internals: Profi
         warnings.push(...r.warnings);
       }
     }
+    let deepDive: DeepDive | null = null;
+    const clinicTool = values['clinic'] as ClinicTool | undefined;
+    if (clinicTool) {
+      io.stderr.write(`batch-doctor: running the command again under Clinic.js ${clinicTool} (a second run)...\n`);
+      const c = await runClinic({ tool: clinicTool, command, dest: path.join(outDir, 'clinic'), env: io.env, cwd: io.cwd, output: io.stderr });
+      deepDive = { tool: `clinic ${c.tool}`, report: c.report, problem: c.problem };
+      if (c.problem) warnings.push(`Clinic.js ${clinicTool}: ${c.problem}`);
+    }
     const report = analyze(model, {
+      deepDive,
       toolVersion: toolVersion(), ftpBench, warnings, explains,
       ...(config ? { thresholds: config.thresholds, stageThresholds: config.stages, thresholdsFile: config.file } : {}),
     });
