@@ -19,6 +19,8 @@ command -v mariadbd >/dev/null 2>&1 || need+=(mariadb-server)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v lftp >/dev/null 2>&1 || need+=(lftp)
 command -v pt-query-digest >/dev/null 2>&1 || need+=(percona-toolkit)
+# The HTML report is tested in a real browser (playwright-core drives Debian's Chromium, headless).
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then log "missing packages ${need[*]}: run this script as root to install them"; exit 1; fi
   log "installing ${need[*]}"

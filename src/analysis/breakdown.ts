@@ -1,4 +1,4 @@
-import type { Breakdown, Category, CategoryTime, StageBreakdown } from '../model/report';
+import type { Breakdown, Category, CategoryTime, StageBreakdown, TimelineSummary } from '../model/report';
 import type { TraceModel } from '../model/trace';
 import { round3, union, totalLength, type Interval } from './intervals';
 
@@ -161,4 +161,29 @@ export function computeStages(model: TraceModel, timeline: Timeline): StageBreak
     const u = union(ivs);
     return { name, runs: ivs.length, wallMs: round3(totalLength(u)), categories: timeline.categories(u), records: records.get(name) ?? null };
   });
+}
+
+/** Bins of the report's timeline (a bound on the report's size whatever the number of spans). */
+export const TIMELINE_BINS = 240;
+/** Stage runs kept for the timeline (the longest ones). */
+export const TIMELINE_STAGE_RUNS = 200;
+
+/** The run's timeline in at most TIMELINE_BINS bins, and its longest stage runs: aggregates, never raw spans. */
+export function summarizeTimeline(model: TraceModel, timeline: Timeline): TimelineSummary {
+  const wall = timeline.end - timeline.start;
+  const n = Math.max(1, Math.min(TIMELINE_BINS, Math.ceil(wall)));
+  const binMs = wall / n;
+  const db: number[] = [], ftp: number[] = [], logic: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const a = timeline.start + i * binMs;
+    const c = timeline.categories([[a, i === n - 1 ? timeline.end : a + binMs]]);
+    const get = (k: string) => c.find((x) => x.category === k)!.ms;
+    db.push(round3(get('db'))); ftp.push(round3(get('ftp'))); logic.push(round3(get('logic')));
+  }
+  const runs = model.spans.filter((s) => s.kind === 'stage')
+    .map((s) => ({ name: String(s.attrs['batch_doctor.stage.name'] ?? s.name), startMs: round3(s.start - timeline.start), endMs: round3(s.end - timeline.start) }))
+    .sort((x, y) => (y.endMs - y.startMs) - (x.endMs - x.startMs))
+    .slice(0, TIMELINE_STAGE_RUNS)
+    .sort((x, y) => x.startMs - y.startMs);
+  return { binMs: round3(binMs), db, ftp, logic, stages: runs };
 }

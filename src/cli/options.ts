@@ -47,7 +47,8 @@ export const REPORT: CommandSpec = {
   usage: 'batch-doctor report <report.json> [--format table|json]',
   summary: 'Render a saved report.json again, to stdout.',
   options: [
-    { name: 'format', type: 'string', short: 'f', choices: ['table', 'json'], help: 'Output format. Default: table' },
+    { name: 'format', type: 'string', short: 'f', choices: ['table', 'json', 'html', 'md'], help: 'Output format: table, json, html (one self-contained page) or md. Default: table' },
+    { name: 'out', type: 'string', short: 'o', help: 'Write to this file instead of stdout (written whole or not at all).' },
     { name: 'help', type: 'boolean', short: 'h', help: 'Show this help.' },
   ],
 };

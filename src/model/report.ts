@@ -45,6 +45,18 @@ export interface StageBreakdown {
   records: number | null;
 }
 
+/** The run over time, in fixed bins (aggregates: the same size for a thousand spans or a million). */
+export interface TimelineSummary {
+  /** Width of each bin, ms. */
+  binMs: number;
+  /** Exclusive database, FTP and logic time in each bin, ms (the rest of the bin is waiting). */
+  db: number[];
+  ftp: number[];
+  logic: number[];
+  /** Stage runs, ms from the run's start (the longest ones, at most 200). */
+  stages: { name: string; startMs: number; endMs: number }[];
+}
+
 /** One statement class. */
 export interface QueryClass {
   /** Stable id of the class (hash of system and fingerprint). */
@@ -216,6 +228,8 @@ export interface Report {
     cpuMs?: number | null;
   };
   breakdown: Breakdown;
+  /** The run over time, for the HTML report's timeline. Absent in reports of older versions. */
+  timeline?: TimelineSummary;
   stages: StageBreakdown[];
   queries: QueryClass[];
   ftp: FtpSummary;

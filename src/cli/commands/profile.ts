@@ -120,13 +120,17 @@ export async function profileCommand(args: string[], io: CliIO, internals: Profi
       ...(config ? { thresholds: config.thresholds, stageThresholds: config.stages, thresholdsFile: config.file } : {}),
     });
     const json = getRenderer('json')!.render(report);
+    const html = getRenderer('html')!.render(report);
     writeFileAtomic(path.join(runDir, 'report.json'), json);
+    writeFileAtomic(path.join(runDir, 'report.html'), html);
     writeFileAtomic(path.join(outDir, 'report.json'), json);
+    writeFileAtomic(path.join(outDir, 'report.html'), html);
     if (format !== 'none') {
       const r = getRenderer(format)!;
       io.stderr.write(r.render(report, { color: !!io.stderr.isTTY, width: io.stderr.columns ?? 100 }));
     }
-    io.stderr.write(`batch-doctor: report written to ${path.relative(io.cwd, path.join(outDir, 'report.json')) || 'report.json'}\n`);
+    const rel = (f: string) => path.relative(io.cwd, path.join(outDir, f)) || f;
+    io.stderr.write(`batch-doctor: report written to ${rel('report.json')}; open ${rel('report.html')} in a browser\n`);
   } catch (err) {
     const msg = err instanceof BatchDoctorError ? `${err.message} [${err.code}]` : `internal error while analysing the run: ${(err as Error).message} [BD_INTERNAL]`;
     io.stderr.write(`batch-doctor: ${msg}\n`);

@@ -5,6 +5,7 @@ import { ReportReadError, UsageError } from '../../errors';
 import { getRenderer } from '../../../reports/registry';
 import { commandHelp, parseOptions, REPORT } from '../options';
 import type { CliIO, CliResult } from '../io';
+import { writeFileAtomic } from '../../collect/write-file';
 
 /** Reads and checks a saved report.json. */
 export function loadReport(file: string): Report {
@@ -21,13 +22,19 @@ export function loadReport(file: string): Report {
   return r as Report;
 }
 
-/** `batch-doctor report <report.json> [--format table|json]` */
+/** `batch-doctor report <report.json> [--format table|json|html|md] [--out FILE]` */
 export async function reportCommand(args: string[], io: CliIO): Promise<CliResult> {
   const { values, positionals } = parseOptions(REPORT, args);
   if (values['help']) { io.stdout.write(commandHelp(REPORT)); return { exitCode: 0 }; }
   if (positionals.length !== 1) throw new UsageError('Give exactly one report file, for example: batch-doctor report batch-doctor-report/report.json');
   const report = loadReport(path.resolve(io.cwd, positionals[0]!));
   const r = getRenderer((values['format'] as string | undefined) ?? 'table')!;
-  io.stdout.write(r.render(report, { width: 120 }));
+  const text = r.render(report, { width: 120 });
+  const out = values['out'] as string | undefined;
+  if (out) {
+    const file = path.resolve(io.cwd, out);
+    writeFileAtomic(file, text);
+    io.stderr.write(`batch-doctor: ${r.name} report written to ${file}\n`);
+  } else io.stdout.write(text);
   return { exitCode: 0 };
 }
