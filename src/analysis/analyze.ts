@@ -5,7 +5,7 @@ import type { FtpBenchReport } from '../model/ftp-bench';
 import type { ExplainResult } from '../model/db';
 import { computeBreakdown, computeStages, summarizeTimeline, Timeline } from './breakdown';
 import { DETECTORS, type DetectorContext, type RawFinding } from './detectors/index';
-import { soleTime } from './critical-path';
+import { IoCoverage } from './critical-path';
 import { summarizeFtp } from './ftp-summary';
 import { groupQueries, type QueryGroup } from './query-digest';
 import { totalLength, union, type Interval } from './intervals';
@@ -42,9 +42,10 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
   const ftp = summarizeFtp(model);
   const constants = mergeConstantParams(model);
   const stages = computeStages(model, timeline);
+  const coverage = new IoCoverage(model.spans);
   const ctxWith = (t: Thresholds): DetectorContext => ({
     queries: groups, breakdown, ftp, stages, thresholds: t, ftpBench: options.ftpBench ?? null, explains: options.explains ?? null,
-    soleMs: (spans) => soleTime(spans, model.spans),
+    soleMs: (spans) => coverage.soleTime(spans),
     constantParams: (system, fingerprint) => constants.get(constantKey(system, fingerprint)) ?? null,
   });
   const keep = (f: RawFinding, t: Thresholds) => f.risk !== undefined || (f.estimatedSavingMs > 0 && f.estimatedSavingMs >= t.minSavingMs);

@@ -3,6 +3,8 @@ import { analyze } from '../../src/analysis/analyze';
 import { Timeline, computeBreakdown } from '../../src/analysis/breakdown';
 import { union, unionLength, maxConcurrency } from '../../src/analysis/intervals';
 import { prng, TraceBuilder } from '../helpers/trace-builder';
+import { IoCoverage } from '../../src/analysis/critical-path';
+import type { TraceSpan } from '../../src/model/trace';
 
 const sum = (xs: { ms: number }[]) => xs.reduce((a, x) => a + x.ms, 0);
 const cat = (r: ReturnType<typeof analyze>, c: string) => r.breakdown.categories.find((x) => x.category === c)!.ms;
@@ -242,6 +244,30 @@ describe('chatty progress and CPU hot spots', () => {
     expect(hot[0]!.title).toContain('formatAmount() at /jobs/export.js:12');
     expect(hot[0]!.evidence.metrics['criticalShare']).toBeCloseTo(500 / 800, 3);
     expect(hot[0]!.estimatedSavingMs).toBeCloseTo(400 * (500 / 800), 1);
+  });
+});
+
+describe('critical-path time (property)', () => {
+  it('equals a brute-force count over 1 ms steps on random integer spans', () => {
+    const rnd = prng(42);
+    for (let trial = 0; trial < 50; trial++) {
+      const spans: TraceSpan[] = [];
+      for (let i = 0; i < 40; i++) {
+        const a = Math.floor(rnd() * 200), len = 1 + Math.floor(rnd() * 30);
+        const kind = (['db', 'ftp', 'db-connect', 'stage', 'other'] as const)[Math.floor(rnd() * 5)]!;
+        spans.push({ spanId: String(i), parentSpanId: null, pid: 1, name: 'x', kind, start: a, end: a + len, error: false, errorType: null, rows: null, attrs: {} });
+      }
+      const own = spans.filter(() => rnd() < 0.3);
+      const ownSet = new Set(own);
+      const io = (s: TraceSpan) => s.kind === 'db' || s.kind === 'ftp' || s.kind === 'db-connect';
+      let brute = 0;
+      for (let t = 0; t < 240; t++) {
+        const inOwn = own.some((s) => s.start <= t && t < s.end);
+        const other = spans.some((s) => !ownSet.has(s) && io(s) && s.start <= t && t < s.end);
+        if (inOwn && !other) brute++;
+      }
+      expect(new IoCoverage(spans).soleTime(own)).toBeCloseTo(brute, 6);
+    }
   });
 });
 

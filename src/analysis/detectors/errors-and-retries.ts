@@ -38,7 +38,8 @@ export const errorsAndRetries: Detector = {
         const a = sorted[i]!, b = sorted[i + 1]!;
         if (!a.error || b.start < a.end || b.start - a.end > t.maxRetryGapMs) continue;
         retries++;
-        if (b.start > a.end) gaps.push({ ...a, start: a.end, end: b.start });
+        // The wait itself is no I/O span: kind 'other', so only other I/O during it is subtracted.
+        if (b.start > a.end) gaps.push({ ...a, kind: 'other', start: a.end, end: b.start });
       }
       // Only the part of the waits in which no other I/O ran is time lost.
       const gapMs = gaps.length ? ctx.soleMs(gaps) : 0;
