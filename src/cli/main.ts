@@ -18,6 +18,7 @@ const HANDLERS: Record<string, () => Promise<Handler>> = {
   queries: async () => (await import('./commands/queries.js')).queriesCommand,
   explain: async () => (await import('./commands/explain.js')).explainCommand,
   gate: async () => (await import('./commands/gate.js')).gateCommand,
+  demo: async () => (await import('./commands/demo.js')).demoCommand,
 };
 
 /** The CLI: parses argv (without node and script), runs a command, and says how the process should end. Never throws. */

@@ -44,7 +44,7 @@ export const PROFILE: CommandSpec = {
 
 export const REPORT: CommandSpec = {
   name: 'report',
-  usage: 'batch-doctor report <report.json> [--format table|json]',
+  usage: 'batch-doctor report <report.json> [--format table|json|html|md] [--out FILE]',
   summary: 'Render a saved report.json again, to stdout.',
   options: [
     { name: 'format', type: 'string', short: 'f', choices: ['table', 'json', 'html', 'md'], help: 'Output format: table, json, html (one self-contained page) or md. Default: table' },
@@ -135,7 +135,18 @@ export const GATE: CommandSpec = {
   ],
 };
 
-export const COMMANDS: readonly CommandSpec[] = [PROFILE, REPORT, FTP_BENCH, SLOW_LOG, QUERIES, EXPLAIN, GATE];
+export const DEMO: CommandSpec = {
+  name: 'demo',
+  usage: 'batch-doctor demo [--out DIR]',
+  summary: 'Profile the bundled sample pipeline and write the HTML report. Uses the servers in PGHOST, MYSQL_HOST and FTP_HOST when set, else embedded PostgreSQL (PGlite) and FTP servers (MySQL is then skipped).',
+  options: [
+    { name: 'out', type: 'string', short: 'o', help: 'Output directory for report.json and report.html. Default: ./batch-doctor-report' },
+    { name: 'format', type: 'string', short: 'f', choices: ['table', 'json', 'none'], help: 'What to print on stderr after the run. Default: table' },
+    { name: 'help', type: 'boolean', short: 'h', help: 'Show this help.' },
+  ],
+};
+
+export const COMMANDS: readonly CommandSpec[] = [PROFILE, REPORT, FTP_BENCH, SLOW_LOG, QUERIES, EXPLAIN, GATE, DEMO];
 
 /** Help text of one command. */
 export function commandHelp(spec: CommandSpec): string {
