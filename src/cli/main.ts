@@ -19,6 +19,7 @@ const HANDLERS: Record<string, () => Promise<Handler>> = {
   explain: async () => (await import('./commands/explain.js')).explainCommand,
   gate: async () => (await import('./commands/gate.js')).gateCommand,
   demo: async () => (await import('./commands/demo.js')).demoCommand,
+  analyze: async () => (await import('./commands/analyze.js')).analyzeCommand,
 };
 
 /** The CLI: parses argv (without node and script), runs a command, and says how the process should end. Never throws. */

@@ -135,6 +135,19 @@ export const GATE: CommandSpec = {
   ],
 };
 
+export const ANALYZE: CommandSpec = {
+  name: 'analyze',
+  usage: 'batch-doctor analyze FILE|DIR... [options]',
+  summary: 'The full analysis and report from recorded traces: batch-doctor trace files, or OTLP JSON / protobuf from an OpenTelemetry Collector file exporter (any language). All files are one run.',
+  options: [
+    { name: 'out', type: 'string', short: 'o', help: 'Output directory for report.json and report.html. Default: ./batch-doctor-report' },
+    { name: 'format', type: 'string', short: 'f', choices: ['table', 'json', 'none'], help: 'What to print on stderr. Default: table' },
+    { name: 'keep-literals', type: 'boolean', help: 'Keep raw statements and remote paths from the traces in the report (off by default: they may hold personal data).' },
+    { name: 'config', type: 'string', help: 'Detector thresholds file. Default: ./batch-doctor.config.json when it exists.' },
+    { name: 'help', type: 'boolean', short: 'h', help: 'Show this help.' },
+  ],
+};
+
 export const DEMO: CommandSpec = {
   name: 'demo',
   usage: 'batch-doctor demo [--out DIR]',
@@ -146,7 +159,7 @@ export const DEMO: CommandSpec = {
   ],
 };
 
-export const COMMANDS: readonly CommandSpec[] = [PROFILE, REPORT, FTP_BENCH, SLOW_LOG, QUERIES, EXPLAIN, GATE, DEMO];
+export const COMMANDS: readonly CommandSpec[] = [PROFILE, ANALYZE, REPORT, FTP_BENCH, SLOW_LOG, QUERIES, EXPLAIN, GATE, DEMO];
 
 /** Help text of one command. */
 export function commandHelp(spec: CommandSpec): string {

@@ -1,0 +1,94 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { analyze } from '../../analysis/analyze';
+import { OtlpCollector, readOtlpJsonFile, readOtlpProtoFile } from '../../collect/otlp';
+import { listTraceFiles, readTraceFile } from '../../collect/read-trace';
+import { writeFileAtomic } from '../../collect/write-file';
+import { DEFAULT_CONFIG_FILE, loadThresholdsConfig } from '../../config/thresholds-config';
+import { InputError, UsageError, WriteError } from '../../errors';
+import type { ProcessTrace, TraceModel, TraceSpan } from '../../model/trace';
+import { toolVersion } from '../../version';
+import { getRenderer } from '../../../reports/registry';
+import { ANALYZE, commandHelp, parseOptions } from '../options';
+import type { CliIO, CliResult } from '../io';
+
+/** The formats `analyze` reads, told apart by content (and `.pb`/`.binpb`/`.proto` for protobuf). */
+export type TraceFileFormat = 'batch-doctor' | 'otlp-json' | 'otlp-proto';
+
+/** Which format a file holds: its first bytes decide. */
+export function detectFormat(file: string): TraceFileFormat {
+  if (/\.(pb|binpb|proto|protobuf)$/i.test(file)) return 'otlp-proto';
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(256);
+    const n = fs.readSync(fd, buf, 0, 256, 0);
+    const head = buf.subarray(0, n).toString('utf8').trimStart();
+    if (head.startsWith('{"type":"header"') || head.startsWith('{"type": "header"')) return 'batch-doctor';
+    if (head.startsWith('{')) return 'otlp-json';
+    return 'otlp-proto';
+  } finally { fs.closeSync(fd); }
+}
+
+/**
+ * `batch-doctor analyze FILE|DIR...`: the full analysis and report from recorded traces, whatever recorded them:
+ * batch-doctor's own trace files (a run directory), OTLP JSON from an OpenTelemetry Collector's file exporter, or
+ * OTLP protobuf. All files make one run (one process per trace file or OTel resource).
+ */
+export async function analyzeCommand(args: string[], io: CliIO): Promise<CliResult> {
+  const { values, positionals } = parseOptions(ANALYZE, args);
+  if (values['help']) { io.stdout.write(commandHelp(ANALYZE)); return { exitCode: 0 }; }
+  if (positionals.length === 0) throw new UsageError('Give the trace files or directories to analyze, for example: batch-doctor analyze otel-traces.jsonl');
+  const configArg = values['config'] as string | undefined;
+  const config = loadThresholdsConfig(path.resolve(io.cwd, configArg ?? DEFAULT_CONFIG_FILE), configArg !== undefined);
+  const files: string[] = [];
+  for (const p of positionals) {
+    const abs = path.resolve(io.cwd, p);
+    let st: fs.Stats;
+    try { st = fs.statSync(abs); } catch { throw new InputError(`Cannot read ${abs}: no such file or directory. Give trace files or the run directories that hold them.`); }
+    if (st.isDirectory()) {
+      const inDir = listTraceFiles(abs);
+      if (inDir.length === 0) throw new InputError(`${abs} holds no trace-<pid>.jsonl files. Give a run directory of batch-doctor profile (<out>/runs/<id>), or the trace files themselves.`);
+      files.push(...inDir);
+    } else files.push(abs);
+  }
+  const keepLiterals = !!values['keep-literals'];
+  const spans: TraceSpan[] = [];
+  const processes: ProcessTrace[] = [];
+  const otlp = new OtlpCollector({ keepLiterals });
+  let bad = 0;
+  for (const f of files) {
+    const fmt = detectFormat(f);
+    if (fmt === 'batch-doctor') { const p = await readTraceFile(f, spans); if (p) processes.push(p); else bad++; }
+    else if (fmt === 'otlp-json') await readOtlpJsonFile(f, otlp);
+    else await readOtlpProtoFile(f, otlp);
+  }
+  const o = otlp.result();
+  spans.push(...o.spans);
+  processes.push(...o.processes);
+  if (o.badRecords > 0 && processes.length) processes[processes.length - 1]!.badLines += o.badRecords;
+  if (spans.length === 0) {
+    throw new InputError(`No spans found in ${files.join(', ')}${bad + o.badRecords ? ` (${bad + o.badRecords} unreadable records)` : ''}. Give trace-<pid>.jsonl files of batch-doctor profile, or OTLP JSON (one export request per line) or protobuf (length-prefixed) from an OpenTelemetry Collector file exporter.`);
+  }
+  spans.sort((a, b) => a.start - b.start);
+  let startedAt = Number.POSITIVE_INFINITY, endedAt = Number.NEGATIVE_INFINITY;
+  for (const p of processes) startedAt = Math.min(startedAt, p.header.processStartedAt, p.header.startedAt);
+  for (const s of spans) { if (s.start < startedAt) startedAt = s.start; if (s.end > endedAt) endedAt = s.end; }
+  for (const p of processes) if (p.footer) endedAt = Math.max(endedAt, p.footer.endedAt);
+  const model: TraceModel = {
+    run: { command: ['batch-doctor', 'analyze', ...files.map((f) => path.basename(f))], startedAt, endedAt, exitCode: null, signal: null },
+    processes, spans,
+  };
+  const report = analyze(model, {
+    toolVersion: toolVersion(),
+    warnings: o.processes.length ? ['Traces from OpenTelemetry SDKs carry no event-loop or CPU signals: time outside database and FTP calls shows as waiting, not logic.'] : [],
+    ...(config ? { thresholds: config.thresholds, stageThresholds: config.stages, thresholdsFile: config.file } : {}),
+  });
+  const outDir = path.resolve(io.cwd, (values['out'] as string | undefined) ?? 'batch-doctor-report');
+  try { fs.mkdirSync(outDir, { recursive: true }); } catch (e) { throw new WriteError(outDir, (e as Error).message); }
+  writeFileAtomic(path.join(outDir, 'report.json'), getRenderer('json')!.render(report));
+  writeFileAtomic(path.join(outDir, 'report.html'), getRenderer('html')!.render(report));
+  const format = (values['format'] as string | undefined) ?? 'table';
+  if (format !== 'none') io.stderr.write(getRenderer(format)!.render(report, { color: !!io.stderr.isTTY, width: io.stderr.columns ?? 100 }));
+  io.stderr.write(`batch-doctor: ${spans.length} spans from ${files.length} file(s), ${processes.length} process(es); report written to ${path.relative(io.cwd, path.join(outDir, 'report.json')) || 'report.json'} and report.html\n`);
+  return { exitCode: 0 };
+}

@@ -1,0 +1,239 @@
+import * as fs from 'node:fs';
+import * as readline from 'node:readline';
+import { fingerprintSql } from '../../probes/sql-fingerprint';
+import { TraceCorruptError } from '../errors';
+import type { ProcessTrace, TraceSpan } from '../model/trace';
+import type { SpanKind } from '../../probes/trace-records';
+
+/**
+ * OpenTelemetry traces from any SDK, into the trace model: OTLP JSON as the Collector's file exporter writes
+ * it (one ExportTraceServiceRequest per line) and OTLP protobuf (the Collector's `format: proto`: each request
+ * prefixed by its length, 4 bytes big-endian). Old and new semantic conventions are read alike, statements are
+ * fingerprinted here (literals never reach the model unless kept on purpose), and each resource with its own
+ * process.pid (or service instance) becomes one process of the run.
+ */
+
+/** Longest JSON line or protobuf message accepted, bytes: a bound on memory for a hostile file. */
+const MAX_MESSAGE = 64 * 1024 * 1024;
+
+/** Attribute keys, new semantic conventions first, then the old ones. */
+const KEYS = {
+  system: ['db.system.name', 'db.system'],
+  statement: ['db.query.text', 'db.statement'],
+  address: ['server.address', 'net.peer.name', 'net.sock.peer.addr'],
+  port: ['server.port', 'net.peer.port', 'net.sock.peer.port'],
+  namespace: ['db.namespace', 'db.name'],
+  rows: ['db.response.returned_rows', 'db.rows_affected'],
+} as const;
+
+/** A flattened attribute value. */
+type Attr = string | number | boolean;
+
+interface OtlpAnyValue { stringValue?: string; boolValue?: boolean; intValue?: string | number; doubleValue?: number; arrayValue?: { values?: OtlpAnyValue[] }; kvlistValue?: unknown; bytesValue?: string }
+interface OtlpKeyValue { key?: string; value?: OtlpAnyValue }
+interface OtlpSpan {
+  traceId?: string; spanId?: string; parentSpanId?: string; name?: string; kind?: number | string;
+  startTimeUnixNano?: string | number; endTimeUnixNano?: string | number; attributes?: OtlpKeyValue[];
+  status?: { code?: number | string; message?: string };
+}
+interface OtlpRequest { resourceSpans?: { resource?: { attributes?: OtlpKeyValue[] }; scopeSpans?: { spans?: OtlpSpan[] }[] }[] }
+
+/** Options of the OTLP readers. */
+export interface OtlpReadOptions {
+  /** Keep raw statements (db.statement.raw), as profile --keep-literals. Default false. */
+  keepLiterals?: boolean;
+}
+
+/** What reading OTLP gives: spans, one process per resource, and how many records were unusable. */
+export interface OtlpResult {
+  spans: TraceSpan[];
+  processes: ProcessTrace[];
+  badRecords: number;
+}
+
+/** Accumulates OTLP requests (JSON-shaped) into spans and processes; shared by the JSON and protobuf readers. */
+export class OtlpCollector {
+  readonly spans: TraceSpan[] = [];
+  private readonly procs = new Map<string, ProcessTrace>();
+  /** Attribute sets shared between spans of one shape (a statement on one server): a million spans, a few shapes. */
+  private readonly shapes = new Map<string, Readonly<Record<string, Attr>>>();
+  badRecords = 0;
+  constructor(private readonly o: OtlpReadOptions = {}) {}
+
+  add(req: OtlpRequest): void {
+    if (!req || typeof req !== 'object' || !Array.isArray(req.resourceSpans)) { this.badRecords++; return; }
+    for (const rs of req.resourceSpans) {
+      const res = flatten(rs?.resource?.attributes);
+      const pid = typeof res['process.pid'] === 'number' ? res['process.pid'] : null;
+      const procKey = `${pid ?? ''}|${String(res['service.instance.id'] ?? '')}|${String(res['service.name'] ?? '')}|${String(res['host.name'] ?? '')}`;
+      let proc = this.procs.get(procKey);
+      if (!proc) {
+        proc = {
+          header: {
+            type: 'header', format: 'batch-doctor-trace', version: 1, pid: pid ?? this.procs.size + 1, ppid: 0, runId: null,
+            nodeVersion: String(res['process.runtime.version'] ?? res['telemetry.sdk.language'] ?? 'unknown'), platform: String(res['os.type'] ?? ''),
+            script: typeof res['service.name'] === 'string' ? res['service.name'] : null,
+            startedAt: Number.POSITIVE_INFINITY, processStartedAt: Number.POSITIVE_INFINITY, keepLiterals: !!this.o.keepLiterals,
+          },
+          footer: null, cpuProfile: null, eluWindows: [], badLines: 0,
+        };
+        this.procs.set(procKey, proc);
+      }
+      for (const ss of Array.isArray(rs?.scopeSpans) ? rs.scopeSpans : []) {
+        for (const sp of Array.isArray(ss?.spans) ? ss.spans : []) {
+          const s = this.toSpan(sp, proc.header.pid);
+          if (!s) { this.badRecords++; continue; }
+          if (s.start < proc.header.startedAt) { proc.header.startedAt = s.start; proc.header.processStartedAt = s.start; }
+          this.spans.push(s);
+        }
+      }
+    }
+  }
+
+  result(): OtlpResult {
+    const processes = [...this.procs.values()].filter((p) => Number.isFinite(p.header.startedAt));
+    this.spans.sort((a, b) => a.start - b.start);
+    return { spans: this.spans, processes, badRecords: this.badRecords };
+  }
+
+  private toSpan(sp: OtlpSpan, pid: number): TraceSpan | null {
+    const start = nanosToMs(sp?.startTimeUnixNano), end = nanosToMs(sp?.endTimeUnixNano);
+    if (start === null || end === null || end < start || typeof sp.name !== 'string' || typeof sp.spanId !== 'string') return null;
+    const a = flatten(sp.attributes);
+    const { kind, attrs } = this.classify(sp.name, a);
+    const code = sp.status?.code;
+    const error = code === 2 || code === 'STATUS_CODE_ERROR';
+    const rowsV = first(a, KEYS.rows);
+    return {
+      spanId: sp.spanId, parentSpanId: typeof sp.parentSpanId === 'string' && sp.parentSpanId !== '' ? sp.parentSpanId : null, pid,
+      name: sp.name, kind, start, end, error,
+      errorType: error ? String(a['error.type'] ?? a['db.response.status_code'] ?? a['ftp.response.code'] ?? '') : null,
+      rows: typeof rowsV === 'number' ? rowsV : null, attrs,
+    };
+  }
+
+  /** The span's kind and its sanitized attributes (db statements fingerprinted, shared per shape). */
+  private classify(name: string, a: Record<string, Attr>): { kind: SpanKind; attrs: Readonly<Record<string, Attr>> } {
+    if (typeof a['batch_doctor.stage.name'] === 'string') return { kind: 'stage', attrs: { 'batch_doctor.stage.name': a['batch_doctor.stage.name'] } };
+    const system = first(a, KEYS.system);
+    if (system !== undefined) {
+      const stmt = first(a, KEYS.statement);
+      const address = first(a, KEYS.address), port = first(a, KEYS.port), ns = first(a, KEYS.namespace);
+      const sys = normalizeSystem(String(system));
+      const kind: SpanKind = stmt === undefined && /connect/i.test(name) ? 'db-connect' : 'db';
+      const key = `${kind}\u0000${sys}\u0000${String(stmt ?? name)}\u0000${String(address)}\u0000${String(port)}\u0000${String(ns)}`;
+      let attrs = this.shapes.get(key);
+      if (!attrs) {
+        const out: Record<string, Attr> = { 'db.system': sys };
+        if (address !== undefined) out['server.address'] = address;
+        if (port !== undefined) out['server.port'] = port;
+        if (ns !== undefined) out['db.namespace'] = ns;
+        if (typeof stmt === 'string') {
+          const fp = fingerprintSql(stmt, sys === 'postgresql' ? 'postgresql' : 'mysql');
+          out['db.fingerprint'] = fp.text;
+          if (!fp.parsed) out['db.fingerprint.unparsed'] = true;
+          if (this.o.keepLiterals) out['db.statement.raw'] = stmt;
+        }
+        attrs = out;
+        if (this.shapes.size < 100_000) this.shapes.set(key, attrs);
+      }
+      return { kind, attrs };
+    }
+    if (name.startsWith('ftp.')) {
+      const out: Record<string, Attr> = {};
+      for (const k of ['ftp.bytes', 'ftp.transfer.mode', 'ftp.remote.ext', 'ftp.direction', 'ftp.response.code', 'server.address', 'server.port']) if (a[k] !== undefined) out[k] = a[k]!;
+      if (this.o.keepLiterals && a['ftp.remote.path'] !== undefined) out['ftp.remote.path'] = a['ftp.remote.path']!;
+      return { kind: 'ftp', attrs: out };
+    }
+    return { kind: 'other', attrs: {} };
+  }
+}
+
+/** Database system names across conventions and SDKs, to the two families analysis knows. */
+function normalizeSystem(s: string): string {
+  const v = s.toLowerCase();
+  if (v === 'postgresql' || v === 'postgres' || v === 'pg') return 'postgresql';
+  if (v === 'mysql' || v === 'mariadb') return 'mysql';
+  return v;
+}
+
+function first(a: Record<string, Attr>, keys: readonly string[]): Attr | undefined {
+  for (const k of keys) if (a[k] !== undefined) return a[k];
+  return undefined;
+}
+
+/** OTLP key-values to a flat record; int64 strings become numbers; arrays and maps become JSON text. */
+function flatten(kvs: OtlpKeyValue[] | undefined): Record<string, Attr> {
+  const out: Record<string, Attr> = {};
+  if (!Array.isArray(kvs)) return out;
+  for (const kv of kvs) {
+    if (!kv || typeof kv.key !== 'string' || !kv.value || typeof kv.value !== 'object') continue;
+    const v = kv.value;
+    if (typeof v.stringValue === 'string') out[kv.key] = v.stringValue;
+    else if (typeof v.boolValue === 'boolean') out[kv.key] = v.boolValue;
+    else if (v.intValue !== undefined && Number.isFinite(Number(v.intValue))) out[kv.key] = Number(v.intValue);
+    else if (typeof v.doubleValue === 'number') out[kv.key] = v.doubleValue;
+    else if (v.arrayValue || v.kvlistValue) out[kv.key] = JSON.stringify(v.arrayValue ?? v.kvlistValue).slice(0, 4096);
+  }
+  return out;
+}
+
+/** Unix nanoseconds (string, number or Long) to epoch ms with sub-ms fraction; null when not a time. */
+function nanosToMs(v: unknown): number | null {
+  if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? v / 1e6 : null;
+  if (typeof v === 'string' && /^\d{1,20}$/.test(v)) {
+    // Split to keep precision: ms part and the sub-ms remainder.
+    const ms = v.length > 6 ? Number(v.slice(0, -6)) : 0;
+    const sub = Number(v.slice(-6)) / 1e6;
+    return ms + sub;
+  }
+  if (v && typeof v === 'object' && 'low' in v && 'high' in v) {
+    const l = v as { low: number; high: number };
+    return ((l.high >>> 0) * 4294967296 + (l.low >>> 0)) / 1e6;
+  }
+  return null;
+}
+
+/** Reads an OTLP JSON file (one export request per line, the Collector's file exporter) into the collector. */
+export async function readOtlpJsonFile(file: string, into: OtlpCollector): Promise<void> {
+  const stream = fs.createReadStream(file, { encoding: 'utf8' });
+  const rl = readline.createInterface({ input: stream, crlfDelay: Infinity });
+  try {
+    for await (const line of rl) {
+      if (line.trim() === '') continue;
+      if (line.length > MAX_MESSAGE) { into.badRecords++; continue; }
+      let req: unknown;
+      try { req = JSON.parse(line); } catch { into.badRecords++; continue; }
+      into.add(req as OtlpRequest);
+    }
+  } catch (err) {
+    throw new TraceCorruptError(file, (err as Error).message);
+  } finally { rl.close(); stream.destroy(); }
+}
+
+/**
+ * Reads an OTLP protobuf file: ExportTraceServiceRequest messages, each prefixed by its length (4 bytes,
+ * big-endian), as the Collector's file exporter writes with `format: proto`. A truncated last message counts as
+ * one bad record; a length beyond MAX_MESSAGE ends the file as corrupt.
+ */
+export async function readOtlpProtoFile(file: string, into: OtlpCollector): Promise<void> {
+  const { decodeExportTraceRequest } = await import('./otlp-proto.js');
+  const fh = await fs.promises.open(file, 'r');
+  try {
+    const head = Buffer.alloc(4);
+    let pos = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(head, 0, 4, pos);
+      if (bytesRead === 0) break;
+      if (bytesRead < 4) { into.badRecords++; break; }
+      const len = head.readUInt32BE(0);
+      if (len > MAX_MESSAGE) throw new TraceCorruptError(file, `a message claims ${len} bytes, more than the ${MAX_MESSAGE} accepted: not an OTLP protobuf file, or corrupt`);
+      const buf = Buffer.alloc(len);
+      const r = await fh.read(buf, 0, len, pos + 4);
+      if (r.bytesRead < len) { into.badRecords++; break; }
+      pos += 4 + len;
+      const req = decodeExportTraceRequest(buf);
+      if (req === null) into.badRecords++; else into.add(req as OtlpRequest);
+    }
+  } finally { await fh.close(); }
+}
