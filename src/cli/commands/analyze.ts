@@ -63,8 +63,8 @@ export async function analyzeCommand(args: string[], io: CliIO): Promise<CliResu
     else await readOtlpProtoFile(f, otlp);
   }
   const o = otlp.result();
-  spans.push(...o.spans);
-  processes.push(...o.processes);
+  for (const sp of o.spans) spans.push(sp); // not push(...): a million arguments overflow the stack
+  for (const p of o.processes) processes.push(p);
   if (o.badRecords > 0 && processes.length) processes[processes.length - 1]!.badLines += o.badRecords;
   if (spans.length === 0) {
     throw new InputError(`No spans found in ${files.join(', ')}${bad + o.badRecords ? ` (${bad + o.badRecords} unreadable records)` : ''}. Give trace-<pid>.jsonl files of batch-doctor profile, or OTLP JSON (one export request per line) or protobuf (length-prefixed) from an OpenTelemetry Collector file exporter.`);
