@@ -216,8 +216,10 @@ function about(r: Report): string {
     ...(r.thresholds?.file ? [['thresholds file', r.thresholds.file] as [string, string]] : []),
     ...(r.deepDive ? [[r.deepDive.tool, r.deepDive.report ?? r.deepDive.problem ?? ''] as [string, string]] : []),
   ];
+  const procs = (r.processes ?? []).map((p) => `<tr><td class="n" data-v="${p.pid}">${p.pid}</td><td class="n" data-v="${p.ppid}">${p.ppid || '-'}</td><td>${esc(p.name ?? '-')}</td><td class="n" data-v="${p.spans}">${p.spans}</td><td class="n" data-v="${p.dbMs}">${esc(dur(p.dbMs))}</td><td class="n" data-v="${p.ftpMs}">${esc(dur(p.ftpMs))}</td><td class="n" data-v="${p.cpuMs ?? -1}">${p.cpuMs === null ? '-' : esc(dur(p.cpuMs))}</td></tr>`);
   const det = r.detectors.map((d) => `<tr><td>${esc(d.id)}</td><td>${d.status === 'ran' ? `${d.findings} finding(s)` : `no data: ${esc(d.reason ?? '')}`}</td></tr>`);
   return `<section id="about"><h2>About this run</h2><table class="kv"><tbody>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</tbody></table>
+${procs.length > 1 ? `<h3>Processes</h3><table class="sortable"><thead><tr><th data-sort="num" class="n">pid</th><th data-sort="num" class="n">parent</th><th data-sort="text">script</th><th data-sort="num" class="n">spans</th><th data-sort="num" class="n">database</th><th data-sort="num" class="n">FTP</th><th data-sort="num" class="n">CPU</th></tr></thead><tbody>${procs.join('')}</tbody></table>` : ''}
 <details><summary>What each detector concluded</summary><table class="kv"><tbody>${det.join('')}</tbody></table></details></section>`;
 }
 

@@ -3,7 +3,7 @@ import { REPORT_SCHEMA_VERSION } from '../model/report';
 import type { TraceModel } from '../model/trace';
 import type { FtpBenchReport } from '../model/ftp-bench';
 import type { ExplainResult } from '../model/db';
-import { computeBreakdown, computeStages, summarizeTimeline, Timeline } from './breakdown';
+import { computeBreakdown, computeStages, summarizeProcesses, summarizeTimeline, Timeline } from './breakdown';
 import { DETECTORS, type DetectorContext, type RawFinding } from './detectors/index';
 import { IoCoverage } from './critical-path';
 import { summarizeFtp } from './ftp-summary';
@@ -91,6 +91,7 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
       cpuMs: model.processes.length && model.processes.every((p) => typeof p.footer?.cpuMs === 'number') ? model.processes.reduce((a, p) => a + p.footer!.cpuMs!, 0) : null,
     },
     breakdown,
+    processes: summarizeProcesses(model),
     timeline: summarizeTimeline(model, timeline),
     stages,
     queries: groups.map((g) => g.cls),

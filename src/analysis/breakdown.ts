@@ -1,4 +1,4 @@
-import type { Breakdown, Category, CategoryTime, StageBreakdown, TimelineSummary } from '../model/report';
+import type { Breakdown, Category, CategoryTime, ProcessSummary, StageBreakdown, TimelineSummary } from '../model/report';
 import type { TraceModel } from '../model/trace';
 import { round3, union, totalLength, type Interval } from './intervals';
 
@@ -186,4 +186,24 @@ export function summarizeTimeline(model: TraceModel, timeline: Timeline): Timeli
     .slice(0, TIMELINE_STAGE_RUNS)
     .sort((x, y) => x.startMs - y.startMs);
   return { binMs: round3(binMs), db, ftp, logic, stages: runs };
+}
+
+/** Per process: its spans and the time its database and FTP calls were in flight. */
+export function summarizeProcesses(model: TraceModel): ProcessSummary[] {
+  const byPid = new Map<number, { spans: number; db: Interval[]; ftp: Interval[] }>();
+  for (const s of model.spans) {
+    let p = byPid.get(s.pid);
+    if (!p) byPid.set(s.pid, (p = { spans: 0, db: [], ftp: [] }));
+    p.spans++;
+    if (s.kind === 'db' || s.kind === 'db-connect') p.db.push([s.start, s.end]);
+    else if (s.kind === 'ftp') p.ftp.push([s.start, s.end]);
+  }
+  return model.processes.map((proc) => {
+    const p = byPid.get(proc.header.pid);
+    return {
+      pid: proc.header.pid, ppid: proc.header.ppid, name: proc.header.script, spans: p?.spans ?? 0,
+      dbMs: round3(p ? totalLength(union(p.db)) : 0), ftpMs: round3(p ? totalLength(union(p.ftp)) : 0),
+      cpuMs: typeof proc.footer?.cpuMs === 'number' ? proc.footer.cpuMs : null,
+    };
+  });
 }

@@ -57,6 +57,22 @@ export interface TimelineSummary {
   stages: { name: string; startMs: number; endMs: number }[];
 }
 
+/** One profiled process of the run and the work recorded in it. */
+export interface ProcessSummary {
+  pid: number;
+  /** Parent pid (0 when unknown, as for OpenTelemetry resources). */
+  ppid: number;
+  /** Script or service name. */
+  name: string | null;
+  /** Spans recorded in it. */
+  spans: number;
+  /** Time its database calls and its FTP calls were in flight (unions), ms. */
+  dbMs: number;
+  ftpMs: number;
+  /** Its CPU time (user + system) when it reported one, ms. */
+  cpuMs: number | null;
+}
+
 /** One statement class. */
 export interface QueryClass {
   /** Stable id of the class (hash of system and fingerprint). */
@@ -228,6 +244,8 @@ export interface Report {
     cpuMs?: number | null;
   };
   breakdown: Breakdown;
+  /** Every process of the run with the work recorded in it. Absent in reports of older versions. */
+  processes?: ProcessSummary[];
   /** The run over time, for the HTML report's timeline. Absent in reports of older versions. */
   timeline?: TimelineSummary;
   stages: StageBreakdown[];
