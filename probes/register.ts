@@ -56,7 +56,9 @@ function start(): void {
   // Node runs --require preloads in the ESM loader's worker thread too: only the main thread is profiled.
   if (!(require('node:worker_threads') as typeof import('node:worker_threads')).isMainThread) return;
   const traceDir = process.env[ENV.traceDir];
-  const forward = !!(process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] || process.env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']);
+  // BATCH_DOCTOR_NO_FORWARD: the endpoint is batch-doctor's own receiver (profile --receive-otlp), which reads the
+  // trace files of instrumented processes anyway: forwarding there would only cost the job time.
+  const forward = !!(process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] || process.env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']) && process.env['BATCH_DOCTOR_NO_FORWARD'] !== '1';
   if (!traceDir && !forward) return;
   const keepLiterals = process.env[ENV.keepLiterals] === '1';
 

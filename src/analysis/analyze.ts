@@ -65,7 +65,8 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
   const detectors = base.statuses;
   const findings = rankFindings(raw);
   const footers = model.processes.map((p) => p.footer);
-  const spansRecorded = footers.reduce((a, f) => a + (f?.spansRecorded ?? 0), 0);
+  const otlpPids = new Set(model.processes.filter((p) => p.source === 'otlp').map((p) => p.header.pid));
+  const spansRecorded = footers.reduce((a, f) => a + (f?.spansRecorded ?? 0), 0) + (otlpPids.size ? model.spans.filter((s) => otlpPids.has(s.pid)).length : 0);
   const spansDropped = footers.reduce((a, f) => a + (f?.spansDropped ?? 0), 0);
   const forwardFailures = footers.reduce((a, f) => a + (f?.forwardFailures ?? 0), 0);
   const internal: Record<string, number> = {};
@@ -74,7 +75,10 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
   const warnings: string[] = [...(options.warnings ?? [])];
   if (spansDropped > 0) warnings.push(`${spansDropped} spans were dropped by the probes; totals are lower bounds.`);
   if (forwardFailures > 0) warnings.push(`${forwardFailures} spans could not be forwarded to OTEL_EXPORTER_OTLP_ENDPOINT (the local report is complete).`);
-  if (footers.some((f) => f === null)) warnings.push('A profiled process ended without writing its summary (killed by a signal?): its last second of spans and its CPU profile may be missing.');
+  if (model.processes.some((p) => p.source === 'otlp')) {
+    warnings.push('Spans from OpenTelemetry SDKs carry no event-loop or CPU signals: in their processes, time outside database and FTP calls shows as waiting, not logic.');
+  }
+  if (model.processes.some((p) => p.source !== 'otlp' && p.footer === null)) warnings.push('A profiled process ended without writing its summary (killed by a signal?): its last second of spans and its CPU profile may be missing.');
   if (badLines > 0) warnings.push(`${badLines} unreadable lines in the trace files were skipped.`);
   if (Object.keys(internal).length) warnings.push(`The probes swallowed internal errors (${Object.entries(internal).map(([k, v]) => `${k}: ${v}`).join(', ')}); the pipeline was not affected.`);
   return {

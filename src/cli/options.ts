@@ -35,6 +35,7 @@ export const PROFILE: CommandSpec = {
     { name: 'no-explain', type: 'boolean', help: 'Do not EXPLAIN the top PostgreSQL statement classes after the run (on by default; nothing is executed).' },
     { name: 'explain-analyze', type: 'boolean', help: 'EXPLAIN ANALYZE plain SELECTs (executed read-only with a timeout, rolled back). Default off.' },
     { name: 'db', type: 'string', help: 'Database URL for the post-run EXPLAIN (postgres://user@host:port/db). Default: the server the job used, with PGUSER/PGPASSWORD from its environment.' },
+    { name: 'receive-otlp', type: 'boolean', help: 'Also receive the job\'s own OpenTelemetry spans (any language): OTEL_EXPORTER_OTLP_ENDPOINT is pointed at a local OTLP/HTTP receiver for the command. Default off.' },
     { name: 'clinic', type: 'string', choices: ['doctor', 'flame', 'bubbleprof'], help: 'Afterwards, run the command a second time under Clinic.js (doctor, flame or bubbleprof) for a deep dive into the logic stage; the report links its HTML. The job runs twice: use it on jobs that may. Default off.' },
     { name: 'config', type: 'string', help: 'Detector thresholds for this job, per stage if you like (JSON, see docs/analysis.md). Default: ./batch-doctor.config.json when it exists, else the documented defaults.' },
     { name: 'ftp-bench', type: 'string', help: 'After the run, benchmark this FTP server (ftp://user@host:port/dir) so the FTP findings rest on measurements. Password as for ftp-bench.' },

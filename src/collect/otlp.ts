@@ -74,7 +74,7 @@ export class OtlpCollector {
             script: typeof res['service.name'] === 'string' ? res['service.name'] : null,
             startedAt: Number.POSITIVE_INFINITY, processStartedAt: Number.POSITIVE_INFINITY, keepLiterals: !!this.o.keepLiterals,
           },
-          footer: null, cpuProfile: null, eluWindows: [], badLines: 0,
+          footer: null, cpuProfile: null, eluWindows: [], badLines: 0, source: 'otlp',
         };
         this.procs.set(procKey, proc);
       }

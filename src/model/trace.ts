@@ -30,6 +30,8 @@ export interface ProcessTrace {
   eluWindows: number[];
   /** Lines that could not be parsed. */
   badLines: number;
+  /** Where it came from: batch-doctor's probes (default) or an OpenTelemetry SDK over OTLP (no runtime signals, no summary). */
+  source?: 'probes' | 'otlp';
 }
 
 /** The run as the profiler saw it from outside. */

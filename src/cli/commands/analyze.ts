@@ -80,7 +80,6 @@ export async function analyzeCommand(args: string[], io: CliIO): Promise<CliResu
   };
   const report = analyze(model, {
     toolVersion: toolVersion(),
-    warnings: o.processes.length ? ['Traces from OpenTelemetry SDKs carry no event-loop or CPU signals: time outside database and FTP calls shows as waiting, not logic.'] : [],
     ...(config ? { thresholds: config.thresholds, stageThresholds: config.stages, thresholdsFile: config.file } : {}),
   });
   const outDir = path.resolve(io.cwd, (values['out'] as string | undefined) ?? 'batch-doctor-report');

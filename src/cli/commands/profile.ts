@@ -10,13 +10,16 @@ import { explainRunClasses } from '../../db/explain-run';
 import { groupQueries } from '../../analysis/query-digest';
 import type { ExplainResult } from '../../model/db';
 import { writeFileAtomic } from '../../collect/write-file';
-import { BatchDoctorError, describeFtpFailure, UsageError, WriteError } from '../../errors';
+import { BatchDoctorError, describeFtpFailure, TraceMissingError, UsageError, WriteError } from '../../errors';
+import type { TraceModel } from '../../model/trace';
+import type { OtlpResult } from '../../collect/otlp';
 import { runFtpBench } from '../../ftp/bench';
 import { openSession } from '../../ftp/session';
 import { parseFtpUrl } from '../../ftp/target';
 import type { FtpBenchReport } from '../../model/ftp-bench';
 import { resolveFtpPassword } from './ftp-bench';
 import { toolVersion } from '../../version';
+import { startOtlpReceiver, type OtlpReceiver } from '../../collect/otlp-receiver';
 import { runClinic, type ClinicTool } from '../../collect/clinic';
 import type { DeepDive } from '../../model/report';
 import { DEFAULT_CONFIG_FILE, loadThresholdsConfig } from '../../config/thresholds-config';
@@ -72,20 +75,39 @@ export async function profileCommand(args: string[], io: CliIO, internals: Profi
   // Statement samples for EXPLAIN travel over a local socket into this process's memory only.
   let receiver: SampleReceiver | null = null;
   if (!values['no-explain']) { try { receiver = await startSampleReceiver(); } catch { receiver = null; } }
+  // The job's own OpenTelemetry spans (Python, Java, Go... or a Node job with its own SDK), over OTLP/HTTP.
+  let otlp: OtlpReceiver | null = null;
+  let jobEnv = io.env;
+  if (values['receive-otlp']) {
+    otlp = await startOtlpReceiver({ keepLiterals: !!values['keep-literals'] });
+    jobEnv = {
+      ...io.env, OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${otlp.endpoint}/v1/traces`,
+      OTEL_TRACES_EXPORTER: 'otlp', BATCH_DOCTOR_NO_FORWARD: '1',
+    };
+  }
   let result;
   try {
     result = await runWithProbes({
-      command, traceDir: runDir, runId, env: io.env, cwd: io.cwd,
+      command, traceDir: runDir, runId, env: jobEnv, cwd: io.cwd,
       keepLiterals: !!values['keep-literals'], cpuProfile: !values['no-cpu-profile'], ...(cpuUs ? { cpuSampleUs: cpuUs } : {}),
       ...(receiver ? { paramSocket: receiver.socketPath } : {}), ...(internals.jobStdoutToStderr ? { stdoutToStderr: true } : {}),
     });
-  } catch (err) { await receiver?.close(); throw err; }
+  } catch (err) { await receiver?.close(); await otlp?.close(); throw err; }
   const passThrough: CliResult = result.signal ? { exitCode: 128, signal: result.signal } : { exitCode: result.exitCode ?? 1 };
   try {
-    const model = await readTraceDir(runDir, {
-      command: redactCommand(command), startedAt: result.startedAt, endedAt: result.endedAt, exitCode: result.exitCode, signal: result.signal,
-    });
+    const runInfo = { command: redactCommand(command), startedAt: result.startedAt, endedAt: result.endedAt, exitCode: result.exitCode, signal: result.signal };
     const warnings: string[] = [];
+    let model: TraceModel;
+    if (otlp) {
+      await otlp.close();
+      const received = otlp.collector.result();
+      if (otlp.refused() > 0) warnings.push(`${otlp.refused()} OTLP requests could not be read (not OTLP/HTTP traces, or over 64 MiB).`);
+      let traced: TraceModel | null = null;
+      try { traced = await readTraceDir(runDir, runInfo); } catch (e) { if (!(e instanceof TraceMissingError) || received.spans.length === 0) throw e; }
+      model = mergeReceived(traced ?? { run: runInfo, processes: [], spans: [] }, received);
+    } else {
+      model = await readTraceDir(runDir, runInfo);
+    }
     let ftpBench: FtpBenchReport | null = null;
     if (benchTarget && benchPassword !== undefined) {
       io.stderr.write(`batch-doctor: benchmarking ${benchTarget.host}:${benchTarget.port}...\n`);
@@ -138,6 +160,20 @@ export async function profileCommand(args: string[], io: CliIO, internals: Profi
     return passThrough;
   } finally {
     await receiver?.close();
+    await otlp?.close();
   }
   return passThrough;
+}
+
+/**
+ * The spans received over OTLP added to the probes' trace. A process the probes instrumented (same pid) is read from
+ * its trace file only: a Node job with its own SDK would otherwise have every call twice.
+ */
+export function mergeReceived(traced: TraceModel, received: OtlpResult): TraceModel {
+  const tracedPids = new Set(traced.processes.map((p) => p.header.pid));
+  const processes = [...traced.processes, ...received.processes.filter((p) => !tracedPids.has(p.header.pid))];
+  const spans = traced.spans.slice();
+  for (const s of received.spans) if (!tracedPids.has(s.pid)) spans.push(s);
+  spans.sort((a, b) => a.start - b.start);
+  return { run: traced.run, processes, spans };
 }
