@@ -3,7 +3,7 @@ import { REPORT_SCHEMA_VERSION } from '../model/report';
 import type { TraceModel } from '../model/trace';
 import type { FtpBenchReport } from '../model/ftp-bench';
 import type { ExplainResult } from '../model/db';
-import { computeBreakdown, computeStages, summarizeProcesses, summarizeTimeline, Timeline } from './breakdown';
+import { computeBreakdown, computeStages, stageRuns, summarizeProcesses, summarizeTimeline, Timeline } from './breakdown';
 import { DETECTORS, type DetectorContext, type RawFinding } from './detectors/index';
 import { IoCoverage } from './critical-path';
 import { summarizeFtp } from './ftp-summary';
@@ -133,14 +133,7 @@ function runDetectors(model: TraceModel, ctx: DetectorContext): { findings: RawF
  * if they cover at least half of it; null for findings without spans (CPU profile) or outside any stage.
  */
 function findingStage(model: TraceModel, groups: QueryGroup[]): (f: RawFinding) => string | null {
-  const stages = new Map<string, Interval[]>();
-  for (const s of model.spans) {
-    if (s.kind !== 'stage') continue;
-    const name = String(s.attrs['batch_doctor.stage.name'] ?? s.name);
-    if (!stages.has(name)) stages.set(name, []);
-    stages.get(name)!.push([s.start, s.end]);
-  }
-  const stageUnions = [...stages].map(([name, ivs]) => [name, union(ivs)] as const);
+  const stageUnions = [...stageRuns(model)].map(([name, ivs]) => [name, union(ivs)] as const);
   const byClass = new Map(groups.map((g) => [`query:${g.cls.id}`, g.spans]));
   const transfers = model.spans.filter((s) => s.kind === 'ftp' && (s.name === 'ftp.upload' || s.name === 'ftp.download'));
   return (f) => {

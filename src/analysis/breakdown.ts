@@ -144,8 +144,8 @@ export function computeBreakdown(model: TraceModel, timeline: Timeline): Breakdo
   };
 }
 
-/** Breakdown per user-named stage (stage() spans), in order of first start. */
-export function computeStages(model: TraceModel, timeline: Timeline): StageBreakdown[] {
+/** The runs of each user-named stage (stage() spans), by name, in order of first start. */
+export function stageRuns(model: TraceModel): Map<string, Interval[]> {
   const byName = new Map<string, Interval[]>();
   for (const s of model.spans) {
     if (s.kind !== 'stage') continue;
@@ -153,6 +153,12 @@ export function computeStages(model: TraceModel, timeline: Timeline): StageBreak
     if (!byName.has(name)) byName.set(name, []);
     byName.get(name)!.push([s.start, s.end]);
   }
+  return byName;
+}
+
+/** Breakdown per user-named stage (stage() spans), in order of first start. */
+export function computeStages(model: TraceModel, timeline: Timeline): StageBreakdown[] {
+  const byName = stageRuns(model);
   const records = new Map<string, number>();
   for (const p of model.processes) {
     for (const [k, v] of Object.entries(p.footer?.records ?? {})) if (typeof v === 'number') records.set(k, (records.get(k) ?? 0) + v);

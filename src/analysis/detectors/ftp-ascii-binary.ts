@@ -1,4 +1,5 @@
 import type { Detector } from './types';
+import { remoteExt } from './span-stats';
 
 /** Extensions of binary formats, which ASCII mode corrupts (it rewrites line endings). */
 const BINARY = new Set(['.gz', '.zip', '.bz2', '.xz', '.zst', '.7z', '.tar', '.tgz', '.pdf', '.png', '.jpg', '.jpeg', '.gif', '.webp',
@@ -16,7 +17,7 @@ export const ftpAsciiBinary: Detector = {
   detect(trace) {
     const spans = trace.spans.filter((s) => s.kind === 'ftp' && (s.name === 'ftp.upload' || s.name === 'ftp.download') && typeof s.attrs['ftp.transfer.mode'] === 'string');
     if (spans.length === 0) return { status: 'no-data', reason: 'no FTP transfers with a known transfer mode were recorded' };
-    const ext = (s: (typeof spans)[number]) => String(s.attrs['ftp.remote.ext'] ?? (String(s.attrs['ftp.remote.path'] ?? '').match(/\.[a-z0-9]+$/i)?.[0] ?? '')).toLowerCase();
+    const ext = remoteExt;
     const bad = spans.filter((s) => s.attrs['ftp.transfer.mode'] === 'ascii' && BINARY.has(ext(s)));
     if (bad.length === 0) return { status: 'ran', findings: [] };
     const exts = [...new Set(bad.map(ext))].join(', ');

@@ -1,5 +1,6 @@
 import { round3 } from '../intervals';
 import type { Detector } from './types';
+import { remoteExt } from './span-stats';
 
 /** Extensions of text data that gzip shrinks several times (delimited text, markup, logs). */
 const TEXT = new Set(['.csv', '.tsv', '.txt', '.json', '.jsonl', '.ndjson', '.xml', '.log', '.sql', '.dat', '.psv', '.html']);
@@ -25,7 +26,7 @@ export const ftpUncompressed: Detector = {
     const t = ctx.thresholds;
     const spans = trace.spans.filter((s) => s.kind === 'ftp' && (s.name === 'ftp.upload' || s.name === 'ftp.download') && !s.error && typeof s.attrs['ftp.bytes'] === 'number');
     if (spans.length === 0) return { status: 'no-data', reason: 'no FTP transfers with a byte count were recorded' };
-    const ext = (s: (typeof spans)[number]) => String(s.attrs['ftp.remote.ext'] ?? (String(s.attrs['ftp.remote.path'] ?? '').match(/\.[a-z0-9]+$/i)?.[0] ?? '')).toLowerCase();
+    const ext = remoteExt;
     const text = spans.filter((s) => TEXT.has(ext(s)));
     const bytes = text.reduce((a, s) => a + (s.attrs['ftp.bytes'] as number), 0);
     if (bytes < t.minCompressibleBytes) return { status: 'ran', findings: [] };

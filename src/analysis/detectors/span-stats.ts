@@ -12,3 +12,8 @@ export function medianMs(spans: readonly { start: number; end: number }[]): numb
 export function concurrencyOf(spans: readonly { start: number; end: number }[]): number {
   return Math.max(1, maxConcurrency(spans.map((s) => [s.start, s.end] as Interval)));
 }
+
+/** A transfer span's file extension (lower case, with the dot): the probes' ftp.remote.ext, else from the kept path. */
+export function remoteExt(s: { attrs: Readonly<Record<string, string | number | boolean>> }): string {
+  return String(s.attrs['ftp.remote.ext'] ?? (String(s.attrs['ftp.remote.path'] ?? '').match(/\.[a-z0-9]+$/i)?.[0] ?? '')).toLowerCase();
+}
