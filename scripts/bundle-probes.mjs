@@ -8,6 +8,7 @@ await build({
   entryPoints: ['dist/probes/register.js'],
   outfile: 'dist/probes/bundle/register.js',
   bundle: true,
+  // BD_BUNDLE_MINIFY=0 keeps names and lines readable in CPU profiles of the probes (for overhead work).
   minify: process.env.BD_BUNDLE_MINIFY !== "0",
   keepNames: true,
   sourcemap: true,
