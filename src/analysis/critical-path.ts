@@ -75,8 +75,3 @@ export class IoCoverage {
     return total;
   }
 }
-
-/** One-off form of {@link IoCoverage.soleTime} (builds the coverage of `all` first). */
-export function soleTime(own: readonly TraceSpan[], all: readonly TraceSpan[]): number {
-  return new IoCoverage(all).soleTime(own);
-}

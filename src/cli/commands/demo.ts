@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { SpawnError } from '../../errors';
+import { BatchDoctorError, SpawnError } from '../../errors';
 import { startEmbeddedFtp, startEmbeddedPostgres, type EmbeddedServer } from '../../demo/embedded-servers';
 import { commandHelp, DEMO, parseOptions } from '../options';
 import type { CliIO, CliResult } from '../io';
@@ -62,6 +62,7 @@ function seed(env: NodeJS.ProcessEnv, io: CliIO): Promise<void> {
     child.stdout.pipe(io.stderr, { end: false });
     child.stderr.pipe(io.stderr, { end: false });
     child.once('error', (e) => reject(new SpawnError(process.execPath, e.message)));
-    child.once('close', (code) => (code === 0 ? resolve() : reject(new SpawnError('the sample seed script', `it exited with code ${code}; its output is above`))));
+    child.once('close', (code) => (code === 0 ? resolve() : reject(new BatchDoctorError('BD_SPAWN',
+      `The sample data could not be seeded (the seed script exited with code ${code}; its output is above). Check that the servers in PGHOST/MYSQL_HOST/FTP_HOST answer, or unset them to use the embedded ones, and run batch-doctor demo again.`))));
   });
 }
