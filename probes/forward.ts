@@ -3,6 +3,7 @@ import type { ReadableSpan, SpanExporter, SpanProcessor } from '@opentelemetry/s
 import { faultInjected, safely } from './guard';
 import { dialectForSystem, fingerprintSql } from './sql-fingerprint';
 import { ATTR } from './names';
+import { preciseHrTimes } from './span-recorder';
 
 /** Spans queued for the user's collector before new ones are dropped (a bound on memory). */
 const FORWARD_QUEUE_MAX = 20_000;
@@ -10,8 +11,19 @@ const FORWARD_QUEUE_MAX = 20_000;
 const STATEMENT_KEYS = ['db.statement', 'db.query.text'];
 const DROP_KEYS = ['db.postgresql.values', ATTR.ftpRemotePath];
 
-/** A copy of the span whose statement attributes are fingerprinted (literals removed). */
-function sanitized(span: ReadableSpan): ReadableSpan {
+/**
+ * A copy of the span with precise times (the SDK stamps starts with Date.now(), whole milliseconds, so
+ * sub-millisecond calls would seem to overlap in the user's backend and in `batch-doctor analyze`) and, unless
+ * literals are kept, statement attributes fingerprinted.
+ */
+function sanitized(span: ReadableSpan, keepLiterals: boolean): ReadableSpan {
+  const props: PropertyDescriptorMap = {};
+  const t = preciseHrTimes(span);
+  if (t) {
+    props['startTime'] = { value: t[0], enumerable: true };
+    props['endTime'] = { value: t[1], enumerable: true };
+  }
+  if (keepLiterals) return Object.create(span, props) as ReadableSpan;
   const attrs = { ...span.attributes };
   for (const k of STATEMENT_KEYS) {
     const v = attrs[k];
@@ -21,7 +33,8 @@ function sanitized(span: ReadableSpan): ReadableSpan {
     }
   }
   for (const k of DROP_KEYS) delete attrs[k];
-  return Object.create(span, { attributes: { value: attrs, enumerable: true } }) as ReadableSpan;
+  props['attributes'] = { value: attrs, enumerable: true };
+  return Object.create(span, props) as ReadableSpan;
 }
 
 /**
@@ -37,7 +50,7 @@ class SanitizingExporter implements SpanExporter {
   export(spans: ReadableSpan[], done: (r: ExportResult) => void): void {
     const fail = (n: number) => { this.failures.n += n; this.open = true; done({ code: 1 }); };
     if (this.open) { fail(spans.length); return; }
-    const out = safely('forwarder', () => (this.keepLiterals ? spans : spans.map(sanitized)));
+    const out = safely('forwarder', () => spans.map((s) => sanitized(s, this.keepLiterals)));
     if (!out || faultInjected('exporter')) { fail(spans.length); return; }
     try {
       this.inner.export(out, (r) => { if (r.code !== 0) { this.failures.n += spans.length; this.open = true; } done(r); });

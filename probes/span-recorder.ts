@@ -35,6 +35,23 @@ const PRECISE_START = Symbol('batch-doctor.start');
 const TIME_ORIGIN = performance.timeOrigin;
 type Stamped = { [PRECISE_START]?: number };
 
+/**
+ * The span's start and end as OTel HrTime with the recorder's precise start,
+ * or undefined when the recorder did not see it start. Used by the forwarder so
+ * that spans sent to the user's collector keep sub-millisecond starts too.
+ */
+export function preciseHrTimes(span: ReadableSpan): [[number, number], [number, number]] | undefined {
+  const p = (span as unknown as Stamped)[PRECISE_START];
+  if (p === undefined) return undefined;
+  const startMs = TIME_ORIGIN + p;
+  return [msToHr(startMs), msToHr(startMs + toMs(span.duration))];
+}
+
+function msToHr(ms: number): [number, number] {
+  const s = Math.floor(ms / 1e3);
+  return [s, Math.min(999_999_999, Math.round((ms - s * 1e3) * 1e6))];
+}
+
 /** Start and end of a span, epoch ms on the performance clock. */
 function times(span: ReadableSpan): [number, number] {
   const p = (span as unknown as Stamped)[PRECISE_START];
