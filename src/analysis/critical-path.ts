@@ -15,23 +15,21 @@ export class IoCoverage {
   private readonly counts: Int32Array;
 
   constructor(all: readonly TraceSpan[]) {
-    const ev: number[] = [];
-    for (const s of all) if (IO_KINDS.has(s.kind) && s.end > s.start) ev.push(s.start, 1, s.end, -1);
-    const n = ev.length / 2;
-    const order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
-    order.sort((a, b) => ev[2 * a]! - ev[2 * b]!);
-    const times: number[] = [], counts: number[] = [];
-    let cur = 0;
-    for (let k = 0; k < n; k++) {
-      const i = order[k]!;
-      const t = ev[2 * i]!;
-      cur += ev[2 * i + 1]!;
-      if (times.length && times[times.length - 1] === t) counts[counts.length - 1] = cur;
-      else { times.push(t); counts.push(cur); }
+    const a: number[] = [], b: number[] = [];
+    for (const s of all) if (IO_KINDS.has(s.kind) && s.end > s.start) { a.push(s.start); b.push(s.end); }
+    // Starts and ends sorted apart (typed arrays: a numeric sort, no comparator), then swept together; every
+    // boundary time appears once, with the count after all changes at that time.
+    const starts = Float64Array.from(a).sort(), ends = Float64Array.from(b).sort();
+    const times = new Float64Array(starts.length + ends.length), counts = new Int32Array(starts.length + ends.length);
+    let i = 0, j = 0, k = 0, cur = 0;
+    while (i < starts.length || j < ends.length) {
+      const t = j >= ends.length || (i < starts.length && starts[i]! < ends[j]!) ? starts[i]! : ends[j]!;
+      while (i < starts.length && starts[i] === t) { cur++; i++; }
+      while (j < ends.length && ends[j] === t) { cur--; j++; }
+      times[k] = t; counts[k] = cur; k++;
     }
-    this.times = Float64Array.from(times);
-    this.counts = Int32Array.from(counts);
+    this.times = times.slice(0, k);
+    this.counts = counts.slice(0, k);
   }
 
   /** I/O spans in flight at time t (0 outside every span). */
@@ -50,27 +48,40 @@ export class IoCoverage {
    * Node's one thread, CPU work that overlapped a pending call ran while the call was in flight.
    */
   soleTime(own: readonly TraceSpan[]): number {
-    const ev: [number, number, number][] = []; // time, own I/O delta, own non-I/O delta
+    const ioS: number[] = [], ioE: number[] = [], otS: number[] = [], otE: number[] = [];
     for (const s of own) {
       if (s.end <= s.start) continue;
-      const io = IO_KINDS.has(s.kind) ? 1 : 0;
-      ev.push([s.start, io, 1 - io], [s.end, -io, io - 1]);
+      if (IO_KINDS.has(s.kind)) { ioS.push(s.start); ioE.push(s.end); } else { otS.push(s.start); otE.push(s.end); }
     }
-    if (ev.length === 0) return 0;
-    ev.sort((a, b) => a[0] - b[0]);
-    let j = this.indexAt(ev[0]![0]);
-    let ownIo = 0, ownOther = 0, total = 0, prev = ev[0]![0];
+    if (ioS.length + otS.length === 0) return 0;
+    // Own boundaries as four sorted streams (typed arrays: a numeric sort, no comparator), merged below.
+    const streams = [ioS, ioE, otS, otE].map((x) => Float64Array.from(x).sort());
+    const pos = [0, 0, 0, 0];
+    const nextOwnTime = () => {
+      let t = Number.POSITIVE_INFINITY;
+      for (let k = 0; k < 4; k++) { const v = streams[k]![pos[k]!]; if (v !== undefined && v < t) t = v; }
+      return t;
+    };
+    let now = nextOwnTime();
+    let j = this.indexAt(now);
+    let ownIo = 0, ownOther = 0, total = 0, prev = now;
     const times = this.times, counts = this.counts;
     // Walk own boundaries and coverage boundaries together.
     const cover = () => (j >= 0 && j < counts.length ? counts[j]! : 0);
-    for (let e = 0; e < ev.length;) {
-      const nextOwn = ev[e]![0];
+    while (now !== Number.POSITIVE_INFINITY) {
       const nextCov = j + 1 < times.length ? times[j + 1]! : Number.POSITIVE_INFINITY;
-      const t = Math.min(nextOwn, nextCov);
+      const t = Math.min(now, nextCov);
       if (ownIo + ownOther > 0 && cover() - ownIo <= 0) total += t - prev;
       prev = t;
-      if (nextCov <= nextOwn) j++;
-      while (e < ev.length && ev[e]![0] === t) { ownIo += ev[e]![1]; ownOther += ev[e]![2]; e++; }
+      if (nextCov <= now) j++;
+      if (now === t) {
+        const deltas = [1, -1, 1, -1];
+        for (let k = 0; k < 4; k++) {
+          const st = streams[k]!;
+          while (st[pos[k]!] === t) { if (k < 2) ownIo += deltas[k]!; else ownOther += deltas[k]!; pos[k]!++; }
+        }
+        now = nextOwnTime();
+      }
     }
     return total;
   }

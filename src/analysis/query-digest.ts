@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { QueryClass } from '../model/report';
 import type { TraceModel, TraceSpan } from '../model/trace';
-import { quantile, round3 } from './intervals';
+import { quantile, round3, sortedDurations } from './intervals';
 
 /** Stable id of a statement class: first 16 hex digits of SHA-1 over system and fingerprint. */
 export function queryClassId(system: string, fingerprint: string): string {
@@ -31,7 +31,7 @@ export function groupQueries(model: TraceModel): QueryGroup[] {
     const first = spans[0]!;
     const system = String(first.attrs['db.system'] ?? '');
     const fingerprint = String(first.attrs['db.fingerprint'] ?? `<${first.name}>`);
-    const d = spans.map((s) => s.end - s.start).sort((a, b) => a - b);
+    const d = sortedDurations(spans);
     const total = d.reduce((a, b) => a + b, 0);
     allMs += total;
     const withRows = spans.filter((s) => s.rows !== null);

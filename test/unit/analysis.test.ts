@@ -271,3 +271,28 @@ describe('critical-path time (property)', () => {
   });
 });
 
+
+describe('interval primitives (property)', () => {
+  it('union length and most open intervals equal brute-force counts over 1 ms steps, sorted input or not', () => {
+    const rnd = prng(7);
+    for (let trial = 0; trial < 200; trial++) {
+      const ivs: [number, number][] = [];
+      const n = Math.floor(rnd() * 30);
+      for (let i = 0; i < n; i++) {
+        const a = Math.floor(rnd() * 100);
+        ivs.push([a, a + Math.floor(rnd() * 25) - 2]); // some empty or reversed ones
+      }
+      if (rnd() < 0.5) ivs.sort((x, y) => x[0] - y[0]);
+      let covered = 0, most = 0;
+      for (let t = 0; t < 130; t++) {
+        const open = ivs.filter(([a, b]) => a <= t && t < b).length;
+        if (open > 0) covered++;
+        most = Math.max(most, open);
+      }
+      expect(unionLength(ivs)).toBe(covered);
+      expect(maxConcurrency(ivs.filter(([a, b]) => b > a))).toBe(most);
+      const u = union(ivs);
+      for (let k = 1; k < u.length; k++) expect(u[k]![0]).toBeGreaterThan(u[k - 1]![1]);
+    }
+  });
+});

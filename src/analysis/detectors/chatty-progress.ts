@@ -1,4 +1,4 @@
-import { quantile, round3 } from '../intervals';
+import { quantile, round3, sortedDurations } from '../intervals';
 import type { Detector, RawFinding } from './types';
 import { mainTable, singleKeyPredicate, verbOf } from './sql-shape';
 
@@ -33,7 +33,7 @@ export const chattyProgress: Detector = {
       const perSecond = g.cls.calls / (activeMs / 1000);
       if (perSecond < t.maxProgressWritesPerSecond) continue;
       const sole = ctx.soleMs(g.spans);
-      const p50 = quantile(g.spans.map((s) => s.end - s.start).sort((a, b) => a - b), 0.5);
+      const p50 = quantile(sortedDurations(g.spans), 0.5);
       const after = Math.min(g.cls.calls, Math.ceil(activeMs / t.progressIntervalMs) + 1);
       const saving = Math.max(0, sole - after * p50);
       if (sole < t.minRepeatedTotalMs) continue;

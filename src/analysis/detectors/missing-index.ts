@@ -1,5 +1,5 @@
 import type { ExplainResult } from '../../model/db';
-import { quantile, round3 } from '../intervals';
+import { quantile, round3, sortedDurations } from '../intervals';
 import type { QueryGroup } from '../query-digest';
 import type { Detector, DetectorContext, RawFinding } from './types';
 
@@ -56,7 +56,7 @@ function buildFinding(e: ExplainResult, g: QueryGroup, ctx: DetectorContext): Ra
   const ratio = a.costBefore && a.costAfter !== null && a.costBefore > 0 ? a.costAfter / a.costBefore : null;
   const after = g.cls.calls * (floor + Math.max(0, g.cls.meanMs - floor) * (ratio ?? 0));
   const saving = Math.max(0, occupied - after);
-  const durations = g.spans.map((s) => s.end - s.start).sort((x, y) => x - y);
+  const durations = sortedDurations(g.spans);
   const scan = e.diagnostics.find((d) => d.kind === 'seq-scan-filter' || d.kind === 'full-scan');
   return {
     id: `missing-index:${g.cls.id}`,

@@ -1,4 +1,4 @@
-import { maxConcurrency, quantile, round3, type Interval } from '../intervals';
+import { maxConcurrency, quantile, round3, sortedDurations, type Interval } from '../intervals';
 import type { QueryGroup } from '../query-digest';
 import type { Detector, DetectorContext, RawFinding } from './types';
 import { mainTable, singleKeyPredicate, verbOf } from './sql-shape';
@@ -64,7 +64,7 @@ function buildFinding(g: QueryGroup, key: { column: string; param: string }, mea
   const ivs = g.spans.map((s) => [s.start, s.end] as Interval);
   const occupied = ctx.soleMs(g.spans);
   const concurrency = maxConcurrency(ivs);
-  const durations = g.spans.map((s) => s.end - s.start).sort((a, b) => a - b);
+  const durations = sortedDurations(g.spans);
   const p50 = quantile(durations, 0.5);
   const batches = Math.ceil(g.cls.calls / t.batchSize);
   const rows = g.cls.rows ?? g.cls.calls;

@@ -1,4 +1,4 @@
-import { quantile, round3 } from '../intervals';
+import { quantile, round3, sortedDurations } from '../intervals';
 import { constantKey } from './chatty-progress';
 import type { Detector, RawFinding } from './types';
 import { insertColumns, mainTable, singleKeyPredicate, verbOf } from './sql-shape';
@@ -31,7 +31,7 @@ export const rowByRowWrite: Detector = {
       // The same row every time is a progress counter (chatty-progress), not a row-by-row write of many rows.
       else if (constantKey(g.cls.system, g.cls.fingerprint, ctx)?.constant) continue;
       const occupied = ctx.soleMs(g.spans);
-      const p50 = quantile(g.spans.map((s) => s.end - s.start).sort((a, b) => a - b), 0.5);
+      const p50 = quantile(sortedDurations(g.spans), 0.5);
       const batches = Math.ceil(g.cls.calls / t.batchSize);
       const rows = g.cls.rows ?? g.cls.calls;
       const saving = Math.max(0, occupied - (batches * p50 + rows * t.defaultPerRowMs));

@@ -1,8 +1,8 @@
-import { maxConcurrency, quantile, type Interval } from '../intervals';
+import { maxConcurrency, quantile, sortedDurations, type Interval } from '../intervals';
 
 /** Median duration of spans, ms (0 for none). */
 export function medianMs(spans: readonly { start: number; end: number }[]): number {
-  return quantile(spans.map((s) => s.end - s.start).sort((a, b) => a - b), 0.5);
+  return quantile(sortedDurations(spans), 0.5);
 }
 
 /** Most spans in flight at once (1 for none). */
