@@ -13,6 +13,8 @@ import { fingerprintSql } from './sql-fingerprint';
 
 /** Most statement classes sampled per process (a bound on what is sent). */
 export const MAX_SAMPLED_CLASSES = 200;
+/** Statement texts remembered as handled (a bound on memory: repeated texts are the common case). */
+const MAX_DONE_TEXTS = 5000;
 /** A sample larger than this is not sent (bytes of JSON): EXPLAIN of a 64 KB statement is not what we are after. */
 const MAX_SAMPLE_BYTES = 64 * 1024;
 
@@ -25,6 +27,8 @@ export interface PgCallInfo {
 /** Sends one sample per statement class (PostgreSQL and MySQL) to the collector socket. */
 export class ParamSampler {
   private readonly seen = new Set<string>();
+  /** Statement texts already handled (sampled, or of a class already sampled): skipped without fingerprinting. */
+  private readonly doneTexts = new Set<string>();
   private socket: net.Socket | null = null;
   private broken = false;
 
@@ -42,6 +46,8 @@ export class ParamSampler {
 
   private sample(system: 'postgresql' | 'mysql', text: unknown, rawValues: unknown[] | undefined, server: PgCallInfo['connection']): void {
     if (this.broken || this.seen.size >= MAX_SAMPLED_CLASSES || typeof text !== 'string' || rawValues === undefined) return;
+    if (this.doneTexts.has(text)) return;
+    if (this.doneTexts.size < MAX_DONE_TEXTS) this.doneTexts.add(text);
     const fp = fingerprintSql(text, system);
     const key = system + fp.text;
     if (!fp.parsed || this.seen.has(key)) return;

@@ -16,6 +16,9 @@ export interface Mysql2FastPathConfig extends InstrumentationConfig {
   constancy?: import('../param-constancy').ParamConstancy | null;
 }
 
+/** Statement texts whose shape is cached per connection config (a bound on memory; others are looked up each call). */
+const MAX_CACHED_TEXTS = 5000;
+
 interface ConnectionLike { config?: { host?: string; port?: number; database?: string; user?: string } }
 
 /**
@@ -57,6 +60,21 @@ export class Mysql2FastPath extends InstrumentationBase<Mysql2FastPathConfig> {
     const sampler = this.getConfig().sampler ?? null;
     const constancy = this.getConfig().constancy ?? null;
     const counter = this.counter;
+    // Shape ids by statement text, per connection config (one object per pool or connection): a map lookup per
+    // call instead of fingerprinting the statement and building its key every time.
+    const shapes = new WeakMap<object, Map<string, number>>();
+    const shapeOf = (cfg: ConnectionLike['config'], text: string): number | undefined => {
+      const key = () => statementKey(fingerprintSql(text, 'mysql').text, cfg?.host, cfg?.port, cfg?.database);
+      if (!cfg) return recorder.shapeFor(key());
+      let m = shapes.get(cfg);
+      if (!m) shapes.set(cfg, (m = new Map()));
+      let shape = m.get(text);
+      if (shape === undefined) {
+        shape = recorder.shapeFor(key());
+        if (shape !== undefined && m.size < MAX_CACHED_TEXTS) m.set(text, shape);
+      }
+      return shape;
+    };
     const fast = function (this: ConnectionLike, ...args: unknown[]): unknown {
       const cbIndex = args.length === 2 && typeof args[1] === 'function' ? 1 : args.length === 3 && typeof args[2] === 'function' ? 2 : -1;
       const plan = cbIndex < 0 ? undefined : safely('mysql2-fast-path', () => {
@@ -68,10 +86,9 @@ export class Mysql2FastPath extends InstrumentationBase<Mysql2FastPathConfig> {
           constancy?.observe('mysql', text, values);
         }
         if (text === undefined || !counter.fast(text)) return undefined;
-        const cfg = this.config;
         // The official instrumentation records the masked statement: our fingerprint of the formatted text,
         // which is the fingerprint of the text with its placeholders.
-        const shape = recorder.shapeFor(statementKey(fingerprintSql(text, 'mysql').text, cfg?.host, cfg?.port, cfg?.database));
+        const shape = shapeOf(this.config, text);
         if (shape === undefined) return undefined;
         return { shape, parent: trace.getSpan(context.active())?.spanContext().spanId ?? null };
       });
