@@ -56,6 +56,7 @@ export class OtlpCollector {
   private readonly procs = new Map<string, ProcessTrace>();
   /** Attribute sets shared between spans of one shape (a statement on one server): a million spans, a few shapes. */
   private readonly shapes = new Map<string, Readonly<Record<string, Attr>>>();
+  private readonly names = new Map<string, string>();
   badRecords = 0;
   constructor(private readonly o: OtlpReadOptions = {}) {}
 
@@ -105,10 +106,21 @@ export class OtlpCollector {
     const rowsV = first(a, KEYS.rows);
     return {
       spanId: sp.spanId, parentSpanId: typeof sp.parentSpanId === 'string' && sp.parentSpanId !== '' ? sp.parentSpanId : null, pid,
-      name: sp.name, kind, start, end, error,
+      name: this.intern(sp.name), kind, start, end, error,
       errorType: error ? String(a['error.type'] ?? a['db.response.status_code'] ?? a['ftp.response.code'] ?? '') : null,
       rows: typeof rowsV === 'number' ? rowsV : null, attrs,
     };
+  }
+
+  /**
+   * One string object per distinct span name: JSON.parse makes a new string for every span, and a million spans
+   * of a few names would keep a million copies (about 40 bytes each).
+   */
+  private intern(name: string): string {
+    const have = this.names.get(name);
+    if (have !== undefined) return have;
+    if (this.names.size < 10_000) this.names.set(name, name);
+    return name;
   }
 
   /** The span's kind and its sanitized attributes (db statements fingerprinted, shared per shape). */
