@@ -75,10 +75,10 @@ export class IoCoverage {
       prev = t;
       if (nextCov <= now) j++;
       if (now === t) {
-        const deltas = [1, -1, 1, -1];
+        // Streams 0 and 1 are own I/O starts and ends, 2 and 3 the other own spans'.
         for (let k = 0; k < 4; k++) {
-          const st = streams[k]!;
-          while (st[pos[k]!] === t) { if (k < 2) ownIo += deltas[k]!; else ownOther += deltas[k]!; pos[k]!++; }
+          const st = streams[k]!, d = k % 2 === 0 ? 1 : -1;
+          while (st[pos[k]!] === t) { if (k < 2) ownIo += d; else ownOther += d; pos[k]!++; }
         }
         now = nextOwnTime();
       }
