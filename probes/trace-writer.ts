@@ -1,12 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { faultInjected, safely } from './guard';
-import type { CompactSpan, TraceRecord } from './trace-records';
+import { FAST_BLOCK_COLUMNS, type CompactSpan, type FastSpanBlockRecord, type TraceRecord } from './trace-records';
 
 /** Records buffered in memory before a synchronous flush to disk (a bound on memory: ~2 KB each at most). */
 export const FLUSH_EVERY_RECORDS = 5000;
-/** Columns of a buffered fast-path span. */
-const FAST_COLUMNS = 5;
+/** Columns of a buffered fast-path span: as written (shape, sequence, start, end, rows). */
+const FAST_COLUMNS = FAST_BLOCK_COLUMNS;
 /** Flush period, ms. Short enough that a killed process loses little; the timer is unref'd. */
 export const FLUSH_INTERVAL_MS = 1000;
 
@@ -29,8 +29,8 @@ export class TraceWriter {
   /**
    * Fast-path spans, buffered as numbers in columns (shape, sequence, start, end, rows): nothing is built per
    * call, and no per-call string waits in the heap for the flush (each young-generation collection would copy
-   * it). Parents and error types are references to existing strings. Serialized at flush to the same lines as
-   * {@link CompactSpan}.
+   * it). Parents and error types are references to existing strings. Written at flush as one
+   * {@link FastSpanBlockRecord}.
    */
   private readonly fastCols = new Float64Array(FAST_COLUMNS * FLUSH_EVERY_RECORDS);
   private readonly fastParents: (string | null)[] = new Array<string | null>(FLUSH_EVERY_RECORDS).fill(null);
@@ -65,10 +65,7 @@ export class TraceWriter {
     if (this.buffer.length >= FLUSH_EVERY_RECORDS) this.flush();
   }
 
-  /**
-   * Queues one fast-path span, written as `[shape,"f<seq: 15 hex digits>",parent,start,end,rows,error]`
-   * (`rows` and `errorType` null as in {@link CompactSpan}).
-   */
+  /** Queues one fast-path span (`rows` and `errorType` null as in {@link CompactSpan}); see {@link FastSpanBlockRecord}. */
   writeFast(shapeId: number, seq: number, parentSpanId: string | null, start: number, end: number, rows: number | null, errorType: string | null): void {
     if (this.fd === null) { this.dropped++; return; }
     const i = this.fastN++;
@@ -79,17 +76,21 @@ export class TraceWriter {
     if (this.fastN >= FLUSH_EVERY_RECORDS) this.flush();
   }
 
-  /** Appends the buffered fast-path spans as lines (after the string records: shapes precede their spans). */
+  /** Appends the buffered fast-path spans as one block line (after the string records: shapes precede their spans). */
   private drainFast(into: string[]): void {
+    const n = this.fastN;
+    const bytes = Buffer.allocUnsafe(n * FAST_COLUMNS * 8);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const c = this.fastCols;
-    for (let i = 0; i < this.fastN; i++) {
-      const o = i * FAST_COLUMNS;
+    // Little-endian whatever the host: a plain copy on x64 and arm64.
+    for (let k = 0; k < n * FAST_COLUMNS; k++) view.setFloat64(k * 8, c[k]!, true);
+    const parents: [number, string][] = [];
+    for (let i = 0; i < n; i++) {
       const p = this.fastParents[i];
-      const rows = c[o + 4]!;
-      const err = this.fastErrors.get(i);
-      into.push(`[${c[o]},"f${c[o + 1]!.toString(16).padStart(15, '0')}",${p === null || p === undefined ? 'null' : `"${p}"`},${c[o + 2]},${c[o + 3]},${Number.isNaN(rows) ? 'null' : rows},${err === undefined ? 'null' : JSON.stringify(err)}]`);
-      this.fastParents[i] = null;
+      if (p !== null && p !== undefined) { parents.push([i, p]); this.fastParents[i] = null; }
     }
+    const block: FastSpanBlockRecord = { type: 'fast', n, cols: bytes.toString('base64'), parents, errors: [...this.fastErrors] };
+    into.push(JSON.stringify(block));
     this.fastN = 0;
     this.fastErrors.clear();
   }

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { TraceCorruptError, TraceMissingError } from '../errors';
-import type { CompactSpan, ShapeRecord, SpanRecord } from '../../probes/trace-records';
+import { FAST_BLOCK_COLUMNS, type CompactSpan, type FastSpanBlockRecord, type ShapeRecord, type SpanRecord } from '../../probes/trace-records';
 import type { ProcessTrace, RunInfo, TraceModel, TraceSpan } from '../model/trace';
 
 /** Longest line accepted, characters: a bound on memory for a hostile or broken file. */
@@ -41,6 +41,10 @@ export async function readTraceFile(file: string, into: TraceSpan[]): Promise<Pr
         case 'shape': {
           const s = rec as ShapeRecord;
           if (isNum(s.id) && typeof s.name === 'string' && s.attrs && typeof s.attrs === 'object') shapes.set(s.id, s); else bad++;
+          break;
+        }
+        case 'fast': {
+          bad += fastBlockToSpans(rec as FastSpanBlockRecord, shapes, proc?.header.pid ?? 0, into);
           break;
         }
         case 'span': {
@@ -83,6 +87,28 @@ function compactToSpan(r: CompactSpan, shapes: Map<number, ShapeRecord>, pid: nu
     error: err !== null, errorType: typeof err === 'string' && err !== '' ? err : null,
     rows: isNum(rows) ? rows : null, attrs: shape.attrs,
   };
+}
+
+/** The spans of a fast-path block (see {@link FastSpanBlockRecord}); returns how many rows were unusable. */
+function fastBlockToSpans(r: FastSpanBlockRecord, shapes: Map<number, ShapeRecord>, pid: number, into: TraceSpan[]): number {
+  const n = r.n;
+  if (!Number.isInteger(n) || n < 0 || typeof r.cols !== 'string' || !Array.isArray(r.parents) || !Array.isArray(r.errors)) return 1;
+  const bytes = Buffer.from(r.cols, 'base64');
+  if (bytes.length !== n * FAST_BLOCK_COLUMNS * 8) return 1;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const parents = new Map<number, unknown>(r.parents.filter(Array.isArray).map((e) => [e[0], e[1]] as const));
+  const errors = new Map<number, unknown>(r.errors.filter(Array.isArray).map((e) => [e[0], e[1]] as const));
+  let bad = 0;
+  for (let i = 0; i < n; i++) {
+    const o = i * FAST_BLOCK_COLUMNS * 8;
+    const seq = view.getFloat64(o + 8, true), rows = view.getFloat64(o + 32, true);
+    const parent = parents.get(i) ?? null, err = errors.get(i) ?? null;
+    if (!Number.isSafeInteger(seq) || seq < 0 || !isStrOrNull(parent) || !isStrOrNull(err)) { bad++; continue; }
+    const s = compactToSpan([view.getFloat64(o, true), `f${seq.toString(16).padStart(15, '0')}`, parent, view.getFloat64(o + 16, true),
+      view.getFloat64(o + 24, true), Number.isNaN(rows) ? null : rows, err], shapes, pid);
+    if (s) into.push(s); else bad++;
+  }
+  return bad;
 }
 
 function fullToSpan(r: SpanRecord, pid: number): TraceSpan | null {
