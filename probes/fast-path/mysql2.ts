@@ -63,14 +63,15 @@ export class Mysql2FastPath extends InstrumentationBase<Mysql2FastPathConfig> {
     // Shape ids by statement text, per connection config (one object per pool or connection): a map lookup per
     // call instead of fingerprinting the statement and building its key every time.
     const shapes = new WeakMap<object, Map<string, number>>();
+    const lookup = (cfg: ConnectionLike['config'], text: string) =>
+      recorder.shapeFor(statementKey(fingerprintSql(text, 'mysql').text, cfg?.host, cfg?.port, cfg?.database));
     const shapeOf = (cfg: ConnectionLike['config'], text: string): number | undefined => {
-      const key = () => statementKey(fingerprintSql(text, 'mysql').text, cfg?.host, cfg?.port, cfg?.database);
-      if (!cfg) return recorder.shapeFor(key());
+      if (!cfg) return lookup(cfg, text);
       let m = shapes.get(cfg);
       if (!m) shapes.set(cfg, (m = new Map()));
       let shape = m.get(text);
       if (shape === undefined) {
-        shape = recorder.shapeFor(key());
+        shape = lookup(cfg, text);
         if (shape !== undefined && m.size < MAX_CACHED_TEXTS) m.set(text, shape);
       }
       return shape;
