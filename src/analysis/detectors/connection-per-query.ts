@@ -1,5 +1,5 @@
 import { round3 } from '../intervals';
-import { concurrencyOf, medianMs } from './span-stats';
+import { concurrencyOf, connectionReuseSaving } from './span-stats';
 import type { Detector } from './types';
 
 /**
@@ -21,9 +21,7 @@ export const connectionPerQuery: Detector = {
     const queries = ctx.queries.reduce((a, g) => a + g.cls.calls, 0);
     if (connects.length < t.minRepeatedCalls || connects.length < queries / t.maxQueriesPerConnection) return { status: 'ran', findings: [] };
     const pool = concurrencyOf(trace.spans.filter((s) => s.kind === 'db'));
-    const p50 = medianMs(connects);
-    const sole = ctx.soleMs(connects);
-    const saving = Math.max(0, sole - pool * p50);
+    const { p50, sole, saving } = connectionReuseSaving(ctx, connects, pool);
     return {
       status: 'ran',
       findings: [{

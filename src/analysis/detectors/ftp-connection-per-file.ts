@@ -1,5 +1,5 @@
 import { round3 } from '../intervals';
-import { medianMs } from './span-stats';
+import { connectionReuseSaving } from './span-stats';
 import type { Detector } from './types';
 
 /**
@@ -18,9 +18,7 @@ export const ftpConnectionPerFile: Detector = {
     const t = ctx.thresholds;
     if (f.files < t.minSerialTransfers || connects.length < t.minSerialTransfers || connects.length < f.files / t.maxFilesPerFtpConnection) return { status: 'ran', findings: [] };
     const streams = Math.max(1, f.maxParallel);
-    const p50 = medianMs(connects);
-    const sole = ctx.soleMs(connects);
-    const saving = Math.max(0, sole - streams * p50);
+    const { p50, sole, saving } = connectionReuseSaving(ctx, connects, streams);
     return {
       status: 'ran',
       findings: [{
