@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const { analyze } = require(path.join(root, 'dist/src/analysis/analyze.js'));
+const { spanSourceOf } = require(path.join(root, 'dist/src/collect/span-store.js'));
 const { htmlRenderer } = require(path.join(root, 'dist/reports/html.js'));
 const { chromium } = require('playwright-core');
 const { values } = parseArgs({ options: { spans: { type: 'string', default: '1000000' } } });
@@ -36,13 +37,15 @@ for (let s = 0; s < 1000; s++) spans.push({ spanId: `st${s}`, parentSpanId: null
 spans.sort((a, b) => a.start - b.start);
 const elu = [];
 for (let a = 0; a < wall; a += 50) elu.push(t0 + a, t0 + Math.min(wall, a + 50), 0.25);
+const { source, detail } = spanSourceOf(spans);
 const model = {
   run: { command: ['node', 'synthetic.js'], startedAt: t0, endedAt: t0 + wall, exitCode: 0, signal: null },
   processes: [{ header: { type: 'header', format: 'batch-doctor-trace', version: 1, pid: 1, ppid: 0, runId: null, nodeVersion: process.version, platform: 'linux-x64', script: 'synthetic.js', startedAt: t0, processStartedAt: t0, keepLiterals: false }, footer: null, cpuProfile: null, eluWindows: elu, badLines: 0 }],
-  spans,
+  spans: detail, source,
 };
 const a0 = performance.now();
 const report = analyze(model, { toolVersion: 'bench' });
+source.close();
 const a1 = performance.now();
 const html = htmlRenderer.render(report);
 const a2 = performance.now();

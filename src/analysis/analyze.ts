@@ -5,9 +5,10 @@ import type { FtpBenchReport } from '../model/ftp-bench';
 import type { ExplainResult } from '../model/db';
 import { computeBreakdown, computeStages, stageRuns, summarizeProcesses, summarizeTimeline, Timeline } from './breakdown';
 import { DETECTORS, type DetectorContext, type RawFinding } from './detectors/index';
-import { IoCoverage } from './critical-path';
+import { soleTimeFunctions } from './critical-path';
 import { summarizeFtp } from './ftp-summary';
-import { groupQueries, type QueryGroup } from './query-digest';
+import { groupConnects, groupQueries, type QueryGroup } from './query-digest';
+import { sweepRun } from './sweep';
 import { totalLength, union, type Interval } from './intervals';
 import { rankFindings, whatIf } from './rank';
 import { summarizeRuntime } from './runtime-summary';
@@ -36,25 +37,36 @@ export interface AnalyzeOptions {
 /** Turns a trace model into the report model: pure, deterministic. */
 export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
   const thresholds: Thresholds = { ...DEFAULT_THRESHOLDS, ...options.thresholds };
+  const stageSets = Object.entries(options.stageThresholds ?? {});
+  const stageUnionList = stageSets.length ? [...stageRuns(model)].map(([name, ivs]) => [name, union(ivs)] as const) : [];
+  // One pass over every span: the timeline's unions, the per-class and per-process aggregates, the long calls.
   const timeline = new Timeline(model);
-  const breakdown = computeBreakdown(model, timeline);
-  const groups = groupQueries(model);
+  const agg = sweepRun(model.source, {
+    onDbInterval: (a, b) => timeline.addDb(a, b),
+    onFtpInterval: (a, b) => timeline.addFtp(a, b),
+    stageUnions: stageUnionList.map(([, u]) => u),
+    minLongMs: Math.min(thresholds.minOverlapQueryMs, ...stageSets.map(([, o]) => o.minOverlapQueryMs ?? thresholds.minOverlapQueryMs)),
+    maxRetryGapMs: thresholds.maxRetryGapMs,
+  });
+  timeline.finish(model);
+  const breakdown = computeBreakdown(model, timeline, agg);
+  const groups = groupQueries(model, agg);
+  const connects = groupConnects(model, agg);
   const ftp = summarizeFtp(model);
   const constants = mergeConstantParams(model);
   const stages = computeStages(model, timeline);
-  const coverage = new IoCoverage(model.spans);
+  const sole = soleTimeFunctions(model, agg);
   const ctxWith = (t: Thresholds): DetectorContext => ({
-    queries: groups, breakdown, ftp, stages, thresholds: t, ftpBench: options.ftpBench ?? null, explains: options.explains ?? null,
-    soleMs: (spans) => coverage.soleTime(spans),
+    queries: groups, connects, run: agg, breakdown, ftp, stages, thresholds: t, ftpBench: options.ftpBench ?? null, explains: options.explains ?? null,
+    ...sole,
     constantParams: (system, fingerprint) => constants.get(constantKey(system, fingerprint)) ?? null,
   });
   const keep = (f: RawFinding, t: Thresholds) => f.risk !== undefined || (f.estimatedSavingMs > 0 && f.estimatedSavingMs >= t.minSavingMs);
   const base = runDetectors(model, ctxWith(thresholds));
   let raw = base.findings.filter((f) => keep(f, thresholds));
   // Stages with their own thresholds: their findings come from a run of the detectors with those thresholds.
-  const stageSets = Object.entries(options.stageThresholds ?? {});
   if (stageSets.length) {
-    const stageOf = findingStage(model, groups);
+    const stageOf = findingStage(model, groups, stageUnionList);
     const overridden = new Set(stageSets.map(([name]) => name));
     raw = raw.filter((f) => !overridden.has(stageOf(f) ?? ''));
     for (const [name, over] of stageSets) {
@@ -66,7 +78,9 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
   const findings = rankFindings(raw);
   const footers = model.processes.map((p) => p.footer);
   const otlpPids = new Set(model.processes.filter((p) => p.source === 'otlp').map((p) => p.header.pid));
-  const spansRecorded = footers.reduce((a, f) => a + (f?.spansRecorded ?? 0), 0) + (otlpPids.size ? model.spans.filter((s) => otlpPids.has(s.pid)).length : 0);
+  let otlpSpans = 0;
+  for (const pid of otlpPids) otlpSpans += agg.processes.get(pid)?.spans ?? 0;
+  const spansRecorded = footers.reduce((a, f) => a + (f?.spansRecorded ?? 0), 0) + otlpSpans;
   const spansDropped = footers.reduce((a, f) => a + (f?.spansDropped ?? 0), 0);
   const forwardFailures = footers.reduce((a, f) => a + (f?.forwardFailures ?? 0), 0);
   const internal: Record<string, number> = {};
@@ -95,7 +109,7 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
       cpuMs: model.processes.length && model.processes.every((p) => typeof p.footer?.cpuMs === 'number') ? model.processes.reduce((a, p) => a + p.footer!.cpuMs!, 0) : null,
     },
     breakdown,
-    processes: summarizeProcesses(model),
+    processes: summarizeProcesses(model, agg),
     timeline: summarizeTimeline(model, timeline),
     stages,
     queries: groups.map((g) => g.cls),
@@ -131,21 +145,32 @@ function runDetectors(model: TraceModel, ctx: DetectorContext): { findings: RawF
 /**
  * The user stage a finding belongs to: the stage whose runs cover most of the time of the spans in its scope,
  * if they cover at least half of it; null for findings without spans (CPU profile) or outside any stage.
+ * Statement classes' overlaps with the stages come from the main pass; FTP transfers are kept whole.
  */
-function findingStage(model: TraceModel, groups: QueryGroup[]): (f: RawFinding) => string | null {
-  const stageUnions = [...stageRuns(model)].map(([name, ivs]) => [name, union(ivs)] as const);
-  const byClass = new Map(groups.map((g) => [`query:${g.cls.id}`, g.spans]));
+function findingStage(model: TraceModel, groups: QueryGroup[], stageUnions: readonly (readonly [string, Interval[]])[]): (f: RawFinding) => string | null {
+  const byClass = new Map(groups.map((g) => [`query:${g.cls.id}`, g]));
   const transfers = model.spans.filter((s) => s.kind === 'ftp' && (s.name === 'ftp.upload' || s.name === 'ftp.download'));
+  const transferUnion = union(transfers.map((s) => [s.start, s.end] as Interval));
   return (f) => {
-    const spans = (f.scope ?? []).flatMap((sc) => (sc === 'ftp:transfers' ? transfers : byClass.get(sc) ?? []));
-    if (spans.length === 0) return null;
-    const own = union(spans.map((s) => [s.start, s.end] as Interval));
-    const total = totalLength(own);
-    let best: string | null = null, bestLen = 0;
-    for (const [name, u] of stageUnions) {
-      const len = overlapLength(own, u);
-      if (len > bestLen) { best = name; bestLen = len; }
+    let total = 0;
+    const perStage = new Float64Array(stageUnions.length);
+    let any = false;
+    for (const sc of f.scope ?? []) {
+      if (sc === 'ftp:transfers') {
+        any = true;
+        total += totalLength(transferUnion);
+        stageUnions.forEach(([, u], i) => { perStage[i]! += overlapLength(transferUnion, u); });
+        continue;
+      }
+      const g = byClass.get(sc);
+      if (!g) continue;
+      any = true;
+      total += g.stats.unionMs;
+      for (let i = 0; i < perStage.length; i++) perStage[i]! += g.stats.stageOverlapMs[i] ?? 0;
     }
+    if (!any) return null;
+    let best: string | null = null, bestLen = 0;
+    stageUnions.forEach(([name], i) => { if (perStage[i]! > bestLen) { best = name; bestLen = perStage[i]!; } });
     return total > 0 && bestLen >= total / 2 ? best : null;
   };
 }

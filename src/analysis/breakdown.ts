@@ -1,6 +1,7 @@
 import type { Breakdown, Category, CategoryTime, ProcessSummary, StageBreakdown, TimelineSummary } from '../model/report';
 import type { TraceModel } from '../model/trace';
 import { round3, union, totalLength, type Interval } from './intervals';
+import type { RunAggregates } from './sweep';
 
 /**
  * Most bins of the timeline. Bin width is max(1 ms, wall / MAX_BINS): 1 ms up to
@@ -32,6 +33,9 @@ export class Timeline {
   readonly logic: Float64Array;
   private readonly n: number;
 
+  private ftpAll: Float64Array | null;
+
+  /** An empty timeline of the run: feed it the unions with addDb/addFtp (in any order), then call finish. */
   constructor(model: TraceModel) {
     this.start = model.run.startedAt;
     this.end = Math.max(model.run.endedAt, this.start + 1e-3);
@@ -41,13 +45,23 @@ export class Timeline {
     this.db = new Float64Array(this.n);
     this.ftp = new Float64Array(this.n);
     this.logic = new Float64Array(this.n);
-    const dbU = union(model.spans.filter((s) => s.kind === 'db' || s.kind === 'db-connect').map((s) => [s.start, s.end] as Interval));
-    const ftpU = union(model.spans.filter((s) => s.kind === 'ftp').map((s) => [s.start, s.end] as Interval));
-    this.cover(dbU, this.db);
-    const ftpAll = new Float64Array(this.n);
-    this.cover(ftpU, ftpAll);
-    for (let i = 0; i < this.n; i++) this.ftp[i] = Math.min(ftpAll[i]!, this.binLen(i) - this.db[i]!);
+    this.ftpAll = new Float64Array(this.n);
+  }
+
+  /** Adds one piece of the union of database calls (pieces must not overlap each other). */
+  addDb(a: number, b: number): void { this.cover(a, b, this.db); }
+
+  /** Adds one piece of the union of FTP calls (pieces must not overlap each other). */
+  addFtp(a: number, b: number): void { if (this.ftpAll) this.cover(a, b, this.ftpAll); }
+
+  /** FTP time outside database time, then CPU placed into the rest (rules 2 and 3). Call once, after the unions. */
+  finish(model: TraceModel): this {
+    const all = this.ftpAll;
+    if (!all) return this;
+    for (let i = 0; i < this.n; i++) this.ftp[i] = Math.min(all[i]!, this.binLen(i) - this.db[i]!);
+    this.ftpAll = null;
     this.placeCpu(model);
+    return this;
   }
 
   private binLen(i: number): number {
@@ -55,17 +69,15 @@ export class Timeline {
     return Math.min(a + this.binMs, this.end) - a;
   }
 
-  private cover(disjoint: Interval[], into: Float64Array): void {
-    for (const [a0, b0] of disjoint) {
-      const a = Math.max(a0, this.start), b = Math.min(b0, this.end);
-      if (b <= a) continue;
-      let i = Math.floor((a - this.start) / this.binMs);
-      while (i < this.n) {
-        const ba = this.start + i * this.binMs, bb = ba + this.binMs;
-        if (ba >= b) break;
-        into[i]! += Math.min(b, bb) - Math.max(a, ba);
-        i++;
-      }
+  private cover(a0: number, b0: number, into: Float64Array): void {
+    const a = Math.max(a0, this.start), b = Math.min(b0, this.end);
+    if (b <= a) return;
+    let i = Math.floor((a - this.start) / this.binMs);
+    while (i < this.n) {
+      const ba = this.start + i * this.binMs, bb = ba + this.binMs;
+      if (ba >= b) break;
+      into[i]! += Math.min(b, bb) - Math.max(a, ba);
+      i++;
     }
   }
 
@@ -129,9 +141,8 @@ export class Timeline {
 }
 
 /** The run's breakdown by category. */
-export function computeBreakdown(model: TraceModel, timeline: Timeline): Breakdown {
-  const dbU = totalLength(union(model.spans.filter((s) => s.kind === 'db' || s.kind === 'db-connect').map((s) => [s.start, s.end] as Interval)));
-  const ftpU = totalLength(union(model.spans.filter((s) => s.kind === 'ftp').map((s) => [s.start, s.end] as Interval)));
+export function computeBreakdown(model: TraceModel, timeline: Timeline, agg: RunAggregates): Breakdown {
+  const dbU = agg.dbUnionMs, ftpU = agg.ftpUnionMs;
   let cpu = 0;
   for (const p of model.processes) {
     const w = p.eluWindows;
@@ -195,20 +206,12 @@ export function summarizeTimeline(model: TraceModel, timeline: Timeline): Timeli
 }
 
 /** Per process: its spans and the time its database and FTP calls were in flight. */
-export function summarizeProcesses(model: TraceModel): ProcessSummary[] {
-  const byPid = new Map<number, { spans: number; db: Interval[]; ftp: Interval[] }>();
-  for (const s of model.spans) {
-    let p = byPid.get(s.pid);
-    if (!p) byPid.set(s.pid, (p = { spans: 0, db: [], ftp: [] }));
-    p.spans++;
-    if (s.kind === 'db' || s.kind === 'db-connect') p.db.push([s.start, s.end]);
-    else if (s.kind === 'ftp') p.ftp.push([s.start, s.end]);
-  }
+export function summarizeProcesses(model: TraceModel, agg: RunAggregates): ProcessSummary[] {
   return model.processes.map((proc) => {
-    const p = byPid.get(proc.header.pid);
+    const p = agg.processes.get(proc.header.pid);
     return {
       pid: proc.header.pid, ppid: proc.header.ppid, name: proc.header.script, spans: p?.spans ?? 0,
-      dbMs: round3(p ? totalLength(union(p.db)) : 0), ftpMs: round3(p ? totalLength(union(p.ftp)) : 0),
+      dbMs: round3(p?.dbMs ?? 0), ftpMs: round3(p?.ftpMs ?? 0),
       cpuMs: typeof proc.footer?.cpuMs === 'number' ? proc.footer.cpuMs : null,
     };
   });

@@ -1,3 +1,4 @@
+import type { SpanSink } from './span-store';
 import * as fs from 'node:fs';
 import { fingerprintSql } from '../../probes/sql-fingerprint';
 import { TraceCorruptError } from '../errors';
@@ -43,7 +44,7 @@ export interface OtlpReadOptions {
   keepLiterals?: boolean;
 }
 
-/** What reading OTLP gives: spans, one process per resource, and how many records were unusable. */
+/** What reading OTLP gives: spans (none when they went to a sink), one process per resource, and how many records were unusable. */
 export interface OtlpResult {
   spans: TraceSpan[];
   processes: ProcessTrace[];
@@ -58,7 +59,8 @@ export class OtlpCollector {
   private readonly shapes = new Map<string, Readonly<Record<string, Attr>>>();
   private readonly names = new Map<string, string>();
   badRecords = 0;
-  constructor(private readonly o: OtlpReadOptions = {}) {}
+  /** Spans go to `sink` when given (a span store), else into {@link OtlpCollector.spans}. */
+  constructor(private readonly o: OtlpReadOptions = {}, private readonly sink: SpanSink | null = null) {}
 
   add(req: OtlpRequest): void {
     if (!req || typeof req !== 'object' || !Array.isArray(req.resourceSpans)) { this.badRecords++; return; }
@@ -84,7 +86,7 @@ export class OtlpCollector {
           const s = this.toSpan(sp, proc.header.pid);
           if (!s) { this.badRecords++; continue; }
           if (s.start < proc.header.startedAt) { proc.header.startedAt = s.start; proc.header.processStartedAt = s.start; }
-          this.spans.push(s);
+          (this.sink ?? this.spans).push(s);
         }
       }
     }

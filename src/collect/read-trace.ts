@@ -4,6 +4,7 @@ import * as readline from 'node:readline';
 import { TraceCorruptError, TraceMissingError } from '../errors';
 import { FAST_BLOCK_COLUMNS, type CompactSpan, type FastSpanBlockRecord, type ShapeRecord, type SpanRecord } from '../../probes/trace-records';
 import type { ProcessTrace, RunInfo, TraceModel, TraceSpan } from '../model/trace';
+import { SpanStore, type SpanSink } from './span-store';
 
 /** Longest line accepted, characters: a bound on memory for a hostile or broken file. */
 const MAX_LINE = 16 * 1024 * 1024;
@@ -12,7 +13,7 @@ const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFin
 const isStrOrNull = (x: unknown): x is string | null => x === null || typeof x === 'string';
 
 /** Parses one trace file's lines into spans and a process record. Pure apart from reading the stream. */
-export async function readTraceFile(file: string, into: TraceSpan[]): Promise<ProcessTrace | null> {
+export async function readTraceFile(file: string, into: SpanSink): Promise<ProcessTrace | null> {
   const shapes = new Map<number, ShapeRecord>();
   let proc: ProcessTrace | null = null;
   let bad = 0;
@@ -90,7 +91,7 @@ function compactToSpan(r: CompactSpan, shapes: Map<number, ShapeRecord>, pid: nu
 }
 
 /** The spans of a fast-path block (see {@link FastSpanBlockRecord}); returns how many rows were unusable. */
-function fastBlockToSpans(r: FastSpanBlockRecord, shapes: Map<number, ShapeRecord>, pid: number, into: TraceSpan[]): number {
+function fastBlockToSpans(r: FastSpanBlockRecord, shapes: Map<number, ShapeRecord>, pid: number, into: SpanSink): number {
   const n = r.n;
   if (!Number.isInteger(n) || n < 0 || typeof r.cols !== 'string' || !Array.isArray(r.parents) || !Array.isArray(r.errors)) return 1;
   const bytes = Buffer.from(r.cols, 'base64');
@@ -131,17 +132,27 @@ export function listTraceFiles(dir: string): string[] {
   return names.filter((n) => /^trace-\d+\.jsonl$/.test(n)).sort().map((n) => path.join(dir, n));
 }
 
-/** Reads every trace file of a run into one trace model. */
-export async function readTraceDir(dir: string, run: RunInfo): Promise<TraceModel> {
+/** Reads every trace file of a run directory into `into`; returns the processes. */
+export async function readTraceFiles(dir: string, into: SpanSink): Promise<ProcessTrace[]> {
   const files = listTraceFiles(dir);
   if (files.length === 0) throw new TraceMissingError(dir);
-  const spans: TraceSpan[] = [];
   const processes: ProcessTrace[] = [];
   for (const f of files) {
-    const p = await readTraceFile(f, spans);
+    const p = await readTraceFile(f, into);
     if (p) processes.push(p);
   }
   if (processes.length === 0) throw new TraceCorruptError(files[0]!, 'no header record');
-  spans.sort((a, b) => a.start - b.start);
-  return { run, processes, spans };
+  return processes;
+}
+
+/** The trace model of spans pushed into a store: ends the store's writing (close the model's source when done). */
+export function modelFromStore(run: RunInfo, processes: ProcessTrace[], store: SpanStore): TraceModel {
+  const source = store.finish();
+  return { run, processes, spans: store.detail, source };
+}
+
+/** Reads every trace file of a run into one trace model (close its `source` when done). */
+export async function readTraceDir(dir: string, run: RunInfo): Promise<TraceModel> {
+  const store = new SpanStore();
+  try { return modelFromStore(run, await readTraceFiles(dir, store), store); } catch (e) { store.close(); throw e; }
 }

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readTraceDir } from '../../src/collect/read-trace';
+import { readAllSpans } from '../helpers/read-all-spans';
 import { requireTestbed, ROOT, run, testbedEnv } from '../helpers/testbed';
 
 const REGISTER = path.join(ROOT, 'dist', 'probes', 'bundle', 'register.js');
@@ -26,7 +26,7 @@ describe('loading the probes with --require and --import', () => {
       const r = await run(process.execPath, [c.flag, REGISTER, `fixtures/pipelines/orders-export/${c.entry}`], { env });
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toBe('');
-      const m = await readTraceDir(dir, { command: [], startedAt: 0, endedAt: 1, exitCode: 0, signal: null });
+      const m = await readAllSpans(dir);
       expect(m.processes).toHaveLength(1);
       expect(m.spans.filter((s) => s.kind === 'db' && s.attrs['db.system'] === 'postgresql').length).toBeGreaterThan(100);
       expect(m.spans.some((s) => s.kind === 'db' && s.attrs['db.system'] === 'mysql')).toBe(true);

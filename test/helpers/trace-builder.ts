@@ -1,4 +1,5 @@
 import type { ProcessTrace, TraceModel, TraceSpan } from '../../src/model/trace';
+import { spanSourceOf } from '../../src/collect/span-store';
 
 /** mulberry32: a seeded PRNG so synthetic traces are the same on every run. */
 export function prng(seed: number): () => number {
@@ -97,10 +98,12 @@ export class TraceBuilder {
       } : null,
       cpuProfile: this.profile, eluWindows: this.elu, badLines: 0,
     };
+    const { source, detail } = spanSourceOf(this.spans);
     return {
       run: { command: ['node', 'job.js'], startedAt: this.t0, endedAt: this.t0 + this.wallMs, exitCode: 0, signal: null },
       processes: [proc],
-      spans: [...this.spans].sort((a, b) => a.start - b.start),
+      spans: detail,
+      source,
     };
   }
 }

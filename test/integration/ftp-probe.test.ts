@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readTraceDir } from '../../src/collect/read-trace';
+import { readAllSpans } from '../helpers/read-all-spans';
 
 import { requireServer, ROOT, run, testbedEnv } from '../helpers/testbed';
 
@@ -16,7 +16,7 @@ describe('basic-ftp probe (vsftpd)', () => {
     const r = await run(process.execPath, ['--require', path.join(ROOT, 'dist', 'probes', 'bundle', 'register.js'), 'fixtures/pipelines/ftp-probe/ftp-calls.cjs'], { env, cwd: ROOT });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ got: 100000, listed: 2, code: 550 });
-    const m = await readTraceDir(dir, { command: [], startedAt: 0, endedAt: 1, exitCode: 0, signal: null });
+    const m = await readAllSpans(dir);
     const ftp = m.spans.filter((s) => s.kind === 'ftp');
     const names = ftp.map((s) => s.name);
     expect(names).toContain('ftp.connect');

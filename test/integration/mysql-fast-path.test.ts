@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readTraceDir } from '../../src/collect/read-trace';
+import { readAllSpans } from '../helpers/read-all-spans';
 import { requireServer, ROOT, run, testbedEnv } from '../helpers/testbed';
 
 const REGISTER = path.join(ROOT, 'dist', 'probes', 'bundle', 'register.js');
@@ -12,7 +12,7 @@ async function traced(fastPath: boolean) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-myfast-'));
   const env = { ...process.env, ...testbedEnv(), BATCH_DOCTOR_TRACE_DIR: dir, BATCH_DOCTOR_FAST_PATH: fastPath ? '1' : '0' };
   const r = await run(process.execPath, ['--require', REGISTER, SCRIPT], { env });
-  const m = await readTraceDir(dir, { command: [], startedAt: 0, endedAt: 1, exitCode: 0, signal: null });
+  const m = await readAllSpans(dir);
   fs.rmSync(dir, { recursive: true, force: true });
   const spans = (fp: string) => m.spans.filter((s) => s.kind === 'db' && s.attrs['db.fingerprint'] === fp);
   return { r, m, spans };

@@ -3,8 +3,18 @@ import { analyze } from '../../src/analysis/analyze';
 import { Timeline, computeBreakdown } from '../../src/analysis/breakdown';
 import { union, unionLength, maxConcurrency } from '../../src/analysis/intervals';
 import { prng, TraceBuilder } from '../helpers/trace-builder';
-import { IoCoverage } from '../../src/analysis/critical-path';
+import { soleTimeOf, sweepRun } from '../../src/analysis/sweep';
+import { spanSourceOf } from '../../src/collect/span-store';
+import type { TraceModel } from '../../src/model/trace';
 import type { TraceSpan } from '../../src/model/trace';
+
+/** The breakdown as analyze computes it: one sweep feeding the timeline. */
+function breakdownOf(m: TraceModel) {
+  const tl = new Timeline(m);
+  const agg = sweepRun(m.source, { onDbInterval: (a, b) => tl.addDb(a, b), onFtpInterval: (a, b) => tl.addFtp(a, b) });
+  tl.finish(m);
+  return computeBreakdown(m, tl, agg);
+}
 
 const sum = (xs: { ms: number }[]) => xs.reduce((a, x) => a + x.ms, 0);
 const cat = (r: ReturnType<typeof analyze>, c: string) => r.breakdown.categories.find((x) => x.category === c)!.ms;
@@ -52,7 +62,7 @@ describe('breakdown', () => {
       for (let i = 0; i < 10; i++) { const s = rnd() * wall; b.ftp('ftp.upload', s, Math.min(wall, s + rnd() * 200)); }
       for (let t = 0; t < wall; t += 50) b.busy(t, Math.min(wall, t + 50), rnd());
       const m = b.build();
-      const bd = computeBreakdown(m, new Timeline(m));
+      const bd = breakdownOf(m);
       expect(sum(bd.categories)).toBeCloseTo(wall, 1);
       for (const c of bd.categories) expect(c.ms).toBeGreaterThanOrEqual(0);
     }
@@ -248,25 +258,59 @@ describe('chatty progress and CPU hot spots', () => {
 });
 
 describe('critical-path time (property)', () => {
-  it('equals a brute-force count over 1 ms steps on random integer spans', () => {
+  const KINDS = ['db', 'ftp', 'db-connect', 'stage', 'other'] as const;
+  const io = (s: TraceSpan) => s.kind === 'db' || s.kind === 'ftp' || s.kind === 'db-connect';
+  /** Random integer spans; own ones are marked by pid 2 (the rows of a source carry no identity). */
+  function randomSpans(rnd: () => number, n: number, ownShare: number, fps = 3): TraceSpan[] {
+    const spans: TraceSpan[] = [];
+    for (let i = 0; i < n; i++) {
+      const a = Math.floor(rnd() * 200), len = Math.floor(rnd() * 30);
+      const kind = KINDS[Math.floor(rnd() * 5)]!;
+      const fp = `select ${Math.floor(rnd() * fps)}`;
+      spans.push({ spanId: String(i), parentSpanId: null, pid: rnd() < ownShare ? 2 : 1, name: kind === 'ftp' ? 'ftp.upload' : 'x', kind, start: a, end: a + len,
+        error: rnd() < 0.2, errorType: null, rows: null, attrs: kind === 'db' ? { 'db.system': 'postgresql', 'db.fingerprint': fp } : {} });
+    }
+    return spans;
+  }
+  const brute = (spans: TraceSpan[], isOwn: (s: TraceSpan) => boolean) => {
+    let n = 0;
+    for (let t = 0; t < 240; t++) {
+      const inOwn = spans.some((s) => isOwn(s) && s.start <= t && t < s.end);
+      const other = spans.some((s) => !isOwn(s) && io(s) && s.start <= t && t < s.end);
+      if (inOwn && !other) n++;
+    }
+    return n;
+  };
+
+  it('soleTimeOf equals a brute-force count over 1 ms steps on random integer spans', () => {
     const rnd = prng(42);
-    for (let trial = 0; trial < 50; trial++) {
-      const spans: TraceSpan[] = [];
-      for (let i = 0; i < 40; i++) {
-        const a = Math.floor(rnd() * 200), len = 1 + Math.floor(rnd() * 30);
-        const kind = (['db', 'ftp', 'db-connect', 'stage', 'other'] as const)[Math.floor(rnd() * 5)]!;
-        spans.push({ spanId: String(i), parentSpanId: null, pid: 1, name: 'x', kind, start: a, end: a + len, error: false, errorType: null, rows: null, attrs: {} });
-      }
-      const own = spans.filter(() => rnd() < 0.3);
-      const ownSet = new Set(own);
-      const io = (s: TraceSpan) => s.kind === 'db' || s.kind === 'ftp' || s.kind === 'db-connect';
-      let brute = 0;
-      for (let t = 0; t < 240; t++) {
-        const inOwn = own.some((s) => s.start <= t && t < s.end);
-        const other = spans.some((s) => !ownSet.has(s) && io(s) && s.start <= t && t < s.end);
-        if (inOwn && !other) brute++;
-      }
-      expect(new IoCoverage(spans).soleTime(own)).toBeCloseTo(brute, 6);
+    for (let trial = 0; trial < 100; trial++) {
+      const spans = randomSpans(rnd, 40, 0.3);
+      const { source } = spanSourceOf(spans);
+      expect(soleTimeOf(source, (r) => r.pid === 2)).toBeCloseTo(brute(spans, (s) => s.pid === 2), 6);
+      // Intervals that are not I/O calls (waits) count as own time too.
+      const waits: [number, number][] = [[Math.floor(rnd() * 200), 0]];
+      waits[0]![1] = waits[0]![0] + Math.floor(rnd() * 20);
+      const withWaits = [...spans, { ...spans[0]!, pid: 2, kind: 'other' as const, start: waits[0]![0], end: waits[0]![1] }];
+      expect(soleTimeOf(source, (r) => r.pid === 2, waits)).toBeCloseTo(brute(withWaits, (s) => s.pid === 2), 6);
+    }
+  });
+
+  it('the main pass gives every statement class its brute-force critical-path time, union and peak concurrency', () => {
+    const rnd = prng(9);
+    for (let trial = 0; trial < 100; trial++) {
+      const spans = randomSpans(rnd, 30, 0, 2);
+      const { source } = spanSourceOf(spans);
+      const agg = sweepRun(source);
+      source.groups.forEach((g, i) => {
+        if (g.kind !== 'db') return;
+        const mine = (s: TraceSpan) => s.kind === 'db' && s.attrs['db.fingerprint'] === g.fingerprint;
+        expect(agg.groups[i]!.soleMs).toBeCloseTo(brute(spans, mine), 6);
+        expect(agg.groups[i]!.unionMs).toBeCloseTo(unionLength(spans.filter(mine).map((s) => [s.start, s.end] as [number, number])), 6);
+        expect(agg.groups[i]!.maxConcurrency).toBe(maxConcurrency(spans.filter((s) => mine(s) && s.end > s.start).map((s) => [s.start, s.end] as [number, number])));
+        expect(agg.groups[i]!.calls).toBe(spans.filter(mine).length);
+      });
+      expect(agg.dbUnionMs).toBeCloseTo(unionLength(spans.filter((s) => s.kind === 'db' || s.kind === 'db-connect').map((s) => [s.start, s.end] as [number, number])), 6);
     }
   });
 });

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readTraceDir, readTraceFile } from '../../src/collect/read-trace';
+import { readAllSpans } from '../helpers/read-all-spans';
 import { TraceMissingError } from '../../src/errors';
 import { TraceWriter } from '../../probes/trace-writer';
 
@@ -24,7 +25,7 @@ describe('reading trace files', () => {
       '[1,"aa",null,100.5,101.25,1,null]',
       '[1,"bb","aa",102,103,null,"57014"]',
     ]);
-    const m = await readTraceDir(dir, RUN);
+    const m = await readAllSpans(dir);
     expect(m.spans).toHaveLength(2);
     expect(m.spans[0]).toMatchObject({ spanId: 'aa', pid: 42, kind: 'db', start: 100.5, end: 101.25, rows: 1, error: false });
     expect(m.spans[1]).toMatchObject({ parentSpanId: 'aa', error: true, errorType: '57014' });

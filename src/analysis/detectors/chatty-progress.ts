@@ -1,4 +1,4 @@
-import { quantile, round3, sortedDurations } from '../intervals';
+import { round3 } from '../intervals';
 import type { Detector, RawFinding } from './types';
 import { mainTable, singleKeyPredicate, verbOf } from './sql-shape';
 
@@ -27,13 +27,13 @@ export const chattyProgress: Detector = {
       if (key === null) continue;
       tracked++;
       if (!key.constant) continue;
-      const first = g.spans[0]!.start;
-      const last = g.spans[g.spans.length - 1]!.end;
+      const first = g.stats.firstStart;
+      const last = g.stats.lastEnd;
       const activeMs = Math.max(1, last - first);
       const perSecond = g.cls.calls / (activeMs / 1000);
       if (perSecond < t.maxProgressWritesPerSecond) continue;
-      const sole = ctx.soleMs(g.spans);
-      const p50 = quantile(sortedDurations(g.spans), 0.5);
+      const sole = g.stats.soleMs;
+      const p50 = g.stats.durations.quantile(0.5);
       const after = Math.min(g.cls.calls, Math.ceil(activeMs / t.progressIntervalMs) + 1);
       const saving = Math.max(0, sole - after * p50);
       if (sole < t.minRepeatedTotalMs) continue;

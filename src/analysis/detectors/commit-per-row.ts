@@ -1,5 +1,5 @@
 import { round3 } from '../intervals';
-import { medianMs } from './span-stats';
+import { weightedMedianMs } from './span-stats';
 import { verbOf } from './sql-shape';
 import type { Detector } from './types';
 
@@ -23,28 +23,28 @@ export const commitPerRow: Detector = {
     const t = ctx.thresholds;
     const begins = ctx.queries.filter((g) => BEGIN.test(g.cls.fingerprint));
     const writes = ctx.queries.filter((g) => ['insert', 'update', 'delete', 'replace'].includes(verbOf(g.cls.fingerprint))).reduce((a, g) => a + g.cls.calls, 0);
-    const commitSpans = commits.flatMap((g) => g.spans);
-    const beginSpans = begins.flatMap((g) => g.spans);
-    if (commitSpans.length < t.minRepeatedCalls || writes === 0 || writes / commitSpans.length > t.maxWritesPerSmallTransaction) return { status: 'ran', findings: [] };
-    const all = [...commitSpans, ...beginSpans];
-    const sole = ctx.soleMs(all);
+    const commitCalls = commits.reduce((a, g) => a + g.cls.calls, 0);
+    const beginCalls = begins.reduce((a, g) => a + g.cls.calls, 0);
+    const commitP50 = weightedMedianMs(commits), beginP50 = weightedMedianMs(begins);
+    if (commitCalls < t.minRepeatedCalls || writes === 0 || writes / commitCalls > t.maxWritesPerSmallTransaction) return { status: 'ran', findings: [] };
+    const sole = ctx.soleOfGroups([...commits, ...begins].map((g) => g.group));
     const txAfter = Math.ceil(writes / t.batchSize);
-    const cost = txAfter * (medianMs(commitSpans) + medianMs(beginSpans));
+    const cost = txAfter * (commitP50 + beginP50);
     const saving = Math.max(0, sole - cost);
     return {
       status: 'ran',
       findings: [{
         id: 'commit-per-row',
         kind: 'commit-per-row',
-        title: `A commit per row: ${commitSpans.length} transactions for ${writes} writes`,
+        title: `A commit per row: ${commitCalls} transactions for ${writes} writes`,
         category: 'db',
         scope: [...commits, ...begins].map((g) => `query:${g.cls.id}`),
         estimatedSavingMs: round3(saving),
         confidence: 'high',
-        savingModel: `${round3(sole)} ms of BEGIN/COMMIT on the critical path minus ${txAfter} transaction(s) of ${t.batchSize} writes at the median BEGIN + COMMIT ${round3(medianMs(commitSpans) + medianMs(beginSpans))} ms`,
+        savingModel: `${round3(sole)} ms of BEGIN/COMMIT on the critical path minus ${txAfter} transaction(s) of ${t.batchSize} writes at the median BEGIN + COMMIT ${round3(commitP50 + beginP50)} ms`,
         evidence: {
-          summary: `${commitSpans.length} COMMITs (median ${round3(medianMs(commitSpans))} ms) for ${writes} INSERT/UPDATE/DELETE statements: ${round3(writes / commitSpans.length)} writes per transaction`,
-          metrics: { commits: commitSpans.length, begins: beginSpans.length, writes, commitP50Ms: round3(medianMs(commitSpans)), criticalMs: round3(sole) },
+          summary: `${commitCalls} COMMITs (median ${round3(commitP50)} ms) for ${writes} INSERT/UPDATE/DELETE statements: ${round3(writes / commitCalls)} writes per transaction`,
+          metrics: { commits: commitCalls, begins: beginCalls, writes, commitP50Ms: round3(commitP50), criticalMs: round3(sole) },
         },
         recommendation: {
           summary: `Commit once per ${t.batchSize} rows (or once per run when a partial load is useless anyway), not after every row.`,

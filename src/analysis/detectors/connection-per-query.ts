@@ -1,5 +1,5 @@
 import { round3 } from '../intervals';
-import { concurrencyOf, connectionReuseSaving } from './span-stats';
+import { connectionReuseSaving, weightedMedianMs } from './span-stats';
 import type { Detector } from './types';
 
 /**
@@ -14,28 +14,29 @@ import type { Detector } from './types';
  */
 export const connectionPerQuery: Detector = {
   id: 'connection-per-query',
-  detect(trace, ctx) {
-    const connects = trace.spans.filter((s) => s.kind === 'db-connect' && !/pool/i.test(s.name));
-    if (connects.length === 0) return { status: 'no-data', reason: 'no database connects were recorded (pg records them; mysql2 does not)' };
+  detect(_trace, ctx) {
+    const groups = ctx.connects.filter((c) => !/pool/i.test(c.name));
+    const connectCalls = groups.reduce((a, c) => a + c.stats.calls, 0);
+    if (connectCalls === 0) return { status: 'no-data', reason: 'no database connects were recorded (pg records them; mysql2 does not)' };
     const t = ctx.thresholds;
     const queries = ctx.queries.reduce((a, g) => a + g.cls.calls, 0);
-    if (connects.length < t.minRepeatedCalls || connects.length < queries / t.maxQueriesPerConnection) return { status: 'ran', findings: [] };
-    const pool = concurrencyOf(trace.spans.filter((s) => s.kind === 'db'));
-    const { p50, sole, saving } = connectionReuseSaving(ctx, connects, pool);
+    if (connectCalls < t.minRepeatedCalls || connectCalls < queries / t.maxQueriesPerConnection) return { status: 'ran', findings: [] };
+    const pool = Math.max(1, ctx.run.dbMaxConcurrency);
+    const { p50, sole, saving } = connectionReuseSaving(weightedMedianMs(groups), ctx.soleOfGroups(groups.map((c) => c.group)), pool);
     return {
       status: 'ran',
       findings: [{
         id: 'connection-per-query',
         kind: 'connection-per-query',
-        title: `A new database connection per query: ${connects.length} connects for ${queries} statements`,
+        title: `A new database connection per query: ${connectCalls} connects for ${queries} statements`,
         category: 'db',
         scope: ['db:connect'],
         estimatedSavingMs: round3(saving),
         confidence: 'high',
         savingModel: `${round3(sole)} ms of connects on the critical path minus ${pool} pooled connection(s) at the median connect ${round3(p50)} ms`,
         evidence: {
-          summary: `${connects.length} connects (median ${round3(p50)} ms) for ${queries} statements: ${round3(queries / connects.length)} statements per connection`,
-          metrics: { connects: connects.length, statements: queries, connectP50Ms: round3(p50), criticalMs: round3(sole), poolSize: pool },
+          summary: `${connectCalls} connects (median ${round3(p50)} ms) for ${queries} statements: ${round3(queries / connectCalls)} statements per connection`,
+          metrics: { connects: connectCalls, statements: queries, connectP50Ms: round3(p50), criticalMs: round3(sole), poolSize: pool },
         },
         recommendation: {
           summary: `Open a pool once (max ${pool}) and reuse its connections; end it when the job finishes.`,

@@ -15,44 +15,53 @@ export const errorsAndRetries: Detector = {
   id: 'errors-and-retries',
   detect(trace, ctx) {
     const t = ctx.thresholds;
-    const groups: { key: string; label: string; spans: TraceSpan[]; category: 'db' | 'ftp'; errorType: (s: TraceSpan) => string }[] = [];
+    const stats: ErrorStats[] = [];
+    // Statement classes: counted in the main pass (failures, retries, the waits before them).
     for (const g of ctx.queries) {
-      groups.push({ key: `query:${g.cls.id}`, label: `statement ${g.cls.fingerprint.slice(0, 80)}`, spans: g.spans, category: 'db', errorType: (s) => s.errorType || 'error' });
+      if (g.stats.errors === 0) continue;
+      stats.push({
+        key: `query:${g.cls.id}`, label: `statement ${g.cls.fingerprint.slice(0, 80)}`, category: 'db', calls: g.cls.calls, failed: g.stats.errors,
+        retries: g.stats.retries, gapMs: g.stats.retryWaitMs, sole: () => ctx.soleOfGroups([g.group], { failedOnly: true }), types: g.stats.errorTypes,
+      });
     }
+    // FTP calls: kept whole, counted here.
     const ftp = trace.spans.filter((s) => s.kind === 'ftp' && s.name !== 'ftp.connect');
     const byName = new Map<string, TraceSpan[]>();
     for (const s of ftp) { if (!byName.has(s.name)) byName.set(s.name, []); byName.get(s.name)!.push(s); }
     for (const [name, spans] of byName) {
-      groups.push({ key: `ftp:${name}`, label: `FTP ${name.replace(/^ftp\./, '')}`, spans, category: 'ftp', errorType: (s) => String(s.attrs['ftp.response.code'] ?? s.errorType ?? 'error') });
-    }
-    const withErrors = groups.filter((g) => g.spans.some((s) => s.error));
-    if (groups.length === 0) return { status: 'no-data', reason: 'no database or FTP calls were recorded' };
-    const findings: RawFinding[] = [];
-    for (const g of withErrors) {
-      const failed = g.spans.filter((s) => s.error);
+      const failed = spans.filter((s) => s.error);
+      if (failed.length === 0) continue;
       // A retry: the next call of the same kind starts within maxRetryGapMs of a failure's end.
       let retries = 0;
       const gaps: TraceSpan[] = [];
-      const sorted = [...g.spans].sort((a, b) => a.start - b.start);
-      for (let i = 0; i + 1 < sorted.length; i++) {
-        const a = sorted[i]!, b = sorted[i + 1]!;
+      for (let i = 0; i + 1 < spans.length; i++) {
+        const a = spans[i]!, b = spans[i + 1]!;
         if (!a.error || b.start < a.end || b.start - a.end > t.maxRetryGapMs) continue;
         retries++;
         // The wait itself is no I/O span: kind 'other', so only other I/O during it is subtracted.
         if (b.start > a.end) gaps.push({ ...a, kind: 'other', start: a.end, end: b.start });
       }
-      // Only the part of the waits in which no other I/O ran is time lost.
-      const gapMs = gaps.length ? ctx.soleMs(gaps) : 0;
-      const sole = ctx.soleMs(failed);
-      const saving = sole + gapMs;
-      const rate = failed.length / g.spans.length;
       const types = new Map<string, number>();
-      for (const s of failed) types.set(g.errorType(s), (types.get(g.errorType(s)) ?? 0) + 1);
-      const top = [...types].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([k, n]) => `${k} x${n}`).join(', ');
+      for (const s of failed) { const k = String(s.attrs['ftp.response.code'] ?? s.errorType ?? 'error'); types.set(k, (types.get(k) ?? 0) + 1); }
+      stats.push({
+        key: `ftp:${name}`, label: `FTP ${name.replace(/^ftp\./, '')}`, category: 'ftp', calls: spans.length, failed: failed.length,
+        retries, gapMs: gaps.length ? ctx.soleMs(gaps) : 0, sole: () => ctx.soleMs(failed), types,
+      });
+    }
+    if (ctx.queries.length === 0 && byName.size === 0) return { status: 'no-data', reason: 'no database or FTP calls were recorded' };
+    const findings: RawFinding[] = [];
+    for (const g of stats) {
+      // Only the part of the waits in which no other I/O ran is time lost.
+      const gapMs = g.gapMs;
+      const sole = g.sole();
+      const saving = sole + gapMs;
+      const rate = g.failed / g.calls;
+      const retries = g.retries;
+      const top = [...g.types].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([k, n]) => `${k} x${n}`).join(', ');
       findings.push({
         id: `errors-and-retries:${g.key}`,
         kind: 'errors-and-retries',
-        title: `${failed.length} of ${g.spans.length} calls failed (${round3(rate * 100)}%)${retries ? `, ${retries} retried` : ''}: ${g.label}`,
+        title: `${g.failed} of ${g.calls} calls failed (${round3(rate * 100)}%)${retries ? `, ${retries} retried` : ''}: ${g.label}`,
         category: g.category,
         scope: [g.key],
         estimatedSavingMs: round3(saving),
@@ -60,8 +69,8 @@ export const errorsAndRetries: Detector = {
         savingModel: `failed calls' time on the critical path (${round3(sole)} ms) plus the waits before their retries (${round3(gapMs)} ms)`,
         ...(rate >= t.minErrorRateRisk ? { risk: `${round3(rate * 100)}% of these calls fail (${top}): data may be missing from the run's output.` } : {}),
         evidence: {
-          summary: `${failed.length} failures (${top}) among ${g.spans.length} calls${retries ? `; ${retries} were retried right after` : ''}`,
-          metrics: { calls: g.spans.length, failed: failed.length, errorRate: round3(rate), retries, failedMs: round3(sole), retryWaitMs: round3(gapMs) },
+          summary: `${g.failed} failures (${top}) among ${g.calls} calls${retries ? `; ${retries} were retried right after` : ''}`,
+          metrics: { calls: g.calls, failed: g.failed, errorRate: round3(rate), retries, failedMs: round3(sole), retryWaitMs: round3(gapMs) },
         },
         recommendation: {
           summary: retries
@@ -73,3 +82,18 @@ export const errorsAndRetries: Detector = {
     return { status: 'ran', findings };
   },
 };
+
+/** One group of calls with failures, counted. */
+interface ErrorStats {
+  key: string;
+  label: string;
+  category: 'db' | 'ftp';
+  calls: number;
+  failed: number;
+  retries: number;
+  /** The waits before retries with no I/O in flight, ms. */
+  gapMs: number;
+  /** The failed calls' critical-path time (computed only for groups with failures). */
+  sole: () => number;
+  types: ReadonlyMap<string, number>;
+}

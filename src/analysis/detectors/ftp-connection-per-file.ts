@@ -1,5 +1,5 @@
 import { round3 } from '../intervals';
-import { connectionReuseSaving } from './span-stats';
+import { connectionReuseSaving, medianMs } from './span-stats';
 import type { Detector } from './types';
 
 /**
@@ -18,7 +18,7 @@ export const ftpConnectionPerFile: Detector = {
     const t = ctx.thresholds;
     if (f.files < t.minSerialTransfers || connects.length < t.minSerialTransfers || connects.length < f.files / t.maxFilesPerFtpConnection) return { status: 'ran', findings: [] };
     const streams = Math.max(1, f.maxParallel);
-    const { p50, sole, saving } = connectionReuseSaving(ctx, connects, streams);
+    const { p50, sole, saving } = connectionReuseSaving(medianMs(connects), ctx.soleMs(connects), streams);
     return {
       status: 'ran',
       findings: [{

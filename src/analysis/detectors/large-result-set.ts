@@ -18,7 +18,7 @@ export const largeResultSet: Detector = {
     const peak = Math.max(0, ...trace.processes.map((p) => p.footer?.memory.maxRss ?? 0));
     const findings: RawFinding[] = [];
     for (const g of selects) {
-      const biggest = Math.max(...g.spans.map((s) => s.rows ?? 0));
+      const biggest = g.stats.maxRows;
       if (biggest < t.largeResultRows) continue;
       const pg = /postgres/i.test(g.cls.system);
       findings.push({

@@ -1,5 +1,5 @@
 import type { ExplainResult } from '../../model/db';
-import { quantile, round3, sortedDurations } from '../intervals';
+import { round3 } from '../intervals';
 import type { QueryGroup } from '../query-digest';
 import type { Detector, DetectorContext, RawFinding } from './types';
 
@@ -50,13 +50,12 @@ function overheadMs(e: ExplainResult, g: QueryGroup, ctx: DetectorContext): { ms
 
 function buildFinding(e: ExplainResult, g: QueryGroup, ctx: DetectorContext): RawFinding {
   const a = e.indexAdvice[0]!;
-  const occupied = ctx.soleMs(g.spans);
+  const occupied = g.stats.soleMs;
   const oh = overheadMs(e, g, ctx);
   const floor = oh.ms;
   const ratio = a.costBefore && a.costAfter !== null && a.costBefore > 0 ? a.costAfter / a.costBefore : null;
   const after = g.cls.calls * (floor + Math.max(0, g.cls.meanMs - floor) * (ratio ?? 0));
   const saving = Math.max(0, occupied - after);
-  const durations = sortedDurations(g.spans);
   const scan = e.diagnostics.find((d) => d.kind === 'seq-scan-filter' || d.kind === 'full-scan');
   return {
     id: `missing-index:${g.cls.id}`,
@@ -72,7 +71,7 @@ function buildFinding(e: ExplainResult, g: QueryGroup, ctx: DetectorContext): Ra
     evidence: {
       summary: `${scan ? scan.message + ' ' : ''}${a.basis}`,
       metrics: {
-        calls: g.cls.calls, totalMs: g.cls.totalMs, meanMs: g.cls.meanMs, p50Ms: round3(quantile(durations, 0.5)),
+        calls: g.cls.calls, totalMs: g.cls.totalMs, meanMs: g.cls.meanMs, p50Ms: round3(g.stats.durations.quantile(0.5)),
         ...(a.costBefore !== null ? { costBefore: a.costBefore } : {}), ...(a.costAfter !== null ? { costAfter: a.costAfter } : {}),
         overheadMs: round3(floor), explainMode: e.mode,
       },

@@ -1,4 +1,4 @@
-import { maxConcurrency, quantile, round3, sortedDurations, type Interval } from '../intervals';
+import { round3 } from '../intervals';
 import type { QueryGroup } from '../query-digest';
 import type { Detector, DetectorContext, RawFinding } from './types';
 import { mainTable, singleKeyPredicate, verbOf } from './sql-shape';
@@ -50,10 +50,10 @@ function perRowMs(queries: QueryGroup[], minRows: number): number | null {
 
 /** The query whose rows drive the lookups: started before them and returned at least as many rows as there were calls / 2. */
 function findSource(queries: QueryGroup[], g: QueryGroup): QueryGroup | null {
-  const firstCall = g.spans[0]!.start;
+  const firstCall = g.stats.firstStart;
   let best: QueryGroup | null = null;
   for (const q of queries) {
-    if (q === g || q.cls.rows === null || q.spans[0]!.start > firstCall) continue;
+    if (q === g || q.cls.rows === null || q.stats.firstStart > firstCall) continue;
     if (q.cls.rows >= g.cls.calls / 2 && (!best || q.cls.rows > best.cls.rows!)) best = q;
   }
   return best;
@@ -61,11 +61,9 @@ function findSource(queries: QueryGroup[], g: QueryGroup): QueryGroup | null {
 
 function buildFinding(g: QueryGroup, key: { column: string; param: string }, meanRows: number | null, perRow: number, ctx: DetectorContext, source: QueryGroup | null): RawFinding {
   const t = ctx.thresholds;
-  const ivs = g.spans.map((s) => [s.start, s.end] as Interval);
-  const occupied = ctx.soleMs(g.spans);
-  const concurrency = maxConcurrency(ivs);
-  const durations = sortedDurations(g.spans);
-  const p50 = quantile(durations, 0.5);
+  const occupied = g.stats.soleMs;
+  const concurrency = g.stats.maxConcurrency;
+  const p50 = g.stats.durations.quantile(0.5);
   const batches = Math.ceil(g.cls.calls / t.batchSize);
   const rows = g.cls.rows ?? g.cls.calls;
   const batchCost = batches * p50 + rows * perRow;

@@ -1,4 +1,4 @@
-import { quantile, round3, sortedDurations } from '../intervals';
+import { round3 } from '../intervals';
 import { constantKey } from './chatty-progress';
 import type { Detector, RawFinding } from './types';
 import { insertColumns, mainTable, singleKeyPredicate, verbOf } from './sql-shape';
@@ -30,8 +30,8 @@ export const rowByRowWrite: Detector = {
       else if (!singleKeyPredicate(g.cls.fingerprint)) continue;
       // The same row every time is a progress counter (chatty-progress), not a row-by-row write of many rows.
       else if (constantKey(g.cls.system, g.cls.fingerprint, ctx)?.constant) continue;
-      const occupied = ctx.soleMs(g.spans);
-      const p50 = quantile(sortedDurations(g.spans), 0.5);
+      const occupied = g.stats.soleMs;
+      const p50 = g.stats.durations.quantile(0.5);
       const batches = Math.ceil(g.cls.calls / t.batchSize);
       const rows = g.cls.rows ?? g.cls.calls;
       const saving = Math.max(0, occupied - (batches * p50 + rows * t.defaultPerRowMs));

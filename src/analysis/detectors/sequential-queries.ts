@@ -1,5 +1,5 @@
 import { round3 } from '../intervals';
-import type { TraceSpan } from '../../model/trace';
+import type { LongCall } from '../sweep';
 import type { Detector, RawFinding } from './types';
 
 /**
@@ -15,32 +15,34 @@ export const sequentialQueries: Detector = {
   id: 'sequential-queries',
   detect(trace, ctx) {
     const t = ctx.thresholds;
-    const long = trace.spans.filter((s) => s.kind === 'db' && s.end - s.start >= t.minOverlapQueryMs && !s.error);
+    const long = ctx.run.longCalls.filter((c) => c.end - c.start >= t.minOverlapQueryMs);
     if (long.length === 0) return { status: 'no-data', reason: `no statement took ${t.minOverlapQueryMs} ms or more` };
-    const all = trace.spans.filter((s) => s.kind === 'db' || s.kind === 'ftp' || s.kind === 'db-connect');
+    const groups = trace.source.groups;
+    const classId = new Map(ctx.queries.map((g) => [g.group, g.cls.id]));
     const findings: RawFinding[] = [];
-    const chains: TraceSpan[][] = [];
-    let cur: TraceSpan[] = [];
+    const chains: LongCall[][] = [];
+    let cur: LongCall[] = [];
     for (const s of long) {
       const prev = cur[cur.length - 1];
       const gap = prev ? s.start - prev.end : Number.POSITIVE_INFINITY;
-      // Next in the chain: starts after the previous ends, within the gap, with no other I/O in between.
-      if (prev && gap >= 0 && gap <= t.maxIndependentGapMs && s.attrs['db.fingerprint'] !== prev.attrs['db.fingerprint']
-        && !all.some((o) => o !== s && o !== prev && o.start >= prev.end && o.start < s.start)) cur.push(s);
+      // Next in the chain: starts after the previous ends, within the gap, a different statement, and no other
+      // I/O call of the run started in between (the counts of I/O starts before each boundary, from the main pass).
+      if (prev && gap >= 0 && gap <= t.maxIndependentGapMs && groups[s.group]!.fingerprint !== groups[prev.group]!.fingerprint
+        && s.ioStartsBefore === prev.ioStartsBeforeEnd) cur.push(s);
       else { if (cur.length > 1) chains.push(cur); cur = [s]; }
     }
     if (cur.length > 1) chains.push(cur);
     for (const chain of chains) {
       const sum = chain.reduce((a, s) => a + s.end - s.start, 0);
       const longest = Math.max(...chain.map((s) => s.end - s.start));
-      const saving = Math.min(sum - longest, ctx.soleMs(chain));
-      const fps = chain.map((s) => String(s.attrs['db.fingerprint'] ?? s.name));
+      const saving = Math.min(sum - longest, ctx.soleOfCalls(chain));
+      const fps = chain.map((s) => groups[s.group]!.fingerprint || groups[s.group]!.name);
       findings.push({
         id: `sequential-queries:${fps.map((f) => f.slice(0, 40)).join('|')}`,
         kind: 'sequential-queries',
         title: `${chain.length} long independent-looking queries ran one after another (${round3(sum / 1000)} s)`,
         category: 'db',
-        scope: chain.map((s) => `span:${s.spanId}`),
+        scope: [...new Set(chain.map((s) => `query:${classId.get(s.group) ?? s.group}`))],
         estimatedSavingMs: round3(Math.max(0, saving)),
         confidence: 'low',
         savingModel: `run at the same time on separate connections, the chain takes its longest query (${round3(longest)} ms) instead of the sum (${round3(sum)} ms); assumes none needs another's result`,

@@ -1,6 +1,4 @@
 import { maxConcurrency, quantile, sortedDurations, type Interval } from '../intervals';
-import type { TraceSpan } from '../../model/trace';
-import type { DetectorContext } from './types';
 
 /** Median duration of spans, ms (0 for none). */
 export function medianMs(spans: readonly { start: number; end: number }[]): number {
@@ -13,13 +11,21 @@ export function concurrencyOf(spans: readonly { start: number; end: number }[]):
 }
 
 /**
- * The saving of reusing connections (database or FTP): the connects' time on the critical path minus `kept`
- * connects at the median, the cost of opening only as many connections as the run used at once.
+ * The saving of reusing connections (database or FTP): the connects' time on the critical path (`sole`) minus
+ * `kept` connects at the median `p50`, the cost of opening only as many connections as the run used at once.
  */
-export function connectionReuseSaving(ctx: Pick<DetectorContext, 'soleMs'>, connects: readonly TraceSpan[], kept: number): { p50: number; sole: number; saving: number } {
-  const p50 = medianMs(connects);
-  const sole = ctx.soleMs(connects);
+export function connectionReuseSaving(p50: number, sole: number, kept: number): { p50: number; sole: number; saving: number } {
   return { p50, sole, saving: Math.max(0, sole - kept * p50) };
+}
+
+/**
+ * Median over several groups of calls, from each group's median weighted by its calls (exact for one group; for
+ * several, an estimate that needs no per-call data).
+ */
+export function weightedMedianMs(groups: readonly { stats: { calls: number; durations: { quantile(q: number): number } } }[]): number {
+  let calls = 0, sum = 0;
+  for (const g of groups) { calls += g.stats.calls; sum += g.stats.calls * g.stats.durations.quantile(0.5); }
+  return calls > 0 ? sum / calls : 0;
 }
 
 /** A transfer span's file extension (lower case, with the dot): the probes' ftp.remote.ext, else from the kept path. */

@@ -2,12 +2,18 @@ import type { Breakdown, Finding, FtpSummary, StageBreakdown } from '../../model
 import type { TraceModel, TraceSpan } from '../../model/trace';
 import type { FtpBenchReport } from '../../model/ftp-bench';
 import type { ExplainResult } from '../../model/db';
-import type { QueryGroup } from '../query-digest';
+import type { ConnectGroup, QueryGroup } from '../query-digest';
+import type { LongCall, RunAggregates } from '../sweep';
 import type { Thresholds } from '../thresholds';
 
 /** What detectors read besides the trace: aggregates computed once. */
 export interface DetectorContext {
+  /** Statement classes with their aggregates, by total time. */
   queries: QueryGroup[];
+  /** Kinds of database connect with their aggregates. */
+  connects: ConnectGroup[];
+  /** The run's aggregates (one pass over every span). */
+  run: RunAggregates;
   breakdown: Breakdown;
   ftp: FtpSummary;
   /** The user-named stages with their breakdowns. */
@@ -20,8 +26,17 @@ export interface DetectorContext {
   /**
    * Time the given spans were in flight with no other I/O of the run pending, ms: the part of their time on the
    * critical path (see critical-path.ts). Savings are computed on it so that overlapped work is not counted twice.
+   * For the spans kept whole (FTP and stage spans of the trace model); other spans given here (a wait built by a
+   * detector) count as intervals that are not I/O calls. One pass over the run's spans.
    */
   soleMs(spans: readonly TraceSpan[]): number;
+  /**
+   * Critical-path time of the calls of these groups (statement classes or connect kinds, by their `group` index),
+   * or of their failed calls only: one pass over the run's spans (a single group's is precomputed).
+   */
+  soleOfGroups(groups: readonly number[], options?: { failedOnly?: boolean }): number;
+  /** Critical-path time of the given long calls together (one pass over the run's spans). */
+  soleOfCalls(calls: readonly LongCall[]): number;
   /**
    * Bind positions (1-based) of a statement class that kept one value on every call, merged over processes;
    * null when the probes did not track the class (inline literals, callback-style pg calls, older probes).

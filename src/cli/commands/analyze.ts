@@ -2,11 +2,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyze } from '../../analysis/analyze';
 import { OtlpCollector, readOtlpJsonFile, readOtlpProtoFile } from '../../collect/otlp';
-import { listTraceFiles, readTraceFile } from '../../collect/read-trace';
+import { listTraceFiles, modelFromStore, readTraceFile } from '../../collect/read-trace';
+import { SpanStore } from '../../collect/span-store';
 import { writeFileAtomic } from '../../collect/write-file';
 import { DEFAULT_CONFIG_FILE, loadThresholdsConfig } from '../../config/thresholds-config';
 import { InputError, UsageError, WriteError } from '../../errors';
-import type { ProcessTrace, TraceModel, TraceSpan } from '../../model/trace';
+import type { ProcessTrace, TraceModel } from '../../model/trace';
 import { toolVersion } from '../../version';
 import { getRenderer } from '../../../reports/registry';
 import { ANALYZE, commandHelp, parseOptions } from '../options';
@@ -52,9 +53,16 @@ export async function analyzeCommand(args: string[], io: CliIO): Promise<CliResu
     } else files.push(abs);
   }
   const keepLiterals = !!values['keep-literals'];
-  const spans: TraceSpan[] = [];
+  // Spans stream into a store: database calls become fixed-size rows spilled to a temporary file in sorted runs.
+  const spans = new SpanStore();
+  try {
+    return await analyzeInto(spans, files, values, config, keepLiterals, io);
+  } finally { spans.close(); }
+}
+
+async function analyzeInto(spans: SpanStore, files: string[], values: Record<string, unknown>, config: ReturnType<typeof loadThresholdsConfig>, keepLiterals: boolean, io: CliIO): Promise<CliResult> {
   const processes: ProcessTrace[] = [];
-  const otlp = new OtlpCollector({ keepLiterals });
+  const otlp = new OtlpCollector({ keepLiterals }, spans);
   let bad = 0;
   for (const f of files) {
     const fmt = detectFormat(f);
@@ -63,21 +71,18 @@ export async function analyzeCommand(args: string[], io: CliIO): Promise<CliResu
     else await readOtlpProtoFile(f, otlp);
   }
   const o = otlp.result();
-  for (const sp of o.spans) spans.push(sp); // not push(...): a million arguments overflow the stack
   for (const p of o.processes) processes.push(p);
   if (o.badRecords > 0 && processes.length) processes[processes.length - 1]!.badLines += o.badRecords;
-  if (spans.length === 0) {
+  if (spans.count === 0) {
     throw new InputError(`No spans found in ${files.join(', ')}${bad + o.badRecords ? ` (${bad + o.badRecords} unreadable records)` : ''}. Give trace-<pid>.jsonl files of batch-doctor profile, or OTLP JSON (one export request per line) or protobuf (length-prefixed) from an OpenTelemetry Collector file exporter.`);
   }
-  spans.sort((a, b) => a.start - b.start);
-  let startedAt = Number.POSITIVE_INFINITY, endedAt = Number.NEGATIVE_INFINITY;
+  let startedAt = spans.minStart, endedAt = spans.maxEnd;
   for (const p of processes) startedAt = Math.min(startedAt, p.header.processStartedAt, p.header.startedAt);
-  for (const s of spans) { if (s.start < startedAt) startedAt = s.start; if (s.end > endedAt) endedAt = s.end; }
   for (const p of processes) if (p.footer) endedAt = Math.max(endedAt, p.footer.endedAt);
-  const model: TraceModel = {
-    run: { command: ['batch-doctor', 'analyze', ...files.map((f) => path.basename(f))], startedAt, endedAt, exitCode: null, signal: null },
+  const model: TraceModel = modelFromStore(
+    { command: ['batch-doctor', 'analyze', ...files.map((f) => path.basename(f))], startedAt, endedAt, exitCode: null, signal: null },
     processes, spans,
-  };
+  );
   const report = analyze(model, {
     toolVersion: toolVersion(),
     ...(config ? { thresholds: config.thresholds, stageThresholds: config.stages, thresholdsFile: config.file } : {}),
@@ -88,6 +93,6 @@ export async function analyzeCommand(args: string[], io: CliIO): Promise<CliResu
   writeFileAtomic(path.join(outDir, 'report.html'), getRenderer('html')!.render(report));
   const format = (values['format'] as string | undefined) ?? 'table';
   if (format !== 'none') io.stderr.write(getRenderer(format)!.render(report, { color: !!io.stderr.isTTY, width: io.stderr.columns ?? 100 }));
-  io.stderr.write(`batch-doctor: ${spans.length} spans from ${files.length} file(s), ${processes.length} process(es); report written to ${path.relative(io.cwd, path.join(outDir, 'report.json')) || 'report.json'} and report.html\n`);
+  io.stderr.write(`batch-doctor: ${spans.count} spans from ${files.length} file(s), ${processes.length} process(es); report written to ${path.relative(io.cwd, path.join(outDir, 'report.json')) || 'report.json'} and report.html\n`);
   return { exitCode: 0 };
 }

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyze } from '../../analysis/analyze';
-import { readTraceDir } from '../../collect/read-trace';
+import { modelFromStore, readTraceDir, readTraceFiles } from '../../collect/read-trace';
+import { SpanStore, type SpanSink } from '../../collect/span-store';
 import { redactCommand } from '../../collect/redact-command';
 import { runWithProbes } from '../../collect/run-command';
 import { startSampleReceiver, type SampleReceiver } from '../../collect/statement-samples';
@@ -11,7 +12,7 @@ import { groupQueries } from '../../analysis/query-digest';
 import type { ExplainResult } from '../../model/db';
 import { writeFileAtomic } from '../../collect/write-file';
 import { BatchDoctorError, describeFtpFailure, TraceMissingError, UsageError, WriteError } from '../../errors';
-import type { TraceModel } from '../../model/trace';
+import type { ProcessTrace, TraceModel } from '../../model/trace';
 import type { OtlpResult } from '../../collect/otlp';
 import { runFtpBench } from '../../ftp/bench';
 import { openSession } from '../../ftp/session';
@@ -94,17 +95,18 @@ export async function profileCommand(args: string[], io: CliIO, internals: Profi
     });
   } catch (err) { await receiver?.close(); await otlp?.close(); throw err; }
   const passThrough: CliResult = result.signal ? { exitCode: 128, signal: result.signal } : { exitCode: result.exitCode ?? 1 };
+  let model: TraceModel | null = null;
   try {
     const runInfo = { command: redactCommand(command), startedAt: result.startedAt, endedAt: result.endedAt, exitCode: result.exitCode, signal: result.signal };
     const warnings: string[] = [];
-    let model: TraceModel;
     if (otlp) {
       await otlp.close();
       const received = otlp.collector.result();
       if (otlp.refused() > 0) warnings.push(`${otlp.refused()} OTLP requests could not be read (not OTLP/HTTP traces, or over 64 MiB).`);
-      let traced: TraceModel | null = null;
-      try { traced = await readTraceDir(runDir, runInfo); } catch (e) { if (!(e instanceof TraceMissingError) || received.spans.length === 0) throw e; }
-      model = mergeReceived(traced ?? { run: runInfo, processes: [], spans: [] }, received);
+      const store = new SpanStore();
+      let traced: ProcessTrace[] = [];
+      try { traced = await readTraceFiles(runDir, store); } catch (e) { if (!(e instanceof TraceMissingError) || received.spans.length === 0) { store.close(); throw e; } }
+      model = modelFromStore(runInfo, mergeReceived(traced, received, store), store);
     } else {
       model = await readTraceDir(runDir, runInfo);
     }
@@ -159,6 +161,7 @@ export async function profileCommand(args: string[], io: CliIO, internals: Profi
     // The command's exit code passes through unchanged even then: the job's own result is what callers act on.
     return passThrough;
   } finally {
+    model?.source.close();
     await receiver?.close();
     await otlp?.close();
   }
@@ -169,11 +172,8 @@ export async function profileCommand(args: string[], io: CliIO, internals: Profi
  * The spans received over OTLP added to the probes' trace. A process the probes instrumented (same pid) is read from
  * its trace file only: a Node job with its own SDK would otherwise have every call twice.
  */
-export function mergeReceived(traced: TraceModel, received: OtlpResult): TraceModel {
-  const tracedPids = new Set(traced.processes.map((p) => p.header.pid));
-  const processes = [...traced.processes, ...received.processes.filter((p) => !tracedPids.has(p.header.pid))];
-  const spans = traced.spans.slice();
-  for (const s of received.spans) if (!tracedPids.has(s.pid)) spans.push(s);
-  spans.sort((a, b) => a.start - b.start);
-  return { run: traced.run, processes, spans };
+export function mergeReceived(traced: ProcessTrace[], received: OtlpResult, into: SpanSink): ProcessTrace[] {
+  const tracedPids = new Set(traced.map((p) => p.header.pid));
+  for (const s of received.spans) if (!tracedPids.has(s.pid)) into.push(s);
+  return [...traced, ...received.processes.filter((p) => !tracedPids.has(p.header.pid))];
 }

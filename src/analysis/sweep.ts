@@ -1,0 +1,379 @@
+import { DDSketch } from '@datadog/sketches-js';
+import type { SpanRow, SpanSource } from '../model/trace';
+import { quantile, type Interval } from './intervals';
+
+/**
+ * Durations of one statement class kept exactly up to this many calls (8 bytes each), and as a DDSketch
+ * (relative accuracy 1%) beyond: quantiles of small classes are exact, memory per class is bounded.
+ */
+export const EXACT_DURATIONS = 4096;
+/** Relative accuracy of the quantile sketch of large classes: a p95 is within 1% of the true p95. */
+const SKETCH_ACCURACY = 0.01;
+
+/** Duration quantiles of one class: exact for up to {@link EXACT_DURATIONS} values, sketched beyond. */
+export class Durations {
+  private exact: number[] | null = [];
+  private sorted: Float64Array | null = null;
+  private readonly sketch = new DDSketch({ relativeAccuracy: SKETCH_ACCURACY });
+  /** Largest value (exact). */
+  max = 0;
+  /** Smallest value (exact). */
+  min = Number.POSITIVE_INFINITY;
+  /** Number of values. */
+  count = 0;
+
+  add(ms: number): void {
+    const v = ms > 0 ? ms : 0;
+    this.count++;
+    if (v > this.max) this.max = v;
+    if (v < this.min) this.min = v;
+    this.sketch.accept(v);
+    if (this.exact) { if (this.exact.length < EXACT_DURATIONS) this.exact.push(v); else this.exact = null; }
+    this.sorted = null;
+  }
+
+  /** True while every value is kept (quantiles are exact). */
+  get isExact(): boolean { return this.exact !== null; }
+
+  /** Value at quantile q (0..1): linear interpolation over the exact values, else the sketch's estimate clamped to [min, max]. */
+  quantile(q: number): number {
+    if (this.count === 0) return 0;
+    if (this.exact) {
+      if (!this.sorted) this.sorted = Float64Array.from(this.exact).sort();
+      return quantile(this.sorted, q);
+    }
+    if (q >= 1) return this.max;
+    if (q <= 0) return this.min;
+    return Math.min(this.max, Math.max(this.min, this.sketch.getValueAtQuantile(q)));
+  }
+}
+
+/** What one sweep learnt of one group (statement class or connect kind): see {@link RunAggregates}. */
+export interface GroupStats {
+  calls: number;
+  errors: number;
+  totalMs: number;
+  /** Start of the first call and end of the last-started call, epoch ms. */
+  firstStart: number;
+  lastEnd: number;
+  /** Sum of rows over the calls that reported rows, and how many did. */
+  rowsSum: number;
+  rowsCalls: number;
+  maxRows: number;
+  durations: Durations;
+  /** Time the group's calls were in flight with no other I/O of the run pending (its critical-path time), ms. */
+  soleMs: number;
+  /** Most calls of the group in flight at once (0 for none with a positive duration). */
+  maxConcurrency: number;
+  /** Length of the union of the group's calls, ms. */
+  unionMs: number;
+  /** Overlap of that union with each stage's union (same order as the `stageUnions` option), ms; empty without stages. */
+  stageOverlapMs: Float64Array;
+  /** Failed calls followed by the next call of the group within maxRetryGapMs (a retry). */
+  retries: number;
+  /** The part of the waits before those retries in which no I/O of the run was in flight, ms. */
+  retryWaitMs: number;
+  /** Failed calls by error type (code or class; 'error' when the span said none). */
+  errorTypes: Map<string, number>;
+}
+
+/** A long, successful database call (sequential-queries reads these): a copy of its row and what ran around it. */
+export interface LongCall {
+  start: number;
+  end: number;
+  pid: number;
+  group: number;
+  /** I/O calls (db, db-connect, ftp) of the run that started before this call started, and before it ended. */
+  ioStartsBefore: number;
+  ioStartsBeforeEnd: number;
+}
+
+/** Per process: spans, and the union of its database and FTP calls. */
+export interface ProcessStats {
+  spans: number;
+  dbMs: number;
+  ftpMs: number;
+}
+
+/** Everything one pass over the spans computes for the analysis (memory: per group and per process, not per span). */
+export interface RunAggregates {
+  /** Indexed like the source's groups. */
+  groups: GroupStats[];
+  /** Union of database (query and connect) and of FTP calls, ms. */
+  dbUnionMs: number;
+  ftpUnionMs: number;
+  /** Most database queries (kind 'db') in flight at once, over the whole run (0 for none). */
+  dbMaxConcurrency: number;
+  processes: Map<number, ProcessStats>;
+  /** Successful database calls of at least `minLongMs`, in start order. */
+  longCalls: LongCall[];
+  spanCount: number;
+}
+
+/** Options of {@link sweepRun}. */
+export interface SweepOptions {
+  /** Receives the union of database calls, as disjoint intervals in order. */
+  onDbInterval?: (a: number, b: number) => void;
+  /** Receives the union of FTP calls, as disjoint intervals in order. */
+  onFtpInterval?: (a: number, b: number) => void;
+  /** Sorted disjoint intervals of each stage, to measure each group's overlap with. Default none. */
+  stageUnions?: readonly (readonly Interval[])[];
+  /** Shortest database call kept in `longCalls`, ms. Default: none kept. */
+  minLongMs?: number;
+  /** Longest wait between a failure and the next call of its group that counts as a retry, ms. Default 0. */
+  maxRetryGapMs?: number;
+}
+
+const isIo = (k: string) => k === 'db' || k === 'db-connect' || k === 'ftp';
+
+/** A min-heap of in-flight calls keyed by end time, carrying their group and whether they are a query. */
+class EndHeap {
+  ends = new Float64Array(64);
+  tags = new Int32Array(64);
+  size = 0;
+  push(end: number, tag: number): void {
+    if (this.size === this.ends.length) {
+      const e = new Float64Array(this.size * 2); e.set(this.ends); this.ends = e;
+      const t = new Int32Array(this.size * 2); t.set(this.tags); this.tags = t;
+    }
+    let i = this.size++;
+    const ends = this.ends, tags = this.tags;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (ends[p]! <= end) break;
+      ends[i] = ends[p]!; tags[i] = tags[p]!; i = p;
+    }
+    ends[i] = end; tags[i] = tag;
+  }
+  /** Removes the top; returns its tag. */
+  pop(): number {
+    const ends = this.ends, tags = this.tags;
+    const top = tags[0]!;
+    const n = --this.size;
+    const e = ends[n]!, t = tags[n]!;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const m = r < n && ends[r]! < ends[l]! ? r : l;
+      if (ends[m]! >= e) break;
+      ends[i] = ends[m]!; tags[i] = tags[m]!; i = m;
+    }
+    ends[i] = e; tags[i] = t;
+    return top;
+  }
+}
+
+/** Length of the overlap of [a, b) with sorted disjoint intervals. */
+function overlapWith(a: number, b: number, u: readonly Interval[]): number {
+  let lo = 0, hi = u.length;
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (u[mid]![1] <= a) lo = mid + 1; else hi = mid; }
+  let len = 0;
+  for (let i = lo; i < u.length && u[i]![0] < b; i++) len += Math.max(0, Math.min(b, u[i]![1]) - Math.max(a, u[i]![0]));
+  return len;
+}
+
+/**
+ * One pass over every span in start order, computing what the breakdown, the query table and the detectors need:
+ * per group counts, durations and critical-path (sole) time, unions per category and per process, and the long
+ * calls. The sweep keeps a heap of the calls in flight; between two consecutive boundaries, a group gets the time
+ * when all calls in flight are its own (the definition of critical-path time, critical-path.ts).
+ */
+export function sweepRun(source: SpanSource, options: SweepOptions = {}): RunAggregates {
+  const G = source.groups.length;
+  const stages = options.stageUnions ?? [];
+  const groups: GroupStats[] = [];
+  for (let g = 0; g < G; g++) {
+    groups.push({
+      calls: 0, errors: 0, totalMs: 0, firstStart: Number.NaN, lastEnd: Number.NaN, rowsSum: 0, rowsCalls: 0, maxRows: 0,
+      durations: new Durations(), soleMs: 0, maxConcurrency: 0, unionMs: 0, stageOverlapMs: new Float64Array(stages.length),
+      retries: 0, retryWaitMs: 0, errorTypes: new Map(),
+    });
+  }
+  const inflight = new Int32Array(G);
+  const gA = new Float64Array(G).fill(Number.NaN), gB = new Float64Array(G);
+  const lastEndOf = new Float64Array(G).fill(Number.NaN);
+  const lastFailed = new Uint8Array(G);
+  const heap = new EndHeap();
+  let total = 0, dbInFlight = 0, dbMax = 0, prevT = Number.NEGATIVE_INFINITY;
+  const minLong = options.minLongMs ?? Number.POSITIVE_INFINITY;
+  const maxGap = options.maxRetryGapMs ?? 0;
+  const processes = new Map<number, ProcessStats & { da: number; db: number; fa: number; fb: number }>();
+  const longCalls: LongCall[] = [];
+  const pendingLong: LongCall[] = [];
+  let ioStarts = 0, spanCount = 0;
+  // Running unions: database, FTP, all I/O (with recent closed pieces kept for the retry waits).
+  let da = Number.NaN, dbE = 0, fa = Number.NaN, fb = 0, ia = Number.NaN, ib = 0, dbUnion = 0, ftpUnion = 0;
+  const recent: [number, number][] = [];
+  let recentHead = 0;
+
+  const accrue = (t: number) => {
+    const dt = t - prevT;
+    if (dt > 0 && total > 0) {
+      const tag = heap.tags[0]!;
+      const g = tag >> 1;
+      if (g > 0 && inflight[g - 1] === total) groups[g - 1]!.soleMs += dt;
+    }
+    prevT = t;
+  };
+  const closeGroup = (g: number) => {
+    const a = gA[g]!, b = gB[g]!;
+    if (Number.isNaN(a)) return;
+    const st = groups[g]!;
+    st.unionMs += b - a;
+    for (let s = 0; s < stages.length; s++) st.stageOverlapMs[s]! += overlapWith(a, b, stages[s]!);
+  };
+  /** I/O time of the run within [a, b), from the recent pieces of the I/O union and the running one. */
+  const ioCovered = (a: number, b: number): number => {
+    let len = 0;
+    for (let i = recent.length - 1; i >= recentHead; i--) {
+      const [x, y] = recent[i]!;
+      if (y <= a) break;
+      len += Math.max(0, Math.min(b, y) - Math.max(a, x));
+    }
+    if (!Number.isNaN(ia)) len += Math.max(0, Math.min(b, ib) - Math.max(a, ia));
+    return len;
+  };
+
+  source.forEach((r: SpanRow) => {
+    spanCount++;
+    let p = processes.get(r.pid);
+    if (!p) processes.set(r.pid, (p = { spans: 0, dbMs: 0, ftpMs: 0, da: Number.NaN, db: 0, fa: Number.NaN, fb: 0 }));
+    p.spans++;
+    const io = isIo(r.kind);
+    const positive = r.end > r.start;
+    if (io) {
+      // Close the calls that ended by now, accruing the time between boundaries.
+      while (heap.size > 0 && heap.ends[0]! <= r.start) {
+        accrue(heap.ends[0]!);
+        const tag = heap.pop();
+        total--;
+        const g = tag >> 1;
+        if (g > 0) inflight[g - 1]!--;
+        if (tag & 1) dbInFlight--;
+      }
+      accrue(r.start);
+      // Long calls waiting for the count of I/O starts before their end.
+      for (let i = pendingLong.length - 1; i >= 0; i--) {
+        if (pendingLong[i]!.end <= r.start) { pendingLong[i]!.ioStartsBeforeEnd = ioStarts; pendingLong.splice(i, 1); }
+      }
+    }
+    const g = r.group;
+    if (g >= 0) {
+      const st = groups[g]!;
+      const d = r.end - r.start;
+      if (st.calls === 0) st.firstStart = r.start;
+      st.calls++; st.totalMs += d; st.lastEnd = r.end;
+      st.durations.add(d);
+      if (r.rows !== null) { st.rowsSum += r.rows; st.rowsCalls++; if (r.rows > st.maxRows) st.maxRows = r.rows; }
+      if (r.error) {
+        st.errors++;
+        const k = r.errorType || 'error';
+        st.errorTypes.set(k, (st.errorTypes.get(k) ?? 0) + 1);
+      }
+      // A retry: the previous call of the group failed and this one starts within maxGap of its end.
+      const le = lastEndOf[g]!;
+      if (lastFailed[g] && !Number.isNaN(le) && r.start >= le && r.start - le <= maxGap) {
+        st.retries++;
+        if (r.start > le) st.retryWaitMs += r.start - le - ioCovered(le, r.start);
+      }
+      lastEndOf[g] = r.end; lastFailed[g] = r.error ? 1 : 0;
+      if (r.kind === 'db' && !r.error && d >= minLong) {
+        const lc: LongCall = { start: r.start, end: r.end, pid: r.pid, group: g, ioStartsBefore: ioStarts, ioStartsBeforeEnd: -1 };
+        longCalls.push(lc); pendingLong.push(lc);
+      }
+      if (positive) {
+        if (Number.isNaN(gA[g]!) || r.start > gB[g]!) { closeGroup(g); gA[g] = r.start; gB[g] = r.end; }
+        else if (r.end > gB[g]!) gB[g] = r.end;
+      }
+    }
+    if (!io) return;
+    ioStarts++;
+    if (!positive) return;
+    // Unions (input is in start order, so each is built online).
+    if (Number.isNaN(ia) || r.start > ib) {
+      if (!Number.isNaN(ia)) recent.push([ia, ib]);
+      ia = r.start; ib = r.end;
+      while (recentHead < recent.length && recent[recentHead]![1] < r.start - maxGap) recentHead++;
+      if (recentHead > 4096 && recentHead * 2 > recent.length) { recent.splice(0, recentHead); recentHead = 0; }
+    } else if (r.end > ib) ib = r.end;
+    if (r.kind === 'ftp') {
+      if (Number.isNaN(fa) || r.start > fb) { if (!Number.isNaN(fa)) { ftpUnion += fb - fa; options.onFtpInterval?.(fa, fb); } fa = r.start; fb = r.end; }
+      else if (r.end > fb) fb = r.end;
+      if (Number.isNaN(p.fa) || r.start > p.fb) { if (!Number.isNaN(p.fa)) p.ftpMs += p.fb - p.fa; p.fa = r.start; p.fb = r.end; }
+      else if (r.end > p.fb) p.fb = r.end;
+    } else {
+      if (Number.isNaN(da) || r.start > dbE) { if (!Number.isNaN(da)) { dbUnion += dbE - da; options.onDbInterval?.(da, dbE); } da = r.start; dbE = r.end; }
+      else if (r.end > dbE) dbE = r.end;
+      if (Number.isNaN(p.da) || r.start > p.db) { if (!Number.isNaN(p.da)) p.dbMs += p.db - p.da; p.da = r.start; p.db = r.end; }
+      else if (r.end > p.db) p.db = r.end;
+    }
+    // In flight from now: tag = (group + 1) << 1 | is-query.
+    const isQuery = r.kind === 'db' ? 1 : 0;
+    heap.push(r.end, ((g + 1) << 1) | isQuery);
+    total++;
+    if (g >= 0) { inflight[g]!++; if (inflight[g]! > groups[g]!.maxConcurrency) groups[g]!.maxConcurrency = inflight[g]!; }
+    if (isQuery) { dbInFlight++; if (dbInFlight > dbMax) dbMax = dbInFlight; }
+  });
+  while (heap.size > 0) {
+    accrue(heap.ends[0]!);
+    const tag = heap.pop();
+    total--;
+    const g = tag >> 1;
+    if (g > 0) inflight[g - 1]!--;
+  }
+  for (const lc of pendingLong) lc.ioStartsBeforeEnd = ioStarts;
+  for (let g = 0; g < G; g++) closeGroup(g);
+  if (!Number.isNaN(da)) { dbUnion += dbE - da; options.onDbInterval?.(da, dbE); }
+  if (!Number.isNaN(fa)) { ftpUnion += fb - fa; options.onFtpInterval?.(fa, fb); }
+  const procOut = new Map<number, ProcessStats>();
+  for (const [pid, p] of processes) {
+    procOut.set(pid, {
+      spans: p.spans,
+      dbMs: p.dbMs + (Number.isNaN(p.da) ? 0 : p.db - p.da),
+      ftpMs: p.ftpMs + (Number.isNaN(p.fa) ? 0 : p.fb - p.fa),
+    });
+  }
+  return { groups, dbUnionMs: dbUnion, ftpUnionMs: ftpUnion, dbMaxConcurrency: dbMax, processes: procOut, longCalls, spanCount };
+}
+
+/**
+ * Critical-path time of a chosen set of spans (one pass): the time during which at least one of them was in flight
+ * and no other I/O call of the run was. `isOwn` picks rows of the source; `otherOwn` adds intervals that are not
+ * I/O calls of the run (a wait between a failure and its retry): they count as own time, and only other I/O
+ * during them is subtracted. Concurrent own spans count once. Rows of kinds other than db, db-connect and ftp that
+ * `isOwn` picks count like `otherOwn`.
+ */
+export function soleTimeOf(source: SpanSource, isOwn: (r: SpanRow) => boolean, otherOwn: readonly Interval[] = []): number {
+  const extra = otherOwn.filter(([a, b]) => b > a).sort((x, y) => x[0] - y[0]);
+  const io = new EndHeap(), other = new EndHeap();
+  let total = 0, ownIo = 0, ownOther = 0, prevT = Number.NEGATIVE_INFINITY, sole = 0, k = 0;
+  const accrue = (t: number) => {
+    if (t > prevT && ownIo + ownOther > 0 && total === ownIo) sole += t - prevT;
+    if (t > prevT) prevT = t;
+  };
+  const advance = (t: number) => {
+    while (io.size + other.size > 0) {
+      const e1 = io.size ? io.ends[0]! : Number.POSITIVE_INFINITY, e2 = other.size ? other.ends[0]! : Number.POSITIVE_INFINITY;
+      const e = Math.min(e1, e2);
+      if (e > t) break;
+      accrue(e);
+      if (e1 <= e2) { if (io.pop()) ownIo--; total--; } else { other.pop(); ownOther--; }
+    }
+    if (t !== Number.POSITIVE_INFINITY) accrue(t);
+  };
+  const addOther = (a: number, b: number) => { advance(a); other.push(b, 1); ownOther++; };
+  source.forEach((r) => {
+    if (!(r.end > r.start)) return;
+    while (k < extra.length && extra[k]![0] <= r.start) { addOther(extra[k]![0], extra[k]![1]); k++; }
+    const own = isOwn(r);
+    if (isIo(r.kind)) {
+      advance(r.start);
+      io.push(r.end, own ? 1 : 0); total++; if (own) ownIo++;
+    } else if (own) addOther(r.start, r.end);
+  });
+  while (k < extra.length) { addOther(extra[k]![0], extra[k]![1]); k++; }
+  advance(Number.POSITIVE_INFINITY);
+  return sole;
+}
