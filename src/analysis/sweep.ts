@@ -107,7 +107,6 @@ export interface RunAggregates {
   processes: Map<number, ProcessStats>;
   /** Successful database calls of at least `minLongMs`, in start order. */
   longCalls: LongCall[];
-  spanCount: number;
 }
 
 /** Options of {@link sweepRun}. */
@@ -202,7 +201,7 @@ export function sweepRun(source: SpanSource, options: SweepOptions = {}): RunAgg
   const processes = new Map<number, ProcessStats & { da: number; db: number; fa: number; fb: number }>();
   const longCalls: LongCall[] = [];
   const pendingLong: LongCall[] = [];
-  let ioStarts = 0, spanCount = 0;
+  let ioStarts = 0;
   // Running unions: database, FTP, all I/O (with recent closed pieces kept for the retry waits).
   let da = Number.NaN, dbE = 0, fa = Number.NaN, fb = 0, ia = Number.NaN, ib = 0, dbUnion = 0, ftpUnion = 0;
   const recent: [number, number][] = [];
@@ -236,23 +235,26 @@ export function sweepRun(source: SpanSource, options: SweepOptions = {}): RunAgg
     return len;
   };
 
+  /** Ends the calls that ended by `t`, accruing the time between boundaries. */
+  const endUntil = (t: number) => {
+    while (heap.size > 0 && heap.ends[0]! <= t) {
+      accrue(heap.ends[0]!);
+      const tag = heap.pop();
+      total--;
+      const g = tag >> 1;
+      if (g > 0) inflight[g - 1]!--;
+      if (tag & 1) dbInFlight--;
+    }
+  };
+
   source.forEach((r: SpanRow) => {
-    spanCount++;
     let p = processes.get(r.pid);
     if (!p) processes.set(r.pid, (p = { spans: 0, dbMs: 0, ftpMs: 0, da: Number.NaN, db: 0, fa: Number.NaN, fb: 0 }));
     p.spans++;
     const io = isIo(r.kind);
     const positive = r.end > r.start;
     if (io) {
-      // Close the calls that ended by now, accruing the time between boundaries.
-      while (heap.size > 0 && heap.ends[0]! <= r.start) {
-        accrue(heap.ends[0]!);
-        const tag = heap.pop();
-        total--;
-        const g = tag >> 1;
-        if (g > 0) inflight[g - 1]!--;
-        if (tag & 1) dbInFlight--;
-      }
+      endUntil(r.start);
       accrue(r.start);
       // Long calls waiting for the count of I/O starts before their end.
       for (let i = pendingLong.length - 1; i >= 0; i--) {
@@ -316,13 +318,7 @@ export function sweepRun(source: SpanSource, options: SweepOptions = {}): RunAgg
     if (g >= 0) { inflight[g]!++; if (inflight[g]! > groups[g]!.maxConcurrency) groups[g]!.maxConcurrency = inflight[g]!; }
     if (isQuery) { dbInFlight++; if (dbInFlight > dbMax) dbMax = dbInFlight; }
   });
-  while (heap.size > 0) {
-    accrue(heap.ends[0]!);
-    const tag = heap.pop();
-    total--;
-    const g = tag >> 1;
-    if (g > 0) inflight[g - 1]!--;
-  }
+  endUntil(Number.POSITIVE_INFINITY);
   for (const lc of pendingLong) lc.ioStartsBeforeEnd = ioStarts;
   for (let g = 0; g < G; g++) closeGroup(g);
   if (!Number.isNaN(da)) { dbUnion += dbE - da; options.onDbInterval?.(da, dbE); }
@@ -335,7 +331,7 @@ export function sweepRun(source: SpanSource, options: SweepOptions = {}): RunAgg
       ftpMs: p.ftpMs + (Number.isNaN(p.fa) ? 0 : p.fb - p.fa),
     });
   }
-  return { groups, dbUnionMs: dbUnion, ftpUnionMs: ftpUnion, dbMaxConcurrency: dbMax, processes: procOut, longCalls, spanCount };
+  return { groups, dbUnionMs: dbUnion, ftpUnionMs: ftpUnion, dbMaxConcurrency: dbMax, processes: procOut, longCalls };
 }
 
 /**

@@ -1,13 +1,8 @@
-import { maxConcurrency, quantile, sortedDurations, type Interval } from '../intervals';
+import { quantile, sortedDurations } from '../intervals';
 
 /** Median duration of spans, ms (0 for none). */
 export function medianMs(spans: readonly { start: number; end: number }[]): number {
   return quantile(sortedDurations(spans), 0.5);
-}
-
-/** Most spans in flight at once (1 for none). */
-export function concurrencyOf(spans: readonly { start: number; end: number }[]): number {
-  return Math.max(1, maxConcurrency(spans.map((s) => [s.start, s.end] as Interval)));
 }
 
 /**
