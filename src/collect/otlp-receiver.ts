@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import type * as net from 'node:net';
 import * as zlib from 'node:zlib';
 import { OtlpCollector } from './otlp';
+import type { SpanSink } from './span-store';
 import { decodeExportTraceRequest } from './otlp-proto';
 
 /** Largest request body accepted, bytes (after decompression): what an SDK batch of thousands of spans needs. */
@@ -19,11 +20,11 @@ export interface OtlpReceiver {
 
 /**
  * Receives OTLP/HTTP trace exports, JSON (`application/json`) or protobuf (`application/x-protobuf`), gzip or
- * not, on 127.0.0.1, into a collector in this process's memory. A pipeline in any language instrumented with its
+ * not, on 127.0.0.1, into a collector in this process (its spans into `o.sink` when given, else kept in memory). A pipeline in any language instrumented with its
  * own OpenTelemetry SDK runs under `profile --receive-otlp` by pointing its exporter here.
  */
-export async function startOtlpReceiver(o: { keepLiterals?: boolean } = {}): Promise<OtlpReceiver> {
-  const collector = new OtlpCollector({ keepLiterals: !!o.keepLiterals });
+export async function startOtlpReceiver(o: { keepLiterals?: boolean; sink?: SpanSink } = {}): Promise<OtlpReceiver> {
+  const collector = new OtlpCollector({ keepLiterals: !!o.keepLiterals }, o.sink ?? null);
   let refused = 0;
   const server = http.createServer((req, res) => {
     const reply = (status: number, json: boolean) => {

@@ -78,9 +78,20 @@ export async function profileCommand(args: string[], io: CliIO, internals: Profi
   if (!values['no-explain']) { try { receiver = await startSampleReceiver(); } catch { receiver = null; } }
   // The job's own OpenTelemetry spans (Python, Java, Go... or a Node job with its own SDK), over OTLP/HTTP.
   let otlp: OtlpReceiver | null = null;
+  // Received spans go straight into a span store (memory does not grow with them), except those of processes the
+  // probes instrumented: their trace file (created when the probes start, before any SDK exports) has them already,
+  // and a Node job with its own SDK would otherwise have every call twice.
+  let receivedStore: SpanStore | null = null;
   let jobEnv = io.env;
   if (values['receive-otlp']) {
-    otlp = await startOtlpReceiver({ keepLiterals: !!values['keep-literals'] });
+    const store = (receivedStore = new SpanStore());
+    const traced = new Map<number, boolean>();
+    const isTraced = (pid: number) => {
+      let t = traced.get(pid);
+      if (t === undefined) traced.set(pid, (t = fs.existsSync(path.join(runDir, `trace-${pid}.jsonl`))));
+      return t;
+    };
+    otlp = await startOtlpReceiver({ keepLiterals: !!values['keep-literals'], sink: { push: (s) => { if (!isTraced(s.pid)) store.push(s); } } });
     jobEnv = {
       ...io.env, OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${otlp.endpoint}/v1/traces`,
       OTEL_TRACES_EXPORTER: 'otlp', BATCH_DOCTOR_NO_FORWARD: '1',
@@ -93,7 +104,7 @@ export async function profileCommand(args: string[], io: CliIO, internals: Profi
       keepLiterals: !!values['keep-literals'], cpuProfile: !values['no-cpu-profile'], ...(cpuUs ? { cpuSampleUs: cpuUs } : {}),
       ...(receiver ? { paramSocket: receiver.socketPath } : {}), ...(internals.jobStdoutToStderr ? { stdoutToStderr: true } : {}),
     });
-  } catch (err) { await receiver?.close(); await otlp?.close(); throw err; }
+  } catch (err) { await receiver?.close(); await otlp?.close(); receivedStore?.close(); throw err; }
   const passThrough: CliResult = result.signal ? { exitCode: 128, signal: result.signal } : { exitCode: result.exitCode ?? 1 };
   let model: TraceModel | null = null;
   try {
@@ -103,9 +114,10 @@ export async function profileCommand(args: string[], io: CliIO, internals: Profi
       await otlp.close();
       const received = otlp.collector.result();
       if (otlp.refused() > 0) warnings.push(`${otlp.refused()} OTLP requests could not be read (not OTLP/HTTP traces, or over 64 MiB).`);
-      const store = new SpanStore();
+      const store = receivedStore!;
+      const receivedSpans = store.count;
       let traced: ProcessTrace[] = [];
-      try { traced = await readTraceFiles(runDir, store); } catch (e) { if (!(e instanceof TraceMissingError) || received.spans.length === 0) { store.close(); throw e; } }
+      try { traced = await readTraceFiles(runDir, store); } catch (e) { if (!(e instanceof TraceMissingError) || receivedSpans === 0) { store.close(); throw e; } }
       model = modelFromStore(runInfo, mergeReceived(traced, received, store), store);
     } else {
       model = await readTraceDir(runDir, runInfo);
@@ -169,8 +181,9 @@ export async function profileCommand(args: string[], io: CliIO, internals: Profi
 }
 
 /**
- * The spans received over OTLP added to the probes' trace. A process the probes instrumented (same pid) is read from
- * its trace file only: a Node job with its own SDK would otherwise have every call twice.
+ * The processes (and any spans still held by the collector) received over OTLP added to the probes' trace. A
+ * process the probes instrumented (same pid) is read from its trace file only: a Node job with its own SDK would
+ * otherwise have every call twice.
  */
 export function mergeReceived(traced: ProcessTrace[], received: OtlpResult, into: SpanSink): ProcessTrace[] {
   const tracedPids = new Set(traced.map((p) => p.header.pid));
