@@ -34,7 +34,11 @@ export interface AnalyzeOptions {
   warnings?: string[];
 }
 
-/** Turns a trace model into the report model: pure, deterministic. */
+/**
+ * Turns a trace model into the report model: deterministic, no clock, writes nothing. It reads the model's span
+ * source in one main pass (plus one per extra critical-path question a detector asks), so memory holds
+ * aggregates, not spans.
+ */
 export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
   const thresholds: Thresholds = { ...DEFAULT_THRESHOLDS, ...options.thresholds };
   const stageSets = Object.entries(options.stageThresholds ?? {});
