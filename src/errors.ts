@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'BD_FTP'
   | 'BD_DB'
   | 'BD_INPUT'
+  | 'BD_INTERRUPTED'
   | 'BD_INTERNAL';
 
 /** Base class of every error batch-doctor raises on purpose. */
@@ -63,6 +64,13 @@ export class ReportReadError extends BatchDoctorError {
 export class WriteError extends BatchDoctorError {
   constructor(file: string, reason: string) {
     super('BD_WRITE', `Cannot write ${file}: ${reason}. Choose another output directory with --out, or free space, and run again.`);
+  }
+}
+
+/** The command was interrupted (SIGINT, SIGTERM): its temporary files are removed and no report was written. */
+export class InterruptedError extends BatchDoctorError {
+  constructor(signal: string) {
+    super('BD_INTERRUPTED', `Interrupted by ${signal}: the temporary files were removed and no report was written. Run the command again to get the report.`);
   }
 }
 

@@ -1,7 +1,7 @@
 import type { SpanSink } from './span-store';
 import * as fs from 'node:fs';
 import { fingerprintSql } from '../../probes/sql-fingerprint';
-import { TraceCorruptError } from '../errors';
+import { BatchDoctorError, TraceCorruptError } from '../errors';
 import type { ProcessTrace, TraceSpan } from '../model/trace';
 import type { SpanKind } from '../../probes/trace-records';
 
@@ -253,6 +253,8 @@ export async function readOtlpJsonFile(file: string, into: OtlpCollector): Promi
       buf.copy(buf, 0, s, end);
     }
   } catch (err) {
+    // Our own errors (a full disk under the span store, an interruption) pass as they are.
+    if (err instanceof BatchDoctorError) throw err;
     throw new TraceCorruptError(file, (err as Error).message);
   } finally { await fh.close(); }
 }

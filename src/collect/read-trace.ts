@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { TraceCorruptError, TraceMissingError } from '../errors';
+import { BatchDoctorError, TraceCorruptError, TraceMissingError } from '../errors';
 import { FAST_BLOCK_COLUMNS, type CompactSpan, type FastSpanBlockRecord, type ShapeRecord, type SpanRecord } from '../../probes/trace-records';
 import type { ProcessTrace, RunInfo, TraceModel, TraceSpan } from '../model/trace';
 import { SpanStore, type SpanSink } from './span-store';
@@ -69,6 +69,8 @@ export async function readTraceFile(file: string, into: SpanSink): Promise<Proce
       }
     }
   } catch (err) {
+    // Our own errors (a full disk under the span store, an interruption) pass as they are.
+    if (err instanceof BatchDoctorError) throw err;
     throw new TraceCorruptError(file, (err as Error).message);
   } finally {
     rl.close();

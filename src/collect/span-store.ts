@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { WriteError } from '../errors';
+import { InterruptedError, WriteError } from '../errors';
 import type { SpanGroupInfo, SpanKind, SpanRow, SpanSource, TraceSpan } from '../model/trace';
 
 /** Anything spans can be pushed into: a {@link SpanStore}, or a plain array in tests. */
@@ -56,6 +56,7 @@ export class SpanStore implements SpanSink {
   private runsFd: number | null = null;
   private readonly runs: { offset: number; rows: number }[] = [];
   private runsBytes = 0;
+  private interrupted: string | null = null;
   private lo = Number.POSITIVE_INFINITY;
   private hi = Number.NEGATIVE_INFINITY;
 
@@ -71,8 +72,18 @@ export class SpanStore implements SpanSink {
   get minStart(): number { return this.lo; }
   get maxEnd(): number { return this.hi; }
 
+  /**
+   * Removes the spill file at once and makes every later push or finish throw {@link InterruptedError}: what a
+   * command calls from a SIGINT or SIGTERM handler, so that the reading in progress stops at its next span.
+   */
+  interrupt(signal: string): void {
+    this.interrupted = signal;
+    this.close();
+  }
+
   /** Adds one span (any order). */
   push(s: TraceSpan): void {
+    if (this.interrupted !== null) throw new InterruptedError(this.interrupted);
     const code = KIND_CODE[s.kind] ?? 4;
     let group = -1, detail = -1;
     if (code <= 1) group = this.groupOf(s);
@@ -150,6 +161,7 @@ export class SpanStore implements SpanSink {
    * sorted runs are merged into one file that every pass then reads from start to end.
    */
   finish(): SpanSource {
+    if (this.interrupted !== null) throw new InterruptedError(this.interrupted);
     const groups = this.groups, errorTypes = this.errorTypes, total = this.total;
     // Whole spans sorted by start (stable); rows keep their push-order index, mapped through `rank` when read.
     const order = this.detail.map((_, i) => i).sort((a, b) => this.detail[a]!.start - this.detail[b]!.start || a - b);

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analysis/analyze';
 import { SpanStore } from '../../src/collect/span-store';
+import { InterruptedError } from '../../src/errors';
 import type { SpanRow, TraceModel, TraceSpan } from '../../src/model/trace';
 import { prng, TraceBuilder } from '../helpers/trace-builder';
 
@@ -80,5 +81,17 @@ describe('span store', () => {
     expect(all.length).toBe(3028);
     spilled.source.close();
     expect(fs.readdirSync(tmp)).toHaveLength(0);
+  });
+
+  it('interrupt removes the spill file at once and stops the reading at its next span', () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-store-test-'));
+    const store = new SpanStore({ chunkRows: 16, tmpDir: tmp });
+    const spans = randomSpans(100, 5);
+    for (const s of spans) store.push(s);
+    expect(fs.readdirSync(tmp)).toHaveLength(1);
+    store.interrupt('SIGINT');
+    expect(fs.readdirSync(tmp)).toHaveLength(0);
+    expect(() => store.push(spans[0]!)).toThrow(InterruptedError);
+    expect(() => store.finish()).toThrow(/Interrupted by SIGINT/);
   });
 });

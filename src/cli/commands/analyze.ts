@@ -6,7 +6,7 @@ import { listTraceFiles, modelFromStore, readTraceFile } from '../../collect/rea
 import { SpanStore } from '../../collect/span-store';
 import { writeFileAtomic } from '../../collect/write-file';
 import { DEFAULT_CONFIG_FILE, loadThresholdsConfig } from '../../config/thresholds-config';
-import { InputError, UsageError, WriteError } from '../../errors';
+import { InputError, InterruptedError, UsageError, WriteError } from '../../errors';
 import type { ProcessTrace, TraceModel } from '../../model/trace';
 import { toolVersion } from '../../version';
 import { getRenderer } from '../../../reports/registry';
@@ -55,12 +55,26 @@ export async function analyzeCommand(args: string[], io: CliIO): Promise<CliResu
   const keepLiterals = !!values['keep-literals'];
   // Spans stream into a store: database calls become fixed-size rows spilled to a temporary file in sorted runs.
   const spans = new SpanStore();
+  // Ctrl-C or a kill while reading: the spill file goes at once and the reading stops at its next span; during the
+  // (synchronous) analysis, the handler runs after it and no report is written.
+  let interrupted: NodeJS.Signals | null = null;
+  const onSignal = (sig: NodeJS.Signals) => { interrupted = sig; spans.interrupt(sig); };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
-    return await analyzeInto(spans, files, values, config, keepLiterals, io);
-  } finally { spans.close(); }
+    return await analyzeInto(spans, files, values, config, keepLiterals, io, () => interrupted);
+  } catch (e) {
+    if (!(e instanceof InterruptedError)) throw e;
+    io.stderr.write(`batch-doctor: ${e.message} [${e.code}]\n`);
+    return { exitCode: 130 };
+  } finally {
+    spans.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
 
-async function analyzeInto(spans: SpanStore, files: string[], values: Record<string, unknown>, config: ReturnType<typeof loadThresholdsConfig>, keepLiterals: boolean, io: CliIO): Promise<CliResult> {
+async function analyzeInto(spans: SpanStore, files: string[], values: Record<string, unknown>, config: ReturnType<typeof loadThresholdsConfig>, keepLiterals: boolean, io: CliIO, interrupted: () => NodeJS.Signals | null): Promise<CliResult> {
   const processes: ProcessTrace[] = [];
   const otlp = new OtlpCollector({ keepLiterals }, spans);
   let bad = 0;
@@ -87,6 +101,8 @@ async function analyzeInto(spans: SpanStore, files: string[], values: Record<str
     toolVersion: toolVersion(),
     ...(config ? { thresholds: config.thresholds, stageThresholds: config.stages, thresholdsFile: config.file } : {}),
   });
+  const sig = interrupted();
+  if (sig) throw new InterruptedError(sig);
   const outDir = path.resolve(io.cwd, (values['out'] as string | undefined) ?? 'batch-doctor-report');
   try { fs.mkdirSync(outDir, { recursive: true }); } catch (e) { throw new WriteError(outDir, (e as Error).message); }
   writeFileAtomic(path.join(outDir, 'report.json'), getRenderer('json')!.render(report));
