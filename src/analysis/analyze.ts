@@ -9,7 +9,7 @@ import { soleTimeFunctions } from './critical-path';
 import { summarizeFtp } from './ftp-summary';
 import { groupConnects, groupQueries, type QueryGroup } from './query-digest';
 import { sweepRun } from './sweep';
-import { totalLength, union, type Interval } from './intervals';
+import { overlapWith, totalLength, union, type Interval } from './intervals';
 import { rankFindings, whatIf } from './rank';
 import { summarizeRuntime } from './runtime-summary';
 import { DEFAULT_THRESHOLDS, type Thresholds } from './thresholds';
@@ -163,7 +163,7 @@ function findingStage(model: TraceModel, groups: QueryGroup[], stageUnions: read
       if (sc === 'ftp:transfers') {
         any = true;
         total += totalLength(transferUnion);
-        stageUnions.forEach(([, u], i) => { perStage[i]! += overlapLength(transferUnion, u); });
+        stageUnions.forEach(([, u], i) => { for (const [a, b] of transferUnion) perStage[i]! += overlapWith(a, b, u); });
         continue;
       }
       const g = byClass.get(sc);
@@ -177,17 +177,6 @@ function findingStage(model: TraceModel, groups: QueryGroup[], stageUnions: read
     stageUnions.forEach(([name], i) => { if (perStage[i]! > bestLen) { best = name; bestLen = perStage[i]!; } });
     return total > 0 && bestLen >= total / 2 ? best : null;
   };
-}
-
-/** Length of the intersection of two sorted lists of disjoint intervals. */
-function overlapLength(a: readonly Interval[], b: readonly Interval[]): number {
-  let i = 0, j = 0, len = 0;
-  while (i < a.length && j < b.length) {
-    const lo = Math.max(a[i]![0], b[j]![0]), hi = Math.min(a[i]![1], b[j]![1]);
-    if (hi > lo) len += hi - lo;
-    if (a[i]![1] < b[j]![1]) i++; else j++;
-  }
-  return len;
 }
 
 /** The probes write 'postgresql' and 'mysql'; spans may say 'mariadb' for the same client. */

@@ -63,5 +63,41 @@ export function quantile(sorted: ArrayLike<number>, q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
+/** Length of the overlap of [a, b) with sorted disjoint intervals (binary search to the first that can overlap). */
+export function overlapWith(a: number, b: number, u: readonly Interval[]): number {
+  let lo = 0, hi = u.length;
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (u[mid]![1] <= a) lo = mid + 1; else hi = mid; }
+  let len = 0;
+  for (let i = lo; i < u.length && u[i]![0] < b; i++) len += Math.max(0, Math.min(b, u[i]![1]) - Math.max(a, u[i]![0]));
+  return len;
+}
+
+/**
+ * The union of intervals given in start order, built online: the running piece grows while the next interval
+ * starts within it; a piece that can grow no more is handed to `onPiece` and counted in `total`.
+ */
+export class RunningUnion {
+  /** The running piece, [start, end); start is NaN before the first interval and after flush. */
+  start = Number.NaN;
+  end = 0;
+  /** Length of the pieces handed on so far, ms. */
+  total = 0;
+  constructor(private readonly onPiece?: (a: number, b: number) => void) {}
+
+  /** Adds [a, b) (a no earlier than any interval added before). */
+  add(a: number, b: number): void {
+    if (Number.isNaN(this.start) || a > this.end) { this.flush(); this.start = a; this.end = b; }
+    else if (b > this.end) this.end = b;
+  }
+
+  /** Hands on the running piece; `total` is then the union's length. */
+  flush(): void {
+    if (Number.isNaN(this.start)) return;
+    this.total += this.end - this.start;
+    this.onPiece?.(this.start, this.end);
+    this.start = Number.NaN;
+  }
+}
+
 /** Rounds to 3 decimals (microsecond precision for ms values). */
 export const round3 = (x: number): number => Math.round(x * 1000) / 1000;

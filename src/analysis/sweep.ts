@@ -1,6 +1,6 @@
 import { DDSketch } from '@datadog/sketches-js';
 import type { SpanRow, SpanSource } from '../model/trace';
-import { quantile, type Interval } from './intervals';
+import { overlapWith, quantile, RunningUnion, type Interval } from './intervals';
 
 /**
  * Durations of one statement class kept exactly up to this many calls (8 bytes each), and as a DDSketch
@@ -164,15 +164,6 @@ class EndHeap {
   }
 }
 
-/** Length of the overlap of [a, b) with sorted disjoint intervals. */
-function overlapWith(a: number, b: number, u: readonly Interval[]): number {
-  let lo = 0, hi = u.length;
-  while (lo < hi) { const mid = (lo + hi) >> 1; if (u[mid]![1] <= a) lo = mid + 1; else hi = mid; }
-  let len = 0;
-  for (let i = lo; i < u.length && u[i]![0] < b; i++) len += Math.max(0, Math.min(b, u[i]![1]) - Math.max(a, u[i]![0]));
-  return len;
-}
-
 /**
  * One pass over every span in start order, computing what the breakdown, the query table and the detectors need:
  * per group counts, durations and critical-path (sole) time, unions per category and per process, and the long
@@ -191,21 +182,24 @@ export function sweepRun(source: SpanSource, options: SweepOptions = {}): RunAgg
     });
   }
   const inflight = new Int32Array(G);
-  const gA = new Float64Array(G).fill(Number.NaN), gB = new Float64Array(G);
   const lastEndOf = new Float64Array(G).fill(Number.NaN);
   const lastFailed = new Uint8Array(G);
   const heap = new EndHeap();
   let total = 0, dbInFlight = 0, dbMax = 0, prevT = Number.NEGATIVE_INFINITY;
   const minLong = options.minLongMs ?? Number.POSITIVE_INFINITY;
   const maxGap = options.maxRetryGapMs ?? 0;
-  const processes = new Map<number, ProcessStats & { da: number; db: number; fa: number; fb: number }>();
+  const processes = new Map<number, { spans: number; db: RunningUnion; ftp: RunningUnion }>();
   const longCalls: LongCall[] = [];
   const pendingLong: LongCall[] = [];
   let ioStarts = 0;
-  // Running unions: database, FTP, all I/O (with recent closed pieces kept for the retry waits).
-  let da = Number.NaN, dbE = 0, fa = Number.NaN, fb = 0, ia = Number.NaN, ib = 0, dbUnion = 0, ftpUnion = 0;
+  // Running unions: database, FTP, all I/O (its recent closed pieces kept for the retry waits), each group.
+  const dbU = new RunningUnion(options.onDbInterval), ftpU = new RunningUnion(options.onFtpInterval);
   const recent: [number, number][] = [];
   let recentHead = 0;
+  const ioU = new RunningUnion((a, b) => recent.push([a, b]));
+  const groupU = groups.map((st) => new RunningUnion((a, b) => {
+    for (let s = 0; s < stages.length; s++) st.stageOverlapMs[s]! += overlapWith(a, b, stages[s]!);
+  }));
 
   const accrue = (t: number) => {
     const dt = t - prevT;
@@ -216,13 +210,6 @@ export function sweepRun(source: SpanSource, options: SweepOptions = {}): RunAgg
     }
     prevT = t;
   };
-  const closeGroup = (g: number) => {
-    const a = gA[g]!, b = gB[g]!;
-    if (Number.isNaN(a)) return;
-    const st = groups[g]!;
-    st.unionMs += b - a;
-    for (let s = 0; s < stages.length; s++) st.stageOverlapMs[s]! += overlapWith(a, b, stages[s]!);
-  };
   /** I/O time of the run within [a, b), from the recent pieces of the I/O union and the running one. */
   const ioCovered = (a: number, b: number): number => {
     let len = 0;
@@ -231,7 +218,7 @@ export function sweepRun(source: SpanSource, options: SweepOptions = {}): RunAgg
       if (y <= a) break;
       len += Math.max(0, Math.min(b, y) - Math.max(a, x));
     }
-    if (!Number.isNaN(ia)) len += Math.max(0, Math.min(b, ib) - Math.max(a, ia));
+    if (!Number.isNaN(ioU.start)) len += Math.max(0, Math.min(b, ioU.end) - Math.max(a, ioU.start));
     return len;
   };
 
@@ -249,7 +236,7 @@ export function sweepRun(source: SpanSource, options: SweepOptions = {}): RunAgg
 
   source.forEach((r: SpanRow) => {
     let p = processes.get(r.pid);
-    if (!p) processes.set(r.pid, (p = { spans: 0, dbMs: 0, ftpMs: 0, da: Number.NaN, db: 0, fa: Number.NaN, fb: 0 }));
+    if (!p) processes.set(r.pid, (p = { spans: 0, db: new RunningUnion(), ftp: new RunningUnion() }));
     p.spans++;
     const io = isIo(r.kind);
     const positive = r.end > r.start;
@@ -285,32 +272,18 @@ export function sweepRun(source: SpanSource, options: SweepOptions = {}): RunAgg
         const lc: LongCall = { start: r.start, end: r.end, pid: r.pid, group: g, ioStartsBefore: ioStarts, ioStartsBeforeEnd: -1 };
         longCalls.push(lc); pendingLong.push(lc);
       }
-      if (positive) {
-        if (Number.isNaN(gA[g]!) || r.start > gB[g]!) { closeGroup(g); gA[g] = r.start; gB[g] = r.end; }
-        else if (r.end > gB[g]!) gB[g] = r.end;
-      }
+      if (positive) groupU[g]!.add(r.start, r.end);
     }
     if (!io) return;
     ioStarts++;
     if (!positive) return;
     // Unions (input is in start order, so each is built online).
-    if (Number.isNaN(ia) || r.start > ib) {
-      if (!Number.isNaN(ia)) recent.push([ia, ib]);
-      ia = r.start; ib = r.end;
-      while (recentHead < recent.length && recent[recentHead]![1] < r.start - maxGap) recentHead++;
-      if (recentHead > 4096 && recentHead * 2 > recent.length) { recent.splice(0, recentHead); recentHead = 0; }
-    } else if (r.end > ib) ib = r.end;
-    if (r.kind === 'ftp') {
-      if (Number.isNaN(fa) || r.start > fb) { if (!Number.isNaN(fa)) { ftpUnion += fb - fa; options.onFtpInterval?.(fa, fb); } fa = r.start; fb = r.end; }
-      else if (r.end > fb) fb = r.end;
-      if (Number.isNaN(p.fa) || r.start > p.fb) { if (!Number.isNaN(p.fa)) p.ftpMs += p.fb - p.fa; p.fa = r.start; p.fb = r.end; }
-      else if (r.end > p.fb) p.fb = r.end;
-    } else {
-      if (Number.isNaN(da) || r.start > dbE) { if (!Number.isNaN(da)) { dbUnion += dbE - da; options.onDbInterval?.(da, dbE); } da = r.start; dbE = r.end; }
-      else if (r.end > dbE) dbE = r.end;
-      if (Number.isNaN(p.da) || r.start > p.db) { if (!Number.isNaN(p.da)) p.dbMs += p.db - p.da; p.da = r.start; p.db = r.end; }
-      else if (r.end > p.db) p.db = r.end;
-    }
+    ioU.add(r.start, r.end);
+    // Closed pieces older than the longest retry wait are never looked at again.
+    while (recentHead < recent.length && recent[recentHead]![1] < r.start - maxGap) recentHead++;
+    if (recentHead > 4096 && recentHead * 2 > recent.length) { recent.splice(0, recentHead); recentHead = 0; }
+    if (r.kind === 'ftp') { ftpU.add(r.start, r.end); p.ftp.add(r.start, r.end); }
+    else { dbU.add(r.start, r.end); p.db.add(r.start, r.end); }
     // In flight from now: tag = (group + 1) << 1 | is-query.
     const isQuery = r.kind === 'db' ? 1 : 0;
     heap.push(r.end, ((g + 1) << 1) | isQuery);
@@ -320,18 +293,11 @@ export function sweepRun(source: SpanSource, options: SweepOptions = {}): RunAgg
   });
   endUntil(Number.POSITIVE_INFINITY);
   for (const lc of pendingLong) lc.ioStartsBeforeEnd = ioStarts;
-  for (let g = 0; g < G; g++) closeGroup(g);
-  if (!Number.isNaN(da)) { dbUnion += dbE - da; options.onDbInterval?.(da, dbE); }
-  if (!Number.isNaN(fa)) { ftpUnion += fb - fa; options.onFtpInterval?.(fa, fb); }
+  groupU.forEach((u, g) => { u.flush(); groups[g]!.unionMs = u.total; });
+  dbU.flush(); ftpU.flush();
   const procOut = new Map<number, ProcessStats>();
-  for (const [pid, p] of processes) {
-    procOut.set(pid, {
-      spans: p.spans,
-      dbMs: p.dbMs + (Number.isNaN(p.da) ? 0 : p.db - p.da),
-      ftpMs: p.ftpMs + (Number.isNaN(p.fa) ? 0 : p.fb - p.fa),
-    });
-  }
-  return { groups, dbUnionMs: dbUnion, ftpUnionMs: ftpUnion, dbMaxConcurrency: dbMax, processes: procOut, longCalls };
+  for (const [pid, p] of processes) { p.db.flush(); p.ftp.flush(); procOut.set(pid, { spans: p.spans, dbMs: p.db.total, ftpMs: p.ftp.total }); }
+  return { groups, dbUnionMs: dbU.total, ftpUnionMs: ftpU.total, dbMaxConcurrency: dbMax, processes: procOut, longCalls };
 }
 
 /**
