@@ -23,6 +23,11 @@ export const ENV = {
   faultInjection: 'BATCH_DOCTOR_FAULT',
   /** Local socket of `batch-doctor profile` that receives one statement sample per class (kept in its memory only, for EXPLAIN). */
   paramSocket: 'BATCH_DOCTOR_PARAM_SOCKET',
+  /**
+   * Directory of the V8 code cache of the probes' bundle (see load-bundle.ts); `0` turns it off.
+   * Default `<os.tmpdir()>/batch-doctor-code-cache-<uid>`.
+   */
+  codeCache: 'BATCH_DOCTOR_CODE_CACHE',
   /** Set when a Node child process is started by the profiled command: the run's id. */
   runId: 'BATCH_DOCTOR_RUN_ID',
 } as const;
@@ -61,6 +66,8 @@ export const TRACE_FORMAT_VERSION = 1;
 
 /** Key on `globalThis` where a loaded probe publishes its hub (see hub.ts). */
 export const HUB_KEY = Symbol.for('batch-doctor.probes.hub');
+/** Global where the bundle's loader leaves what became of its code cache (HeaderRecord.codeCache). */
+export const CODE_CACHE_KEY = Symbol.for('batch-doctor.probes.code-cache');
 
 /** Instrumentation scope name of the probes' own tracer. */
 export const TRACER_NAME = 'batch-doctor';

@@ -26,6 +26,12 @@ export interface HeaderRecord {
   processStartedAt: number;
   /** True when the user opted in to keep query literals and remote paths. */
   keepLiterals: boolean;
+  /**
+   * The code cache of the probes' bundle in this process: `hit` (used), `miss` (none yet; written at exit),
+   * `rejected` (made for other V8 flags; rewritten at exit), `off` (turned off or no private directory).
+   * Absent in traces of older probes.
+   */
+  codeCache?: 'hit' | 'miss' | 'rejected' | 'off';
 }
 
 /** The category of a span, decided inside the probes from its attributes. */
