@@ -30,11 +30,16 @@ const variants = {
   'batch-doctor profile': { args: [cliPath, 'profile', '--format', 'none', '--out', path.join(tmp, 'r'), '--', process.execPath, sample], env: {} },
 };
 const res = Object.fromEntries(Object.keys(variants).map((k) => [k, { wall: [], cpu: [] }]));
+const names = Object.keys(variants);
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
-// One warm-up round, then interleaved rounds so that drift affects all variants alike.
+// One warm-up round, then interleaved rounds so that drift affects all variants alike; the order rotates each
+// round (no variant always runs right after another), and each variant's ratio is also taken within its round
+// (paired with that round's bare run), which removes slow spells longer than a round.
 for (let round = -1; round < runs; round++) {
-  for (const [name, v] of Object.entries(variants)) {
+  const order = names.map((_, i) => names[(i + Math.max(round, 0)) % names.length]);
+  for (const name of order) {
+    const v = variants[name];
     fs.rmSync(traceDir, { recursive: true, force: true });
     fs.mkdirSync(traceDir, { recursive: true });
     const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', process.execPath, ...v.args], { env: { ...base, ...v.env }, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
@@ -44,10 +49,13 @@ for (let round = -1; round < runs; round++) {
   }
 }
 const bw = median(res.bare.wall), bc = median(res.bare.cpu);
+const quartiles = (xs) => { const s = [...xs].sort((a, b) => a - b); const q = (p) => s[Math.min(s.length - 1, Math.max(0, Math.round(p * (s.length - 1))))]; return [q(0.25), q(0.75)]; };
 console.log(`orders-export (${entry}, EXPORT_DAYS=${days}), ${runs} interleaved runs each, Node ${process.version}`);
-console.log('| variant | median wall | wall ratio | median CPU (user+sys) | CPU ratio |');
-console.log('|---|---|---|---|---|');
+console.log('| variant | median wall | wall ratio | paired wall ratio (IQR) | median CPU (user+sys) | CPU ratio | paired CPU ratio |');
+console.log('|---|---|---|---|---|---|---|');
 for (const [name, r] of Object.entries(res)) {
-  console.log(`| ${name} | ${median(r.wall).toFixed(2)} s | ${(median(r.wall) / bw).toFixed(3)}x | ${median(r.cpu).toFixed(2)} s | ${(median(r.cpu) / bc).toFixed(3)}x |`);
+  const pw = r.wall.map((w, i) => w / res.bare.wall[i]), pc = r.cpu.map((c, i) => c / res.bare.cpu[i]);
+  const [lo, hi] = quartiles(pw);
+  console.log(`| ${name} | ${median(r.wall).toFixed(2)} s | ${(median(r.wall) / bw).toFixed(3)}x | ${median(pw).toFixed(3)}x (${lo.toFixed(2)}-${hi.toFixed(2)}) | ${median(r.cpu).toFixed(2)} s | ${(median(r.cpu) / bc).toFixed(3)}x | ${median(pc).toFixed(3)}x |`);
 }
 fs.rmSync(tmp, { recursive: true, force: true });
