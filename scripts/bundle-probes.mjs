@@ -22,7 +22,7 @@ const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const SEMCONV = '@opentelemetry/semantic-conventions';
 /** Packages bundled once, from the project's top-level node_modules, whichever package asks. */
-const DEDUPED = ['@opentelemetry/core', '@opentelemetry/api', '@opentelemetry/resources', '@opentelemetry/semantic-conventions'];
+const DEDUPED = ['@opentelemetry/core', '@opentelemetry/api', '@opentelemetry/resources'];
 
 const common = {
   entryPoints: ['dist/probes/register.js'],
