@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { ATTR, CODE_CACHE_KEY, ENV, FORWARD_FLUSH_TIMEOUT_MS, HUB_KEY, TRACE_FORMAT, TRACE_FORMAT_VERSION, TRACER_NAME } from './names';
 import { safely } from './guard';
 import { setHub } from './hub';
+import { markEsmLoaderHook } from './esm-loader-hook';
 import type { HeaderRecord } from './trace-records';
 
 export { FORWARD_FLUSH_TIMEOUT_MS };
@@ -84,6 +85,7 @@ function start(): void {
       // Only the modules we instrument are wrapped: hooking every ESM module would cost start-up time.
       mod.register(pathToFileURL(require.resolve('@opentelemetry/instrumentation/hook.mjs')).href, pathToFileURL(__filename),
         { data: { include: INSTRUMENTED_MODULES } });
+      markEsmLoaderHook();
     });
   }
 

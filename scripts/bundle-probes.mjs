@@ -11,7 +11,8 @@
 // - of @opentelemetry/semantic-conventions (380 KB of constants, all evaluated at load), only the
 //   constants the bundled code names, as literal values;
 // - `debug` (the logger of require-in-the-middle, ~7 ms of start-up with supports-color) is replaced by
-//   a logger that is always off.
+//   a logger that is always off;
+// - import-in-the-middle (~10 ms) loads only when the ESM loader hook is registered (lazyIitm below).
 import { build } from 'esbuild';
 import { createRequire } from 'node:module';
 import * as fs from 'node:fs';
@@ -55,6 +56,25 @@ const dedupe = {
   },
 };
 
+/**
+ * import-in-the-middle for @opentelemetry/instrumentation: the real package (external, the copy its loader hook
+ * shares state with) when the ESM loader hook is registered, otherwise a no-op Hook (probes/esm-loader-hook.ts).
+ */
+const lazyIitm = {
+  name: 'lazy-iitm',
+  setup(b) {
+    b.onResolve({ filter: /^import-in-the-middle$/ }, (args) => (args.namespace === 'iitm-shim' || !args.importer.includes('@opentelemetry/instrumentation/')
+      ? { path: args.path, external: true }
+      : { path: 'import-in-the-middle', namespace: 'iitm-shim' }));
+    b.onLoad({ filter: /.*/, namespace: 'iitm-shim' }, () => ({
+      contents: "const { esmLoaderHookRegistered } = require('./esm-loader-hook');\n"
+        + "module.exports = esmLoaderHookRegistered() ? require('import-in-the-middle') : { Hook: class Hook { unhook() {} } };\n",
+      resolveDir: path.join(root, 'dist/probes'),
+      loader: 'js',
+    }));
+  },
+};
+
 /** `debug` as a logger that is never enabled. */
 const noDebug = {
   name: 'no-debug',
@@ -79,7 +99,7 @@ function trimmedSemconv(names) {
 fs.rmSync(path.join(root, 'dist/probes/bundle'), { recursive: true, force: true });
 
 // Pass 1: which files are bundled, so that the semantic-conventions names they use can be collected.
-const first = await build({ ...common, write: false, metafile: true, plugins: [dedupe, noDebug] });
+const first = await build({ ...common, write: false, metafile: true, plugins: [lazyIitm, dedupe, noDebug] });
 const semconvFiles = new Set();
 const names = new Set();
 for (const [file, info] of Object.entries(first.metafile.inputs)) {
@@ -104,7 +124,7 @@ await build({
   minify: process.env.BD_BUNDLE_MINIFY !== '0',
   keepNames: true,
   sourcemap: true,
-  plugins: [trimSemconv, dedupe, noDebug],
+  plugins: [trimSemconv, lazyIitm, dedupe, noDebug],
 });
 
 // The entry point: loads probes.js with a code cache keyed by the bundle's content.
