@@ -100,10 +100,9 @@ fs.rmSync(path.join(root, 'dist/probes/bundle'), { recursive: true, force: true 
 
 // Pass 1: which files are bundled, so that the semantic-conventions names they use can be collected.
 const first = await build({ ...common, write: false, metafile: true, plugins: [lazyIitm, dedupe, noDebug] });
-const semconvFiles = new Set();
 const names = new Set();
 for (const [file, info] of Object.entries(first.metafile.inputs)) {
-  if (file.includes(`${SEMCONV}/`)) { semconvFiles.add(file); continue; }
+  if (file.includes(`${SEMCONV}/`)) continue;
   if (!info.imports.some((i) => i.original === SEMCONV)) continue;
   const src = fs.readFileSync(path.join(root, file), 'utf8');
   for (const m of src.matchAll(/[A-Za-z_$][\w$]*/g)) names.add(m[0]);
