@@ -1,7 +1,8 @@
 // Overhead of the probes on the orders-export sample: bare runs against runs with the probes loaded,
 // interleaved in one session, medians of wall time and of CPU time (user + system, all threads).
 // Needs the testbed (bash testbed/start.sh) and seeded data (node fixtures/pipelines/orders-export/seed.cjs).
-//   node bench/overhead.mjs [--runs N] [--days D] [--entry main.cjs|main.mjs]
+//   node bench/overhead.mjs [--runs N] [--days D] [--entry main.cjs|main.mjs] [--only probes,no-cpu,...]
+// --only keeps bare plus the named variants (keys: probes, no-cpu, no-fast, profile): more rounds in the same time.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -29,6 +30,12 @@ const variants = {
   'probes, no fast path': { args: ['--require', register, sample], env: { BATCH_DOCTOR_TRACE_DIR: traceDir, BATCH_DOCTOR_FAST_PATH: '0' } },
   'batch-doctor profile': { args: [cliPath, 'profile', '--format', 'none', '--out', path.join(tmp, 'r'), '--', process.execPath, sample], env: {} },
 };
+const keys = { probes: 'probes', 'no-cpu': 'probes, no CPU profile', 'no-fast': 'probes, no fast path', profile: 'batch-doctor profile' };
+const only = arg('only', '');
+if (only) {
+  const keep = new Set(['bare', ...only.split(',').map((k) => { if (!keys[k]) { console.error(`--only: unknown variant ${k} (one of ${Object.keys(keys).join(', ')})`); process.exit(2); } return keys[k]; })]);
+  for (const k of Object.keys(variants)) if (!keep.has(k)) delete variants[k];
+}
 const res = Object.fromEntries(Object.keys(variants).map((k) => [k, { wall: [], cpu: [] }]));
 const names = Object.keys(variants);
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
