@@ -95,7 +95,6 @@ function start(): void {
     addRecords: (stage, n) => { records[stage] = (records[stage] ?? 0) + n; },
     internalError: (c) => { internalErrors[c] = (internalErrors[c] ?? 0) + 1; },
   };
-  setHub(hub);
 
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { TraceWriter } = require('./trace-writer') as typeof import('./trace-writer');
@@ -107,6 +106,10 @@ function start(): void {
 
   // Without a trace directory (forwarding only) nothing is written anywhere, in particular not in the job's cwd.
   const writer = new TraceWriter(traceDir || null, process.pid);
+  // A trace directory that cannot be written (missing, read-only, full) and nothing to forward to: whatever
+  // the probes recorded would go nowhere, so they stand aside and the job runs as it would bare.
+  if (!writer.active && !forward) return;
+  setHub(hub);
   const startedAt = Date.now();
   const { performance } = require('node:perf_hooks') as typeof import('node:perf_hooks');
   writer.write({
