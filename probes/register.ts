@@ -75,6 +75,13 @@ function start(): void {
   const forward = !!(process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] || process.env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']) && process.env['BATCH_DOCTOR_NO_FORWARD'] !== '1';
   if (!traceDir && !forward) return;
   const keepLiterals = process.env[ENV.keepLiterals] === '1';
+  // Without a trace directory (forwarding only) nothing is written anywhere, in particular not in the job's cwd.
+  const { TraceWriter } = require('./trace-writer') as typeof import('./trace-writer');
+  const writer = new TraceWriter(traceDir || null, process.pid);
+  // A trace directory that cannot be written (missing, read-only, full) and nothing to forward to: whatever
+  // the probes recorded would go nowhere, so they stand aside (no ESM hook, no instrumentation, no CPU profile)
+  // and the job runs as it would bare.
+  if (!writer.active && !forward) return;
 
   // ESM pipelines: let import-in-the-middle see `import pg from 'pg'`. The hook runs in a loader thread
   // that costs ~0.1 s of start-up, so it is only registered when the main module is ESM.
@@ -97,18 +104,12 @@ function start(): void {
   };
 
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const { TraceWriter } = require('./trace-writer') as typeof import('./trace-writer');
   const { SpanRecorder } = require('./span-recorder') as typeof import('./span-recorder');
   const { ParamConstancy } = require('./param-constancy') as typeof import('./param-constancy');
   const { RuntimeMonitor } = require('./runtime') as typeof import('./runtime');
   const { FtpInstrumentation } = require('./ftp/instrumentation') as typeof import('./ftp/instrumentation');
   const { fingerprintSql } = require('./sql-fingerprint') as typeof import('./sql-fingerprint');
 
-  // Without a trace directory (forwarding only) nothing is written anywhere, in particular not in the job's cwd.
-  const writer = new TraceWriter(traceDir || null, process.pid);
-  // A trace directory that cannot be written (missing, read-only, full) and nothing to forward to: whatever
-  // the probes recorded would go nowhere, so they stand aside and the job runs as it would bare.
-  if (!writer.active && !forward) return;
   setHub(hub);
   const startedAt = Date.now();
   const { performance } = require('node:perf_hooks') as typeof import('node:perf_hooks');

@@ -186,23 +186,27 @@ describe('a trace directory that cannot be written', () => {
   const REGISTER = path.join(ROOT, 'dist', 'probes', 'bundle', 'register.js');
   // Whether pg's Client.query is wrapped (the official instrumentation or our fast path), and the job's own output.
   const JOB = "const pg = require('pg'); process.stdout.write(JSON.stringify({ wrapped: !!pg.Client.prototype.query.__wrapped })); process.exitCode = 3;";
-  const probe = (traceDir: string) => run(process.execPath, ['--require', REGISTER, '-e', JOB],
+  const ESM_JOB = path.join(ROOT, 'fixtures/pipelines/passthrough/pg-wrapped.mjs');
+  const probe = (traceDir: string, esm: boolean) => run(process.execPath, ['--require', REGISTER, ...(esm ? [ESM_JOB] : ['-e', JOB])],
     { env: { ...process.env, BATCH_DOCTOR_TRACE_DIR: traceDir, BATCH_DOCTOR_CPU_PROFILE: '0', BATCH_DOCTOR_CODE_CACHE: '0' }, cwd: ROOT });
 
-  it('the probes stand aside when nothing is forwarded: the job runs as bare, nothing is written', async () => {
-    const missing = path.join(tmp, 'no-such-dir', 'trace');
-    const r = await probe(missing);
-    expect(r.code, r.stderr).toBe(3);
-    expect(JSON.parse(r.stdout)).toEqual({ wrapped: false });
-    expect(r.stderr).toBe('');
-    expect(fs.existsSync(path.dirname(missing))).toBe(false);
-  });
+  for (const esm of [false, true]) {
+    const kind = esm ? 'ESM' : 'CommonJS';
+    it(`${kind}: the probes stand aside when nothing is forwarded: the job runs as bare, nothing is written`, async () => {
+      const missing = path.join(tmp, 'no-such-dir', 'trace');
+      const r = await probe(missing, esm);
+      expect(r.code, r.stderr).toBe(3);
+      expect(JSON.parse(r.stdout)).toEqual({ wrapped: false });
+      expect(r.stderr).toBe('');
+      expect(fs.existsSync(path.dirname(missing))).toBe(false);
+    });
 
-  it('with a writable directory the same job is instrumented (the check above can fail)', async () => {
-    const dir = fs.mkdtempSync(path.join(tmp, 'trace-'));
-    const r = await probe(dir);
-    expect(r.code, r.stderr).toBe(3);
-    expect(JSON.parse(r.stdout)).toEqual({ wrapped: true });
-    expect(fs.readdirSync(dir).some((f) => /^trace-\d+\.jsonl$/.test(f))).toBe(true);
-  });
+    it(`${kind}: with a writable directory the same job is instrumented (the check above can fail)`, async () => {
+      const dir = fs.mkdtempSync(path.join(tmp, 'trace-'));
+      const r = await probe(dir, esm);
+      expect(r.code, r.stderr).toBe(3);
+      expect(JSON.parse(r.stdout)).toEqual({ wrapped: true });
+      expect(fs.readdirSync(dir).some((f) => /^trace-\d+\.jsonl$/.test(f))).toBe(true);
+    });
+  }
 });
