@@ -25,28 +25,29 @@ export const DEFAULT_CPU_SAMPLE_US = 10_000;
 export const INSTRUMENTED_MODULES = ['pg', 'pg-pool', 'mysql2', 'mysql2/promise', 'basic-ftp'];
 
 /**
- * Whether the main module will be loaded as ESM: `.mjs`/`.mts`, or `.js`/`.ts`/no extension under a
- * package.json with "type": "module", or an `--import`/`--loader` flag (the user's own ESM setup).
- * BATCH_DOCTOR_ESM=1 or 0 overrides the guess.
+ * How the job reaches ESM: `'loader'` with an `--import`/`--loader` flag (an ESM setup of its own, whose loaders
+ * may load CommonJS files themselves: import-in-the-middle's loader hook is needed to see them); `'main'` when
+ * the main module is ESM (`.mjs`/`.mts`, or `.js`/`.ts`/no extension under a package.json with
+ * "type": "module"); false otherwise. BATCH_DOCTOR_ESM=1 forces `'loader'`, 0 forces false.
  */
-function mainIsEsm(): boolean {
+function esmRoute(): 'loader' | 'main' | false {
   const forced = process.env['BATCH_DOCTOR_ESM'];
-  if (forced === '1') return true;
+  if (forced === '1') return 'loader';
   if (forced === '0') return false;
   const fs = require('node:fs') as typeof import('node:fs');
   const flags = `${process.execArgv.join(' ')} ${process.env['NODE_OPTIONS'] ?? ''}`;
-  if (/--(import|loader|experimental-loader)\b/.test(flags)) return true;
+  if (/--(import|loader|experimental-loader)\b/.test(flags)) return 'loader';
   const main = process.argv[1];
   if (!main) return false;
   const file = path.resolve(main);
-  if (/\.(mjs|mts)$/.test(file)) return true;
+  if (/\.(mjs|mts)$/.test(file)) return 'main';
   if (/\.(cjs|cts)$/.test(file)) return false;
   try { if (fs.statSync(file).isDirectory()) return false; } catch { /* a bare name: resolved like a path below */ }
   // The nearest package.json decides, as Node does.
   for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
     try {
       const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { type?: string };
-      return pkg.type === 'module';
+      return pkg.type === 'module' ? 'main' : false;
     } catch { /* no package.json here */ }
     if (path.dirname(dir) === dir) return false;
   }
@@ -83,9 +84,14 @@ function start(): void {
   // and the job runs as it would bare.
   if (!writer.active && !forward) return;
 
-  // ESM pipelines: let import-in-the-middle see `import pg from 'pg'`. The hook runs in a loader thread
-  // that costs ~0.1 s of start-up, so it is only registered when the main module is ESM.
-  if (mainIsEsm()) {
+  // ESM pipelines. An ESM main without loaders of its own: the CommonJS packages it imports are loaded through
+  // Module._load, which the bridge routes through require-in-the-middle (esm-cjs-bridge.ts). With the job's own
+  // loaders: import-in-the-middle's loader hook, which runs in a loader thread (65-75 ms of start-up).
+  const esm = esmRoute();
+  if (esm === 'main') {
+    safely('esm-bridge', () => (require('./esm-cjs-bridge') as typeof import('./esm-cjs-bridge')).installEsmCjsBridge(INSTRUMENTED_MODULES));
+  }
+  if (esm === 'loader') {
     safely('esm-hook', () => {
       const mod = require('node:module') as typeof import('node:module');
       if (typeof mod.register !== 'function') return;
