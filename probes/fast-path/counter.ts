@@ -17,7 +17,7 @@ export class StatementCounter {
     if (this.calls.size < MAX_TRACKED || seen > 0) this.calls.set(text, seen + 1);
     // No periodic full span after that: a call that takes the official path once in a while runs its code cold
     // (interpreted, inline caches unwarmed), ~200-400 µs per call in place of ~30 µs warm, and a 1-in-100 sample
-    // cost 2-4 µs per call averaged over every call, more than the fast path itself (docs/overhead.md, "Per call").
+    // cost 2-4 µs per call averaged over every call, more than the fast path itself (docs/overhead.md, "Third session").
     // Nothing reads those spans beyond what the fast path records: the same compact line.
     return false;
   }
