@@ -23,7 +23,7 @@ interface ClientLike { connectionParameters?: { host?: string; port?: number; da
  * Once a statement text has produced FULL_SPANS_PER_STATEMENT (50) full spans, its
  * further promise-style calls skip the OTel wrapper (calling the function it
  * wrapped) and are timed here instead, into the same compact trace line a span
- * would give: every call is still recorded, at 1-3 µs each. Callback-style calls,
+ * would give: every call is still recorded, at 1-4 µs each. Callback-style calls,
  * Submittables (cursors, streams) and anything unexpected take the official
  * path. Off when spans are forwarded to the user's collector (they want every span).
  *
