@@ -58,6 +58,12 @@ export const ATTR = {
  * the job at most this once (a circuit breaker stops further exports).
  */
 export const FORWARD_FLUSH_TIMEOUT_MS = 2000;
+/**
+ * Time one export to the user's collector may take, ms: under {@link FORWARD_FLUSH_TIMEOUT_MS} by a margin for the
+ * process's own exit, so that a collector that accepts and never answers costs the job less than that cap in all
+ * (measured: test/e2e/forward-safety.test.ts).
+ */
+export const FORWARD_EXPORT_TIMEOUT_MS = 1500;
 
 /** Name and version of the trace file format written by the probes. */
 export const TRACE_FORMAT = 'batch-doctor-trace';

@@ -11,7 +11,7 @@
 import { diag } from '@opentelemetry/api';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ATTR, CODE_CACHE_KEY, ENV, FORWARD_FLUSH_TIMEOUT_MS, HUB_KEY, TRACE_FORMAT, TRACE_FORMAT_VERSION, TRACER_NAME } from './names';
+import { ATTR, CODE_CACHE_KEY, ENV, FORWARD_EXPORT_TIMEOUT_MS, FORWARD_FLUSH_TIMEOUT_MS, HUB_KEY, TRACE_FORMAT, TRACE_FORMAT_VERSION, TRACER_NAME } from './names';
 import { safely } from './guard';
 import { setHub } from './hub';
 import { markEsmLoaderHook } from './esm-loader-hook';
@@ -130,13 +130,13 @@ function start(): void {
   const recorder = new SpanRecorder(writer, keepLiterals);
   const constancy = new ParamConstancy();
   const spanProcessors: import('@opentelemetry/sdk-trace-base').SpanProcessor[] = [recorder];
-  let forwarder: import('@opentelemetry/sdk-trace-base').SpanProcessor | undefined;
+  let forwarder: import('./forward').Forwarder | undefined;
   const forwardFailures = { n: 0 };
   if (forward) {
     safely('forwarder', () => {
       const { createForwarder } = require('./forward') as typeof import('./forward');
       forwarder = createForwarder(keepLiterals, FORWARD_FLUSH_TIMEOUT_MS, forwardFailures);
-      spanProcessors.push(forwarder);
+      spanProcessors.push(forwarder.processor);
     });
   }
 
@@ -215,15 +215,18 @@ function start(): void {
   const runtime = new RuntimeMonitor(writer, cpuOn && !!traceDir, cpuUs);
   runtime.start();
 
-  // Forwarding is asynchronous: flush once when the loop drains (beforeExit), bounded by FORWARD_FLUSH_TIMEOUT_MS.
+  // Forwarding is asynchronous: flush once when the loop drains (beforeExit). The export has its own timeout
+  // (FORWARD_EXPORT_TIMEOUT_MS); past it the exporter's sockets are destroyed, so a collector that accepts and
+  // never answers cannot hold the exit longer. The timer is unref'd: it only fires while the export holds the loop.
   let forwardFlushed = false;
   process.on('beforeExit', () => {
     if (forwardFlushed || !forwarder) return;
     forwardFlushed = true;
     safely('forwarder', () => {
-      const t = setTimeout(() => undefined, FORWARD_FLUSH_TIMEOUT_MS);
+      const f = forwarder!;
+      const t = setTimeout(() => f.abort(), FORWARD_EXPORT_TIMEOUT_MS);
       t.unref();
-      forwarder!.forceFlush().catch(() => undefined).finally(() => clearTimeout(t));
+      f.processor.forceFlush().catch(() => undefined).finally(() => { clearTimeout(t); f.abort(); });
     });
   });
 

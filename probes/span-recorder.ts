@@ -4,6 +4,7 @@ import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace
 import { ATTR, SPAN } from './names';
 import { safely } from './guard';
 import { dialectForSystem, fingerprintSql } from './sql-fingerprint';
+import { redactCredentials, sanitizeSpanName } from './sanitize';
 import type { CompactSpan, SpanKind, SpanRecord } from './trace-records';
 import type { TraceWriter } from './trace-writer';
 
@@ -82,17 +83,20 @@ function copyAttrs(a: Record<string, unknown>, keys: string[], into: Record<stri
   }
 }
 
+/** What an error type may look like to be written: a code or a class name, never a sentence (which can hold data). */
+const ERROR_CODE = /^[A-Za-z0-9_.:-]{1,64}$/;
+
 /**
  * The error's type: `error.type`, else the `exception.type` of a recorded exception (the SDK puts an error's
  * `code` there: the SQLSTATE of a pg error). Never the message, which can hold data.
  */
-function errorTypeOf(span: ReadableSpan, a: Record<string, unknown>): string {
+export function errorTypeOf(span: ReadableSpan, a: Record<string, unknown>): string {
   const t = a['error.type'];
-  if (typeof t === 'string' || typeof t === 'number') return String(t);
+  if ((typeof t === 'string' || typeof t === 'number') && ERROR_CODE.test(String(t))) return String(t);
   for (const e of span.events ?? []) {
     if (e.name !== 'exception') continue;
     const x = e.attributes?.['exception.type'];
-    if (typeof x === 'string' || typeof x === 'number') return String(x);
+    if ((typeof x === 'string' || typeof x === 'number') && ERROR_CODE.test(String(x))) return String(x);
     // instrumentation-pg records a sanitized message only: "PostgreSQL error of type 'error' occurred (code: 22012)".
     const m = /\(code: ([0-9A-Za-z_]{1,16})\)/.exec(String(e.attributes?.['exception.message'] ?? ''));
     if (m) return m[1]!;
@@ -145,6 +149,7 @@ export class SpanRecorder implements SpanProcessor {
     }
     const attrs: Record<string, string | number | boolean> = {};
     copyAttrs(a, COPY_KEYS, attrs);
+    if (attrs['error.type'] !== undefined && !ERROR_CODE.test(String(attrs['error.type']))) delete attrs['error.type'];
     if (kind === 'db' || kind === 'db-connect') this.addDbAttrs(a, attrs);
     if (span.status.code === 2 && attrs['error.type'] === undefined) {
       const t = errorTypeOf(span, a);
@@ -153,7 +158,7 @@ export class SpanRecorder implements SpanProcessor {
     const [start, end] = times(span);
     return {
       type: 'span', traceId: span.spanContext().traceId, spanId: span.spanContext().spanId, parentSpanId: parentOf(span),
-      name: span.name, kind, start, end, error: span.status.code === 2, attrs,
+      name: sanitizeSpanName(span.name, kind), kind, start, end, error: span.status.code === 2, attrs,
     };
   }
 
@@ -165,7 +170,7 @@ export class SpanRecorder implements SpanProcessor {
       const fp = fingerprintSql(stmt, dialectForSystem(system));
       attrs['db.fingerprint'] = fp.text;
       if (!fp.parsed) attrs['db.fingerprint.unparsed'] = true;
-      if (this.keepLiterals) attrs['db.statement.raw'] = stmt;
+      if (this.keepLiterals) attrs['db.statement.raw'] = redactCredentials(stmt);
     }
   }
 
@@ -180,7 +185,7 @@ export class SpanRecorder implements SpanProcessor {
       const attrs: Record<string, string | number | boolean> = {};
       copyAttrs(a, SHAPE_KEYS, attrs);
       this.addDbAttrs(a, attrs);
-      this.writer.write({ type: 'shape', id, name: span.name, kind: 'db', attrs });
+      this.writer.write({ type: 'shape', id, name: sanitizeSpanName(span.name, 'db'), kind: 'db', attrs });
       if (typeof stmt === 'string' && this.shapeByStatement.size < MAX_SHAPES) {
         this.shapeByStatement.set(statementKey(stmt, a['server.address'] ?? a['net.peer.name'], a['server.port'] ?? a['net.peer.port'], a['db.namespace'] ?? a['db.name']), id);
       }

@@ -1,15 +1,11 @@
-import { redactCredentials } from '../../probes/redact';
+import { redactCommandLine } from '../../probes/sanitize';
 
-const SECRET_FLAG = /^--?(password|passwd|pass|pwd|token|secret|api-?key)$/i;
-const SECRET_FLAG_VALUE = /^(--?(?:password|passwd|pass|pwd|token|secret|api-?key)=).*/i;
-
-/** The command line with credentials redacted: URL userinfo, password=..., and the value after --password-like flags. */
+/**
+ * The command line with credentials redacted (URL userinfo, `password=`-like pairs and `*_PASSWORD=`/`*_TOKEN=`
+ * assignments, the value after `--password`/`--pass`/`--token`-like flags, mysql's `-pSECRET`), argument by
+ * argument and word by word inside `sh -c` scripts. The probes' sanitizer does the work, so the command line
+ * recorded in a report and the one forwarded as `process.command_args` are redacted alike.
+ */
 export function redactCommand(argv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (SECRET_FLAG.test(a) && i + 1 < argv.length) { out.push(a, '***'); i++; continue; }
-    out.push(redactCredentials(a.replace(SECRET_FLAG_VALUE, '$1***')));
-  }
-  return out;
+  return redactCommandLine(argv);
 }
