@@ -40,7 +40,7 @@ export function redactCredentials(text: string): string {
 }
 
 /** A flag whose next word is a secret: `--password x`, `--db-pass x`, `-token x` (not `--no-password`). */
-const SECRET_FLAG = new RegExp(String.raw`^--?(?!no-)[A-Za-z0-9_-]*${SECRET_WORD}$`, 'i');
+const SECRET_FLAG = new RegExp(String.raw`^--?(?![-]|no-)[A-Za-z0-9_-]*${SECRET_WORD}$`, 'i');
 /** mysql's `-pSECRET` (the password glued to `-p`); `-p` alone prompts and is left as it is. */
 const GLUED_P = /^(-p)(.+)$/;
 

@@ -1,3 +1,4 @@
+import { escapeControl } from '../probes/sanitize';
 import type { QueryDigestReport } from '../src/model/db';
 import { clip, ms, pct } from './format';
 
@@ -33,5 +34,5 @@ function renderTable(r: QueryDigestReport, width = 120): string {
   out.push(t.toString());
   if (r.classes.length > 20) out.push(`... and ${r.classes.length - 20} more classes (--format json lists all)`);
   for (const w of r.warnings) out.push(`warning: ${w}`);
-  return out.join('\n') + '\n';
+  return escapeControl(out.join('\n')) + '\n';
 }

@@ -1,3 +1,4 @@
+import { escapeControl } from '../probes/sanitize';
 import type { ExplainResult, PlanNode } from '../src/model/db';
 import { ms } from './format';
 
@@ -36,5 +37,5 @@ function renderText(r: ExplainResult): string {
     for (const a of r.indexAdvice) out.push(`  ${a.createStatement}`, `    ${a.basis}`);
   }
   if (r.note) out.push('', `note: ${r.note}`);
-  return out.join('\n') + '\n';
+  return escapeControl(out.join('\n')) + '\n';
 }

@@ -1,3 +1,4 @@
+import { escapeControl } from '../probes/sanitize';
 import Table from 'cli-table3';
 import type { FtpBenchReport } from '../src/model/ftp-bench';
 import { bytes, ms } from './format';
@@ -28,5 +29,5 @@ function renderTable(r: FtpBenchReport): string {
   }
   out.push(r.scratchRemoved ? 'scratch directory removed' : 'WARNING: the scratch directory was not removed');
   for (const w of r.warnings) out.push(`warning: ${w}`);
-  return out.join('\n') + '\n';
+  return escapeControl(out.join('\n')) + '\n';
 }

@@ -1,3 +1,4 @@
+import { escapeControl } from '../probes/sanitize';
 import type { GateCheck, GateResult } from '../src/model/gate';
 
 /**
@@ -26,16 +27,16 @@ function renderText(r: GateResult): string {
   for (const c of r.checks) if (c.verdict !== 'pass') lines.push(`  [${MARK[c.verdict]}] ${c.rule}: ${c.message}`);
   const passed = r.checks.filter((c) => c.verdict === 'pass');
   if (passed.length) lines.push(`  ${passed.length} check(s) passed${r.normalizedPerRecord ? ' (counters per declared record)' : ''}.`);
-  return lines.join('\n') + '\n';
+  return escapeControl(lines.join('\n')) + '\n';
 }
 
 /** Escapes text for a Markdown table cell. */
-const md = (s: string) => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r?\n/g, ' ');
+const md = (s: string) => escapeControl(s.replace(/\r?\n/g, ' '), true).replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r?\n/g, ' ');
 
 function renderMarkdown(r: GateResult): string {
   const out = [`### ${r.status === 'regression' ? ':x:' : ':white_check_mark:'} ${md(headline(r).replace(/^batch-doctor gate: /, 'batch-doctor: '))}`, ''];
   out.push('| result | rule | check | baseline | current |', '|---|---|---|---|---|');
-  for (const c of r.checks) out.push(`| ${MARK[c.verdict]} | ${c.rule} | ${md(c.message)} | ${c.baseline ?? ''} | ${c.current ?? ''} |`);
+  for (const c of r.checks) out.push(`| ${MARK[c.verdict]} | ${md(c.rule)} | ${md(c.message)} | ${md(String(c.baseline ?? ''))} | ${md(String(c.current ?? ''))} |`);
   out.push('', r.normalizedPerRecord ? '_Counters are per declared record._' : '', '');
   return out.join('\n');
 }
@@ -61,7 +62,7 @@ function renderJunit(r: GateResult): string {
 }
 
 /** GitHub workflow commands: the data part escapes %, CR and LF; properties also : and ,. */
-const ghData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+const ghData = (s: string) => escapeControl(s).replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 const ghProp = (s: string) => ghData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 
 function renderAnnotations(r: GateResult): string {

@@ -1,9 +1,10 @@
 import type { Report } from '../src/model/report';
+import { escapeControl } from '../probes/sanitize';
 import type { Renderer } from './types';
 
-/** Escapes text for a Markdown table cell or line: pipes, backticks, HTML and line breaks cannot break out. */
+/** Escapes text for a Markdown table cell or line: pipes, backticks, HTML, line breaks and control characters cannot break out. */
 function md(s: unknown): string {
-  return String(s ?? '').replace(/[\\`*_[\]<>|#]/g, (c) => `\\${c}`).replace(/\r?\n|\u2028|\u2029/g, ' ');
+  return escapeControl(String(s ?? '').replace(/\r?\n/g, ' '), true).replace(/[\\`*_[\]<>|#]/g, (c) => `\\${c}`).replace(/\r?\n|\u2028|\u2029/g, ' ');
 }
 const ms = (x: number) => (x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(1)} ms`);
 
@@ -17,12 +18,12 @@ export const markdownRenderer: Renderer = {
     out.push(`## batch-doctor: ${md(r.run.command.join(' '))}`, '');
     out.push(`Wall time **${ms(r.run.wallMs)}**; predicted ${ms(w.top1Ms)} with the top fix, ${ms(w.top3Ms)} with the top 3, ${ms(w.allMs)} with all.`, '');
     out.push('| category | time | share |', '|---|---:|---:|');
-    for (const c of r.breakdown.categories) out.push(`| ${c.category} | ${ms(c.ms)} | ${(c.share * 100).toFixed(1)}% |`);
+    for (const c of r.breakdown.categories) out.push(`| ${md(c.category)} | ${ms(c.ms)} | ${(c.share * 100).toFixed(1)}% |`);
     out.push('');
     if (r.findings.length) {
       out.push('| # | bottleneck | saves | confidence | fix |', '|---:|---|---:|---|---|');
       for (const f of r.findings.slice(0, 20)) {
-        out.push(`| ${f.rank} | ${md(f.title)}${f.risk ? ` (risk: ${md(f.risk)})` : ''} | ${f.risk && f.estimatedSavingMs === 0 ? '-' : ms(f.estimatedSavingMs)} | ${f.confidence} | ${md(f.recommendation.summary)} |`);
+        out.push(`| ${f.rank} | ${md(f.title)}${f.risk ? ` (risk: ${md(f.risk)})` : ''} | ${f.risk && f.estimatedSavingMs === 0 ? '-' : ms(f.estimatedSavingMs)} | ${md(f.confidence)} | ${md(f.recommendation.summary)} |`);
       }
     } else out.push('No bottleneck found by the detectors that had data.');
     out.push('');

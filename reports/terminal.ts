@@ -1,6 +1,12 @@
 import Table from 'cli-table3';
 import type { Report } from '../src/model/report';
-import { bar, bytes, clip, ms, pct } from './format';
+import { escapeControl } from '../probes/sanitize';
+import { bar, bytes, clip as clipRaw, ms, pct } from './format';
+
+/** Data shortened for a cell, its control characters made visible (nothing from a job reaches the terminal raw). */
+const clip = (text: unknown, max: number) => clipRaw(escapeControl(text, true), max);
+/** Data on a line of its own, control characters made visible. */
+const txt = (text: unknown) => escapeControl(text, true);
 import type { Renderer, RenderOptions } from './types';
 
 const LABEL: Record<string, string> = { db: 'database', ftp: 'FTP', logic: 'logic (CPU)', waiting: 'waiting' };
@@ -18,18 +24,18 @@ export const terminalRenderer: Renderer = {
     const width = options.width ?? 100;
     const out: string[] = [];
     const r = report.run;
-    out.push(`batch-doctor ${report.tool.version}: ${clip(r.command.join(' '), width - 30)}`);
-    out.push(`wall time ${ms(r.wallMs)}, exit ${r.signal ?? r.exitCode ?? '?'}, ${report.collection.processes} Node process(es)`);
+    out.push(`batch-doctor ${txt(report.tool.version)}: ${clip(r.command.join(' '), width - 30)}`);
+    out.push(`wall time ${ms(r.wallMs)}, exit ${txt(r.signal ?? r.exitCode ?? '?')}, ${report.collection.processes} Node process(es)`);
 
     const b = table(['where the time went', 'time', 'share', ''], color, ['left', 'right', 'right', 'left']);
-    for (const c of report.breakdown.categories) b.push([LABEL[c.category] ?? c.category, ms(c.ms), pct(c.share), bar(c.share)]);
+    for (const c of report.breakdown.categories) b.push([LABEL[c.category] ?? txt(c.category), ms(c.ms), pct(c.share), bar(c.share)]);
     out.push(b.toString());
 
     if (report.stages.length) {
       const s = table(['stage', 'runs', 'wall', 'db', 'FTP', 'logic', 'waiting', 'records'], color, ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right']);
       for (const st of report.stages) {
         const by = Object.fromEntries(st.categories.map((c) => [c.category, c.ms]));
-        s.push([clip(st.name, 30), st.runs, ms(st.wallMs), ms(by['db'] ?? 0), ms(by['ftp'] ?? 0), ms(by['logic'] ?? 0), ms(by['waiting'] ?? 0), st.records ?? '-']);
+        s.push([clip(st.name, 30), st.runs, ms(st.wallMs), ms(by['db'] ?? 0), ms(by['ftp'] ?? 0), ms(by['logic'] ?? 0), ms(by['waiting'] ?? 0), txt(st.records ?? '-')]);
       }
       out.push(s.toString());
     }
@@ -38,7 +44,7 @@ export const terminalRenderer: Renderer = {
       const f = table(['#', 'bottleneck', 'saves', 'confidence'], color, ['right', 'left', 'right', 'left']);
       for (const x of report.findings.slice(0, 10)) {
         const risk = x.risk ? `\nrisk: ${clip(x.risk, width - 46)}` : '';
-        f.push([x.rank, `${clip(x.title, width - 40)}\n${clip(x.recommendation.summary, width - 40)}${risk}`, x.risk && x.estimatedSavingMs === 0 ? '-' : ms(x.estimatedSavingMs), x.confidence]);
+        f.push([x.rank, `${clip(x.title, width - 40)}\n${clip(x.recommendation.summary, width - 40)}${risk}`, x.risk && x.estimatedSavingMs === 0 ? '-' : ms(x.estimatedSavingMs), txt(x.confidence)]);
       }
       out.push(f.toString());
       const w = report.whatIf;
@@ -49,14 +55,14 @@ export const terminalRenderer: Renderer = {
 
     if (report.queries.length) {
       const q = table(['statement class', 'calls', 'total', 'mean', 'p95', 'rows'], color, ['left', 'right', 'right', 'right', 'right', 'right']);
-      for (const c of report.queries.slice(0, 10)) q.push([clip(c.fingerprint, width - 50), c.calls, ms(c.totalMs), ms(c.meanMs), ms(c.p95Ms), c.rows ?? '-']);
+      for (const c of report.queries.slice(0, 10)) q.push([clip(c.fingerprint, width - 50), c.calls, ms(c.totalMs), ms(c.meanMs), ms(c.p95Ms), txt(c.rows ?? '-')]);
       out.push(q.toString());
     }
 
     for (const e of report.explains ?? []) {
       const lines = [`EXPLAIN ${e.mode === 'analyze' ? 'ANALYZE ' : ''}${clip(e.fingerprint, width - 20)}`];
-      for (const d of e.diagnostics.filter((x) => x.severity !== 'info').slice(0, 3)) lines.push(`  [${d.severity}] ${clip(d.message, width - 14)}`);
-      for (const a of e.indexAdvice) lines.push(`  ${a.confirmed ? 'index (confirmed by the planner)' : 'index (unconfirmed)'}: ${a.createStatement}`);
+      for (const d of e.diagnostics.filter((x) => x.severity !== 'info').slice(0, 3)) lines.push(`  [${txt(d.severity)}] ${clip(d.message, width - 14)}`);
+      for (const a of e.indexAdvice) lines.push(`  ${a.confirmed ? 'index (confirmed by the planner)' : 'index (unconfirmed)'}: ${txt(a.createStatement)}`);
       if (e.note) lines.push(`  note: ${clip(e.note, width - 10)}`);
       out.push(lines.join('\n'));
     }
@@ -66,9 +72,9 @@ export const terminalRenderer: Renderer = {
       out.push(`FTP: ${f.files} transfers, ${bytes(f.bytes)} in ${ms(f.transferMs)} (${f.throughput === null ? '-' : bytes(f.throughput) + '/s'}), ${f.connections} connection(s), at most ${f.maxParallel} at once`);
     }
     const hot = report.runtime.hotFunctions.slice(0, 5);
-    if (hot.length) out.push('hottest functions (self time): ' + hot.map((h) => `${h.functionName} ${ms(h.selfMs)}`).join(', '));
-    if (report.deepDive?.report) out.push(`deep dive (${report.deepDive.tool}): ${report.deepDive.report}`);
-    for (const w of report.warnings) out.push(`warning: ${w}`);
+    if (hot.length) out.push('hottest functions (self time): ' + hot.map((h) => `${txt(h.functionName)} ${ms(h.selfMs)}`).join(', '));
+    if (report.deepDive?.report) out.push(`deep dive (${txt(report.deepDive.tool)}): ${txt(report.deepDive.report)}`);
+    for (const w of report.warnings) out.push(`warning: ${txt(w)}`);
     return out.join('\n') + '\n';
   },
 };

@@ -1,3 +1,4 @@
+import { redactCommandLine } from '../probes/sanitize';
 /**
  * Typed errors with stable codes. Messages are one paragraph that says what
  * went wrong and what to do; they never hold a secret. Only the CLI turns them
@@ -35,7 +36,7 @@ export class UsageError extends BatchDoctorError {
 /** The profiled command could not be started. */
 export class SpawnError extends BatchDoctorError {
   constructor(command: string, reason: string) {
-    super('BD_SPAWN', `Could not start "${command}": ${reason}. Check that the command exists and is on PATH, then run batch-doctor profile -- <command> again.`);
+    super('BD_SPAWN', `Could not start "${redactCommandLine([command])[0]}": ${reason}. Check that the command exists and is on PATH, then run batch-doctor profile -- <command> again.`);
   }
 }
 
