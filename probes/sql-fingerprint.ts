@@ -28,7 +28,7 @@ export interface SqlFingerprint {
 }
 
 /** Token kinds: a word (keyword or bare identifier, lower-cased), a literal, a parameter, a quoted identifier, punctuation. */
-type TokKind = 'w' | 'lit' | 'param' | 'ident' | 'p';
+type TokKind = 'w' | 'lit' | 'param' | 'ident' | 'p' | 'xc';
 type Tok = { readonly k: TokKind; readonly v: string };
 /** Shared tokens for the commonest kinds: fewer allocations per statement. */
 const LIT: Tok = { k: 'lit', v: '?' };
@@ -71,7 +71,7 @@ const Q1 = 39, Q2 = 34, BT = 96; // ' " `
 /** A backquoted MySQL identifier that needs no quoting. */
 const SIMPLE_IDENT = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 
-function tokenize(sql: string, dialect: SqlDialect): Tok[] | null {
+function tokenize(sql: string, dialect: SqlDialect, markExecutableComments = false): Tok[] | null {
   const out: Tok[] = [];
   const my = dialect === 'mysql';
   let i = 0;
@@ -92,6 +92,8 @@ function tokenize(sql: string, dialect: SqlDialect): Tok[] | null {
         j++;
       }
       if (depth > 0) return null;
+      // MySQL runs the text of /*! ... */ and MariaDB of /*M! ... */: a reader that must know what executes is told.
+      if (markExecutableComments && my && (sql.charCodeAt(i + 2) === 33 || (sql.charCodeAt(i + 2) === 77 && sql.charCodeAt(i + 3) === 33))) out.push({ k: 'xc', v: sql.slice(i, j) });
       i = j; continue;
     }
     if (code === Q1) {
@@ -257,6 +259,22 @@ function join(parts: string[]): string {
     last = p;
   }
   return s;
+}
+
+/** A token of {@link sqlTokens}: kind and text (words lower-cased, literals and parameters as `?`). */
+export interface SqlToken {
+  /** w: word (keyword or bare identifier); ident: quoted identifier; lit: literal; param: placeholder; p: punctuation or operator; xc: a MySQL executable comment (`/*! ... *\/`). */
+  readonly k: TokKind;
+  readonly v: string;
+}
+
+/**
+ * The statement's tokens, for readers that must know its structure without a full grammar (what a statement
+ * calls, whether it writes a file); null when it cannot be tokenized (fail closed). Executable comments are
+ * returned as `xc` tokens, not skipped.
+ */
+export function sqlTokens(sql: string, dialect: SqlDialect): SqlToken[] | null {
+  return typeof sql === 'string' ? tokenize(sql, dialect, true) : null;
 }
 
 const cache = new Map<string, SqlFingerprint>();

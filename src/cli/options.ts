@@ -108,6 +108,7 @@ export const EXPLAIN: CommandSpec = {
     { name: 'db', type: 'string', help: 'postgres://user@host:port/db or mysql://user@host:port/db (password from PGPASSWORD, MYSQL_PWD or BATCH_DOCTOR_DB_PASSWORD). Default: the PG* variables' },
     { name: 'param', type: 'string', multiple: true, help: 'A value for $1, $2... in order (repeat the option). Kept in memory only.' },
     { name: 'analyze', type: 'boolean', help: 'Also execute it (EXPLAIN ANALYZE): only a single SELECT, read-only, with a timeout, rolled back. Default off.' },
+    { name: 'analyze-volatile', type: 'boolean', help: 'PostgreSQL: with --analyze, execute even a statement that calls volatile functions (nextval, pg_terminate_backend, your own VOLATILE functions): their side effects are NOT rolled back. Default off: such statements get the plan only.' },
     { name: 'timeout-ms', type: 'string', help: 'Statement timeout for ANALYZE, ms. Default: 10000' },
     { name: 'no-index-advice', type: 'boolean', help: 'Do not try hypothetical indexes.' },
     { name: 'keep-literals', type: 'boolean', help: 'Show plan filters with their literal values (off by default: they may hold personal data).' },

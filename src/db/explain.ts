@@ -7,6 +7,7 @@ import { parsePostgresPlan, walkPlan } from './plan-postgres';
 import { parseMysqlPlan } from './plan-mysql';
 import { diagnosePlan } from './plan-diagnostics';
 import { adviseIndexesPg, adviseIndexesUnconfirmed } from './index-advisor';
+import { inspectMysqlStatement, mysqlStoredFunctionRefusal, pgVolatileFunctions } from './explain-guard';
 
 /**
  * Safe EXPLAIN. Nothing here can change data:
@@ -15,11 +16,17 @@ import { adviseIndexesPg, adviseIndexesUnconfirmed } from './index-advisor';
  *   statement, or an EXPLAIN inside, is refused. Plain `EXPLAIN (FORMAT JSON)`
  *   (which plans and never executes) runs inside `BEGIN READ ONLY` with
  *   `SET LOCAL statement_timeout` and `lock_timeout`, always rolled back.
- *   `ANALYZE, BUFFERS` only when asked and only for a single plain SELECT.
+ *   `ANALYZE, BUFFERS` only when asked, only for a single plain SELECT (no INTO, no
+ *   locking clause at any depth), and only when every function it calls, directly or
+ *   through views and policies, is immutable or stable (explain-guard.ts) unless
+ *   volatile functions are allowed explicitly.
  * - MySQL/MariaDB: one statement only (checked with the tokenizer; the driver
- *   also refuses multi-statements); `EXPLAIN FORMAT=JSON`; `ANALYZE` (MariaDB)
- *   only for a SELECT when asked, in a read-only transaction with
- *   `max_statement_time`, rolled back.
+ *   also refuses multi-statements); executable comments, INTO, OUTFILE/DUMPFILE,
+ *   side-effect built-ins and stored functions that may write are refused
+ *   (explain-guard.ts). `EXPLAIN FORMAT=JSON` of a SELECT runs in a read-only
+ *   transaction, of DML in a transaction, both rolled back, with
+ *   `max_statement_time` on MariaDB; `ANALYZE` (MariaDB) only for a SELECT without
+ *   a locking clause, when asked.
  *
  * Parameter values, when given, are bound by the driver and kept in memory only.
  */
@@ -40,6 +47,11 @@ export interface ExplainOptions {
   keepLiterals?: boolean;
   /** The fingerprint to file the result under. Default: the statement's own. */
   fingerprint?: string;
+  /**
+   * PostgreSQL: EXPLAIN ANALYZE even a statement that calls volatile functions (their side effects run and are
+   * not undone by the rollback: `nextval`, `pg_terminate_backend`, anything user-defined and VOLATILE). Default false.
+   */
+  allowVolatile?: boolean;
 }
 
 /** Statement timeout of our own EXPLAIN sessions, ms: PgHero's 10 s. */
@@ -79,8 +91,20 @@ async function explainPg(client: SqlClient, o: ExplainOptions, base: Omit<Explai
   if (!['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt'].includes(info.kind ?? '')) return refused(base, `Not explained: ${info.reason ?? `it is ${info.kind}`}; only SELECT, INSERT, UPDATE, DELETE and MERGE are.`);
   const hasParams = /\$\d/.test(o.sql);
   if (hasParams && !(o.params && o.params.length)) return refused(base, 'Not explained: the statement has $n parameters and no sample of their values was captured (PostgreSQL 15 cannot plan it without them).');
-  const wantAnalyze = !!o.analyze && info.plainSelect;
+  let wantAnalyze = !!o.analyze && info.plainSelect;
   let note: string | null = o.analyze && !info.plainSelect ? `ANALYZE refused (${info.reason}); plan only, nothing executed.` : null;
+  if (wantAnalyze && !o.allowVolatile) {
+    try {
+      const volatile = await pgVolatileFunctions(client, info);
+      if (volatile.length) {
+        wantAnalyze = false;
+        note = `ANALYZE refused: it calls the volatile function${volatile.length > 1 ? 's' : ''} ${volatile.slice(0, 5).join(', ')}${volatile.length > 5 ? ', ...' : ''}, whose side effects a rollback cannot undo (explain --analyze-volatile executes it anyway); plan only, nothing executed.`;
+      }
+    } catch (err) {
+      wantAnalyze = false;
+      note = `ANALYZE refused: the catalog could not say whether its functions are volatile (${safeDbError(err)}); plan only, nothing executed.`;
+    }
+  }
   const timeout = Math.max(1, Math.round(o.timeoutMs ?? EXPLAIN_TIMEOUT_MS));
   const run = async (analyze: boolean): Promise<unknown> => {
     await client.query('BEGIN READ ONLY');
@@ -120,32 +144,28 @@ async function pgTableRows(client: SqlClient, root: PlanNode): Promise<Record<st
   } catch { return {}; }
 }
 
-/** First keyword of a MySQL statement after comments, and whether more than one statement is in the text. */
-function mysqlShape(sql: string): { verb: string | null; multiple: boolean; parsed: boolean } {
-  const fp = fingerprintSqlUncached(sql, 'mysql');
-  if (!fp.parsed) return { verb: null, multiple: false, parsed: false };
-  const t = fp.text;
-  return { verb: /^\(*\s*([a-z]+)/.exec(t)?.[1] ?? null, multiple: /;/.test(t.replace(/'[^']*'|`[^`]*`/g, '')), parsed: true };
-}
-
 async function explainMysql(client: SqlClient, o: ExplainOptions, base: Omit<ExplainResult, 'plan' | 'diagnostics' | 'indexAdvice' | 'note' | 'mode'>): Promise<ExplainResult> {
-  const shape = mysqlShape(o.sql);
-  if (!shape.parsed) return refused(base, 'Not explained: the statement could not be tokenized.');
-  if (shape.multiple) return refused(base, 'Not explained: the text holds more than one statement; batch-doctor explains one statement at a time.');
-  if (!['select', 'insert', 'update', 'delete', 'replace', 'with', 'table'].includes(shape.verb ?? '')) return refused(base, `Not explained: it is ${shape.verb?.toUpperCase() ?? 'not a statement'}; only SELECT, INSERT, UPDATE, DELETE and REPLACE are.`);
-  const isSelect = shape.verb === 'select' || shape.verb === 'table';
+  const shape = inspectMysqlStatement(o.sql);
+  if ('reason' in shape) return refused(base, `Not explained: ${shape.reason}.`);
+  if (!['select', 'insert', 'update', 'delete', 'replace', 'with', 'table', 'values'].includes(shape.verb ?? '')) return refused(base, `Not explained: it is ${shape.verb?.toUpperCase() ?? 'not a statement'}; only SELECT, INSERT, UPDATE, DELETE and REPLACE are.`);
+  const fnRefusal = await mysqlStoredFunctionRefusal(client, shape);
+  if (fnRefusal) return refused(base, `Not explained: ${fnRefusal.reason}.`);
+  const isSelect = shape.isSelect;
   const version = await client.version().catch(() => '');
   const mariadb = /mariadb/i.test(version);
-  const wantAnalyze = !!o.analyze && isSelect && mariadb;
+  const wantAnalyze = !!o.analyze && isSelect && mariadb && !shape.locking;
   let note: string | null = o.analyze && !isSelect ? 'ANALYZE refused (not a SELECT); plan only, nothing executed.'
+    : o.analyze && shape.locking ? 'ANALYZE refused (FOR UPDATE/SHARE takes row locks); plan only, nothing executed.'
     : o.analyze && !mariadb ? 'ANALYZE is only run on MariaDB (ANALYZE FORMAT=JSON); MySQL 8 EXPLAIN ANALYZE has no JSON form: plan only.' : null;
   const seconds = Math.max(0.001, (o.timeoutMs ?? EXPLAIN_TIMEOUT_MS) / 1000);
   const run = async (analyze: boolean): Promise<unknown> => {
-    // Plain EXPLAIN never executes; ANALYZE runs only a SELECT, read-only, time-capped, rolled back.
-    if (!analyze) return (await client.query(`EXPLAIN FORMAT=JSON ${o.sql}`, o.params))[0]?.['EXPLAIN'];
-    await client.query('START TRANSACTION READ ONLY');
+    // Planning can run stored functions: a SELECT is planned in a read-only transaction (a write fails), DML and
+    // locking reads (which MariaDB will not plan in one) in a transaction; all rolled back. ANALYZE: SELECTs only.
+    await client.query(shape.readOnly ? 'START TRANSACTION READ ONLY' : 'START TRANSACTION');
     try {
-      return (await client.query(`SET STATEMENT max_statement_time=${seconds} FOR ANALYZE FORMAT=JSON ${o.sql}`, o.params))[0]?.['ANALYZE'];
+      const cap = mariadb ? `SET STATEMENT max_statement_time=${seconds} FOR ` : '';
+      if (!analyze) return (await client.query(`${cap}EXPLAIN FORMAT=JSON ${o.sql}`, o.params))[0]?.['EXPLAIN'];
+      return (await client.query(`${cap}ANALYZE FORMAT=JSON ${o.sql}`, o.params))[0]?.['ANALYZE'];
     } finally { await client.query('ROLLBACK').catch(() => undefined); }
   };
   const got = await runWithFallback(run, wantAnalyze);

@@ -43,6 +43,34 @@ export interface PgStatementInfo {
   tables: { name: string; alias: string | null }[];
   predicates: PredicateColumn[];
   orderBy: { qualifier: string | null; column: string }[];
+  /** Every function the statement calls by name (FuncCall nodes anywhere: SELECT list, WHERE, FROM, subqueries). */
+  functions: { schema: string | null; name: string }[];
+  /** Every operator it uses, by name (`=`, `~~`, a user-defined `@@@`): operators run functions too. */
+  operators: string[];
+  /** Every relation it names anywhere (tables, views, CTE names), for the functions views and policies call. */
+  relations: { schema: string | null; name: string }[];
+}
+
+/** Function calls, operators, relations, and whether a locking or INTO clause appears at any depth. */
+function collectCalls(node: unknown, info: PgStatementInfo, flags: { locking: boolean; into: boolean }, depth = 0): void {
+  if (!node || typeof node !== 'object' || depth > 500) return;
+  if (Array.isArray(node)) { for (const n of node) collectCalls(n, info, flags, depth + 1); return; }
+  const n = node as Raw;
+  const strs = (list: unknown) => ((list as Raw[] | undefined) ?? []).map((f) => (f['String'] as Raw | undefined)?.['sval']).filter((x): x is string => typeof x === 'string');
+  const fc = n['FuncCall'] as Raw | undefined;
+  if (fc) {
+    const parts = strs(fc['funcname']);
+    if (parts.length) info.functions.push({ schema: parts.length > 1 ? parts[parts.length - 2]! : null, name: parts[parts.length - 1]! });
+  }
+  const ae = n['A_Expr'] as Raw | undefined;
+  if (ae) for (const op of strs(ae['name'])) if (!info.operators.includes(op)) info.operators.push(op);
+  const rv = n['RangeVar'] as Raw | undefined;
+  if (rv && typeof rv['relname'] === 'string') info.relations.push({ schema: typeof rv['schemaname'] === 'string' ? rv['schemaname'] : null, name: rv['relname'] });
+  for (const [k, v] of Object.entries(n)) {
+    if (k === 'lockingClause' && Array.isArray(v) && v.length) flags.locking = true;
+    if (k === 'intoClause' && v) flags.into = true;
+    collectCalls(v, info, flags, depth + 1);
+  }
 }
 
 const DML = ['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt'];
@@ -107,19 +135,21 @@ function collectTables(from: unknown, out: PgStatementInfo['tables'], preds: Pre
 
 /** Inspects a statement with the real parser. Never throws. */
 export function inspectPgStatement(sql: string): PgStatementInfo {
-  const none: PgStatementInfo = { parsed: false, statements: 0, kind: null, plainSelect: false, reason: null, tables: [], predicates: [], orderBy: [] };
+  const none: PgStatementInfo = { parsed: false, statements: 0, kind: null, plainSelect: false, reason: null, tables: [], predicates: [], orderBy: [], functions: [], operators: [], relations: [] };
   if (!lib) return { ...none, reason: 'the PostgreSQL parser is not loaded' };
   let tree: { stmts?: { stmt: Raw }[] };
   try { tree = lib.parseSync(sql); } catch { return { ...none, reason: 'PostgreSQL cannot parse it (syntax error)' }; }
   const stmts = tree.stmts ?? [];
   const first = stmts[0]?.stmt ?? {};
   const kind = Object.keys(first)[0] ?? null;
-  const info: PgStatementInfo = { ...none, parsed: true, statements: stmts.length, kind };
+  const info: PgStatementInfo = { ...none, parsed: true, statements: stmts.length, kind, functions: [], operators: [], relations: [] };
   if (stmts.length !== 1) return { ...info, reason: `it holds ${stmts.length} statements` };
+  const flags = { locking: false, into: false };
+  collectCalls(first, info, flags);
   const sel = first['SelectStmt'] as Raw | undefined;
   if (kind === 'SelectStmt' && sel) {
-    if (sel['intoClause']) info.reason = 'SELECT INTO creates a table';
-    else if (sel['lockingClause']) info.reason = 'FOR UPDATE/SHARE takes row locks';
+    if (flags.into) info.reason = 'SELECT INTO creates a table';
+    else if (flags.locking) info.reason = 'FOR UPDATE/SHARE takes row locks';
     else if (containsDml(sel)) info.reason = 'it contains a data-modifying statement (WITH ... INSERT/UPDATE/DELETE)';
     else info.plainSelect = true;
   } else info.reason = `it is ${kind ?? 'not a statement'}, not a SELECT`;

@@ -17,7 +17,7 @@ export async function explainCommand(args: string[], io: CliIO): Promise<CliResu
   try {
     const params = (values['param'] as string[] | undefined) ?? [];
     const r = await explainStatement(client, {
-      sql: positionals[0]!, params, analyze: !!values['analyze'], timeoutMs: timeout,
+      sql: positionals[0]!, params, analyze: !!values['analyze'], allowVolatile: !!values['analyze-volatile'], timeoutMs: timeout,
       indexAdvice: !values['no-index-advice'], keepLiterals: !!values['keep-literals'],
     });
     io.stdout.write(EXPLAIN_RENDERERS[(values['format'] as string | undefined) ?? 'table']!(r));
