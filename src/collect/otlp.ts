@@ -1,3 +1,4 @@
+import { checkRead, type ReadGuard } from './read-guard';
 import type { SpanSink } from './span-store';
 import * as fs from 'node:fs';
 import { fingerprintSql } from '../../probes/sql-fingerprint';
@@ -221,13 +222,16 @@ function nanosToMs(v: unknown): number | null {
  * are cut from 4 MiB chunks with a native byte search (readline is several times slower on megabyte lines); a
  * line longer than MAX_MESSAGE is skipped as one bad record.
  */
-export async function readOtlpJsonFile(file: string, into: OtlpCollector): Promise<void> {
+export async function readOtlpJsonFile(file: string, into: OtlpCollector, guard?: ReadGuard): Promise<void> {
   let fh: fs.promises.FileHandle;
   try { fh = await fs.promises.open(file, 'r'); } catch (err) { throw new TraceCorruptError(file, (err as Error).message); }
+  let good = 0;
   const line = (b: Buffer, s: number, e: number) => {
     if (e <= s) return;
     let req: unknown;
     try { req = JSON.parse(b.toString('utf8', s, e)); } catch { into.badRecords++; return; }
+    if (!req || typeof req !== 'object') { into.badRecords++; return; }
+    good++;
     into.add(req as OtlpRequest);
   };
   try {
@@ -238,7 +242,9 @@ export async function readOtlpJsonFile(file: string, into: OtlpCollector): Promi
         if (buf.length >= MAX_MESSAGE) { into.badRecords++; carry = 0; skipping = true; }
         else { const bigger = Buffer.allocUnsafe(buf.length * 2); buf.copy(bigger, 0, 0, carry); buf = bigger; }
       }
-      const { bytesRead } = await fh.read(buf, carry, buf.length - carry, pos);
+      checkRead(guard, file, pos, good);
+      // Sequential reads (no position): a pipe reads like a file.
+      const { bytesRead } = await fh.read(buf, carry, buf.length - carry, null);
       pos += bytesRead;
       const end = carry + bytesRead;
       let s = 0;
@@ -259,29 +265,41 @@ export async function readOtlpJsonFile(file: string, into: OtlpCollector): Promi
   } finally { await fh.close(); }
 }
 
+/** Empty length-prefixed messages in a row after which a file is no OTLP protobuf (a Collector never writes one). */
+const MAX_EMPTY_MESSAGES = 1024;
+
 /**
  * Reads an OTLP protobuf file: ExportTraceServiceRequest messages, each prefixed by its length (4 bytes,
  * big-endian), as the Collector's file exporter writes with `format: proto`. A truncated last message counts as
  * one bad record; a length beyond MAX_MESSAGE ends the file as corrupt.
  */
-export async function readOtlpProtoFile(file: string, into: OtlpCollector): Promise<void> {
+export async function readOtlpProtoFile(file: string, into: OtlpCollector, guard?: ReadGuard): Promise<void> {
   const { decodeExportTraceRequest } = await import('./otlp-proto.js');
   const fh = await fs.promises.open(file, 'r');
   try {
     const head = Buffer.alloc(4);
-    let pos = 0;
+    let pos = 0, good = 0, empty = 0;
     for (;;) {
-      const { bytesRead } = await fh.read(head, 0, 4, pos);
+      checkRead(guard, file, pos, good);
+      const { bytesRead } = await fh.read(head, 0, 4, null);
       if (bytesRead === 0) break;
       if (bytesRead < 4) { into.badRecords++; break; }
       const len = head.readUInt32BE(0);
       if (len > MAX_MESSAGE) throw new TraceCorruptError(file, `a message claims ${len} bytes, more than the ${MAX_MESSAGE} accepted: not an OTLP protobuf file, or corrupt`);
+      pos += 4;
+      // An empty message carries no span: a bad record (and what endless zeros decode to).
+      if (len === 0) {
+        into.badRecords++;
+        if (++empty >= MAX_EMPTY_MESSAGES) throw new TraceCorruptError(file, `${empty} empty messages in a row: not an OTLP protobuf file (a file of zeros?)`);
+        continue;
+      }
+      empty = 0;
       const buf = Buffer.alloc(len);
-      const r = await fh.read(buf, 0, len, pos + 4);
+      const r = await fh.read(buf, 0, len, null);
       if (r.bytesRead < len) { into.badRecords++; break; }
-      pos += 4 + len;
+      pos += len;
       const req = decodeExportTraceRequest(buf);
-      if (req === null) into.badRecords++; else into.add(req as OtlpRequest);
+      if (req === null) into.badRecords++; else { good++; into.add(req as OtlpRequest); }
     }
   } finally { await fh.close(); }
 }

@@ -1,3 +1,4 @@
+import { checkRead, type ReadGuard } from './read-guard';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
@@ -13,14 +14,18 @@ const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFin
 const isStrOrNull = (x: unknown): x is string | null => x === null || typeof x === 'string';
 
 /** Parses one trace file's lines into spans and a process record. Pure apart from reading the stream. */
-export async function readTraceFile(file: string, into: SpanSink): Promise<ProcessTrace | null> {
+export async function readTraceFile(file: string, into: SpanSink, guard?: ReadGuard): Promise<ProcessTrace | null> {
   const shapes = new Map<number, ShapeRecord>();
   let proc: ProcessTrace | null = null;
   let bad = 0;
   const stream = fs.createReadStream(file, { encoding: 'utf8' });
   const rl = readline.createInterface({ input: stream, crlfDelay: Infinity });
+  let bytes = 0, lines = 0;
   try {
     for await (const line of rl) {
+      bytes += line.length + 1;
+      // Every 256 lines: an interruption stops the read at once, and input without a record is given up on.
+      if ((++lines & 255) === 0) checkRead(guard, file, bytes, lines - bad);
       if (line.length === 0) continue;
       if (line.length > MAX_LINE) { bad++; continue; }
       let rec: unknown;

@@ -1,9 +1,11 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyze } from '../../analysis/analyze';
 import { OtlpCollector, readOtlpJsonFile, readOtlpProtoFile } from '../../collect/otlp';
 import { listTraceFiles, modelFromStore, readTraceFile } from '../../collect/read-trace';
 import { SpanStore } from '../../collect/span-store';
+import { checkRead, type ReadGuard } from '../../collect/read-guard';
 import { writeFileAtomic } from '../../collect/write-file';
 import { DEFAULT_CONFIG_FILE, loadThresholdsConfig } from '../../config/thresholds-config';
 import { InputError, InterruptedError, UsageError, WriteError } from '../../errors';
@@ -42,6 +44,7 @@ export async function analyzeCommand(args: string[], io: CliIO): Promise<CliResu
   const configArg = values['config'] as string | undefined;
   const config = loadThresholdsConfig(path.resolve(io.cwd, configArg ?? DEFAULT_CONFIG_FILE), configArg !== undefined);
   const files: string[] = [];
+  const pipes: string[] = [];
   for (const p of positionals) {
     const abs = path.resolve(io.cwd, p);
     let st: fs.Stats;
@@ -50,39 +53,69 @@ export async function analyzeCommand(args: string[], io: CliIO): Promise<CliResu
       const inDir = listTraceFiles(abs);
       if (inDir.length === 0) throw new InputError(`${abs} holds no trace-<pid>.jsonl files. Give a run directory of batch-doctor profile (<out>/runs/<id>), or the trace files themselves.`);
       files.push(...inDir);
-    } else files.push(abs);
+    } else if (st.isFile()) files.push(abs);
+    else if (st.isFIFO()) { files.push(abs); pipes.push(abs); }
+    // A device (/dev/zero, /dev/urandom, a terminal) or a socket never ends and holds no trace.
+    else throw new InputError(`${abs} is not a regular file, a directory or a pipe (it is a ${st.isCharacterDevice() ? 'character device' : st.isBlockDevice() ? 'block device' : st.isSocket() ? 'socket' : 'special file'}). Give trace files or the run directories that hold them.`);
   }
   const keepLiterals = !!values['keep-literals'];
   // Spans stream into a store: database calls become fixed-size rows spilled to a temporary file in sorted runs.
   const spans = new SpanStore();
-  // Ctrl-C or a kill while reading: the spill file goes at once and the reading stops at its next span; during the
+  // Ctrl-C or a kill while reading: the spill file goes at once and the reading stops at its next chunk; during the
   // (synchronous) analysis, the handler runs after it and no report is written.
   let interrupted: NodeJS.Signals | null = null;
   const onSignal = (sig: NodeJS.Signals) => { interrupted = sig; spans.interrupt(sig); };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  const guard: ReadGuard = { interrupted: () => interrupted };
+  const spooled: string[] = [];
   try {
-    return await analyzeInto(spans, files, values, config, keepLiterals, io, () => interrupted);
+    // A pipe is read once: it is copied to a temporary file first, so that its format can be told from its start.
+    for (const p of pipes) { const copy = await spoolPipe(p, guard); spooled.push(copy); files[files.indexOf(p)] = copy; }
+    return await analyzeInto(spans, files, values, config, keepLiterals, io, guard);
   } catch (e) {
     if (!(e instanceof InterruptedError)) throw e;
     io.stderr.write(`batch-doctor: ${e.message} [${e.code}]\n`);
     return { exitCode: 130 };
   } finally {
     spans.close();
+    for (const f of spooled) fs.rmSync(path.dirname(f), { recursive: true, force: true });
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
 }
 
-async function analyzeInto(spans: SpanStore, files: string[], values: Record<string, unknown>, config: ReturnType<typeof loadThresholdsConfig>, keepLiterals: boolean, io: CliIO, interrupted: () => NodeJS.Signals | null): Promise<CliResult> {
+/** Copies a pipe into a private temporary file, stopping at an interruption. Returns the copy's path. */
+async function spoolPipe(pipe: string, guard: ReadGuard): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'batch-doctor-pipe-'));
+  const copy = path.join(dir, path.basename(pipe));
+  const out = fs.openSync(copy, 'w', 0o600);
+  const fh = await fs.promises.open(pipe, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    let total = 0, newline = false;
+    for (;;) {
+      checkRead(guard, pipe, newline ? 0 : total, 0);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      // JSON lines hold a newline early; length-prefixed protobuf is accepted as it comes (its reader bounds it).
+      if (!newline && (buf.subarray(0, bytesRead).includes(10) || total === 0 && buf.readUInt32BE(0) > 0)) newline = true;
+      fs.writeSync(out, buf, 0, bytesRead);
+      total += bytesRead;
+    }
+  } finally { await fh.close(); fs.closeSync(out); }
+  return copy;
+}
+
+async function analyzeInto(spans: SpanStore, files: string[], values: Record<string, unknown>, config: ReturnType<typeof loadThresholdsConfig>, keepLiterals: boolean, io: CliIO, guard: ReadGuard): Promise<CliResult> {
   const processes: ProcessTrace[] = [];
   const otlp = new OtlpCollector({ keepLiterals }, spans);
   let bad = 0;
   for (const f of files) {
     const fmt = detectFormat(f);
-    if (fmt === 'batch-doctor') { const p = await readTraceFile(f, spans); if (p) processes.push(p); else bad++; }
-    else if (fmt === 'otlp-json') await readOtlpJsonFile(f, otlp);
-    else await readOtlpProtoFile(f, otlp);
+    if (fmt === 'batch-doctor') { const p = await readTraceFile(f, spans, guard); if (p) processes.push(p); else bad++; }
+    else if (fmt === 'otlp-json') await readOtlpJsonFile(f, otlp, guard);
+    else await readOtlpProtoFile(f, otlp, guard);
   }
   const o = otlp.result();
   for (const p of o.processes) processes.push(p);
@@ -101,7 +134,7 @@ async function analyzeInto(spans: SpanStore, files: string[], values: Record<str
     toolVersion: toolVersion(),
     ...(config ? { thresholds: config.thresholds, stageThresholds: config.stages, thresholdsFile: config.file } : {}),
   });
-  const sig = interrupted();
+  const sig = guard.interrupted();
   if (sig) throw new InterruptedError(sig);
   const outDir = path.resolve(io.cwd, (values['out'] as string | undefined) ?? 'batch-doctor-report');
   try { fs.mkdirSync(outDir, { recursive: true }); } catch (e) { throw new WriteError(outDir, (e as Error).message); }
