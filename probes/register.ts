@@ -168,6 +168,7 @@ function start(): void {
         },
       }),
       new FtpInstrumentation({ keepRemotePaths: keepLiterals }),
+      new (require('./mysql2-connect') as typeof import('./mysql2-connect')).Mysql2ConnectInstrumentation(),
     ];
     // Repeated statements skip the OTel wrapper after a first sample of full spans (see fast-path/).
     // Must come after PgInstrumentation: hooks run in registration order.

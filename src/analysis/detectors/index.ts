@@ -16,6 +16,7 @@ import { gcPressure } from './gc-pressure';
 import { eventLoopBlocked } from './event-loop-blocked';
 import { serialStages } from './serial-stages';
 import { errorsAndRetries } from './errors-and-retries';
+import { failedLogins } from './failed-logins';
 import type { Detector } from './types';
 
 export type { Detector, DetectorContext, DetectorResult, RawFinding } from './types';
@@ -25,5 +26,5 @@ export const DETECTORS: readonly Detector[] = [
   nPlusOneRead, rowByRowWrite, chattyProgress, commitPerRow, connectionPerQuery, largeResultSet, missingIndex, sequentialQueries,
   serialFtp, ftpConnectionPerFile, ftpUncompressed, ftpAsciiBinary, ftpSlowTransfer,
   cpuHotSpot, gcPressure, eventLoopBlocked,
-  serialStages, errorsAndRetries,
+  serialStages, errorsAndRetries, failedLogins,
 ];
