@@ -22,7 +22,8 @@ export const REDACTED = '***';
 
 // ---------------------------------------------------------------- credentials
 
-const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)(\S*)@/gi; // greedy: a raw password may itself hold @ or /
+/** URL userinfo: everything from `://` to the last `@` of the line (a raw password may hold @, / or spaces). */
+const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)([^\n]*)@/gi;
 /**
  * Words that make a key secret, at the end of the key (`PGPASSWORD`, `db_password`, `MYSQL_PWD`, `api-key`,
  * `X_AUTH_TOKEN`, `client_secret`, `SECRET_ACCESS_KEY`). A key merely containing one (`passwordless_login`) is not.
@@ -41,17 +42,30 @@ export function redactCredentials(text: string): string {
 
 /** A flag whose next word is a secret: `--password x`, `--db-pass x`, `-token x` (not `--no-password`). */
 const SECRET_FLAG = new RegExp(String.raw`^--?(?![-]|no-)[A-Za-z0-9_-]*${SECRET_WORD}$`, 'i');
-/** mysql's `-pSECRET` (the password glued to `-p`); `-p` alone prompts and is left as it is. */
-const GLUED_P = /^(-p)(.+)$/;
 
 /** Strips one pair of surrounding quotes, for matching a shell word. */
 const unquote = (w: string) => w.replace(/^(['"])(.*)\1$/s, '$2');
+/** `--db-password=...` or `PGPASSWORD=...` (a secret flag or assignment with its value, no space before `=`). */
+const WHOLE_ARG_SECRET = new RegExp(String.raw`^(--?(?!no-)[A-Za-z0-9_-]*${SECRET_WORD}|[A-Za-z_][A-Za-z0-9_]*${SECRET_WORD})=`, 'i');
+/** A URL with userinfo, as one argument: everything between `://` and the last `@` (a raw password may hold spaces). */
+const URL_ARG = /^([a-z][a-z0-9+.-]*:\/\/)(.*)@/is;
 
 /**
- * Redacts one text that may hold many shell words (an argument, or a whole `sh -c` script). Words are split on
- * white space, keeping a quoted value that spans spaces (`PGPASSWORD='a b'`) in one piece.
+ * One argument (or one shell word, unquoted): a secret flag's or assignment's value in full, mysql's `-pSECRET`
+ * in full, a URL's userinfo, then {@link redactCredentials} for `key=value` pairs inside (DSNs, query strings).
  */
-function redactWords(text: string, state: { nextIsSecret: boolean }): string {
+function redactArg(a: string): string {
+  const whole = WHOLE_ARG_SECRET.exec(a);
+  if (whole) return `${whole[1]}=${REDACTED}`;
+  if (/^-p./s.test(a)) return `-p${REDACTED}`;
+  return redactCredentials(a.replace(URL_ARG, `$1${REDACTED}@`));
+}
+
+/**
+ * Redacts a shell script (`sh -c '...'`) word by word. Words are split on white space, keeping a quoted value
+ * that spans spaces (`PGPASSWORD='a b'`) in one piece; a `--password`-like word makes the next word secret.
+ */
+function redactScript(text: string, state: { nextIsSecret: boolean }): string {
   const parts = text.split(/(\s+)/);
   const out: string[] = [];
   for (let i = 0; i < parts.length; i++) {
@@ -65,23 +79,37 @@ function redactWords(text: string, state: { nextIsSecret: boolean }): string {
       i = j - 1;
     }
     if (state.nextIsSecret) { state.nextIsSecret = false; out.push(REDACTED); continue; }
-    const bare = unquote(w);
+    const bare = unquote(w.replace(/^([A-Za-z_][A-Za-z0-9_]*=)(['"])(.*)\2$/s, '$1$3'));
     if (SECRET_FLAG.test(bare)) { state.nextIsSecret = true; out.push(w); continue; }
-    const glued = GLUED_P.exec(bare);
-    if (glued) { out.push(`-p${REDACTED}`); continue; }
-    out.push(redactCredentials(w));
+    const r = redactArg(bare);
+    out.push(r === bare ? w : r);
   }
   return out.join('');
 }
 
+/** A whole command line as one text (`process.command_line`): redacted word by word, as a shell script. */
+export function redactCommandText(text: string): string {
+  return redactScript(String(text), { nextIsSecret: false });
+}
+
+/** Shells whose `-c` argument is a script. */
+const SHELL = /(^|\/)(sh|bash|dash|zsh|ksh|ash|busybox)$/;
+
 /**
  * The command line with credentials redacted: URL userinfo, `password=`-like pairs and environment assignments
  * (`PGPASSWORD=x`, `MYSQL_PWD=x`, `*_TOKEN=x`, `*_SECRET=x`), the value after `--password`/`--pass`/`--token`-like
- * flags (as the next argument or the next word of a `sh -c` script) and `--flag=value`, mysql's `-pSECRET`.
+ * flags and `--flag=value`, mysql's `-pSECRET`; argument by argument, and word by word inside `sh -c` scripts.
  */
 export function redactCommandLine(argv: readonly string[]): string[] {
   const state = { nextIsSecret: false };
-  return argv.map((a) => redactWords(String(a), state));
+  return argv.map((raw, i) => {
+    const a = String(raw);
+    if (state.nextIsSecret) { state.nextIsSecret = false; return REDACTED; }
+    const script = i >= 2 && /^-[a-z]*c$/.test(String(argv[i - 1])) && SHELL.test(String(argv[i - 2]));
+    if (script) return redactScript(a, state);
+    if (SECRET_FLAG.test(a)) { state.nextIsSecret = true; return a; }
+    return redactArg(a);
+  });
 }
 
 // ---------------------------------------------------------------- error texts
@@ -134,7 +162,8 @@ const FIXED_NAME = /^(?:pg\.connect|pg-pool\.connect|pg\.query|mysql2?\.connect|
 /**
  * A span name safe to send: fixed instrumentation names as they are; `pg.query:<x> <db>` and bare verbs keep a SQL
  * verb and the database name, any other `<x>` (a prepared statement's name, a statement with no space in it)
- * becomes `stmt-<fingerprint>`; any other name that is not a plain dotted identifier becomes `span-<fingerprint>`.
+ * becomes `stmt-<fingerprint>`; any other name that is not a dotted lower-case operation name (`http.request`)
+ * becomes `span-<fingerprint>`.
  * Stage names are the user's labels, not data, and are kept (`kind` 'stage').
  */
 export function sanitizeSpanName(name: unknown, kind: string): string {
@@ -149,7 +178,8 @@ export function sanitizeSpanName(name: unknown, kind: string): string {
   const up = n.trim().toUpperCase();
   if (SQL_VERBS.has(up)) return up;
   if (kind === 'db' || kind === 'db-connect') return `stmt-${fingerprintName(n)}`;
-  return /^[A-Za-z][A-Za-z0-9_ .:/-]{0,79}$/.test(n) && !/\d{3,}/.test(n) ? n : `span-${fingerprintName(n)}`;
+  // Anything else may be a name built from data (`customer 4711`, `GET /users/bob@x.com`): only its fingerprint.
+  return `span-${fingerprintName(n)}`;
 }
 
 // ---------------------------------------------------------------- attributes
@@ -207,7 +237,8 @@ export function sanitizeResourceAttributes(attrs: Readonly<Record<string, unknow
   for (const [k, v] of Object.entries(attrs)) {
     if (COMMAND_RESOURCE.has(k)) {
       if (Array.isArray(v)) out[k] = redactCommandLine(v.map(String));
-      else if (typeof v === 'string') out[k] = redactCommandLine([v])[0]!;
+      // process.command_line is a whole line; process.command and the executable path are one argument each.
+      else if (typeof v === 'string') out[k] = k === 'process.command_line' ? redactCommandText(v) : redactCommandLine([v])[0]!;
       continue;
     }
     if (!ALLOWED_RESOURCE.test(k)) continue;

@@ -4,7 +4,7 @@ import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace
 import { ATTR, SPAN } from './names';
 import { safely } from './guard';
 import { dialectForSystem, fingerprintSql } from './sql-fingerprint';
-import { redactCredentials, sanitizeSpanName } from './sanitize';
+import { redactCredentials, sanitizeAttributes, sanitizeSpanName } from './sanitize';
 import type { CompactSpan, SpanKind, SpanRecord } from './trace-records';
 import type { TraceWriter } from './trace-writer';
 
@@ -148,7 +148,8 @@ export class SpanRecorder implements SpanProcessor {
       if (compact) return compact;
     }
     const attrs: Record<string, string | number | boolean> = {};
-    copyAttrs(a, COPY_KEYS, attrs);
+    // Through the one sanitizer (allow-list, FTP commands to their verb, remote paths only when opted in).
+    copyAttrs(sanitizeAttributes(a, this.keepLiterals), COPY_KEYS, attrs);
     if (attrs['error.type'] !== undefined && !ERROR_CODE.test(String(attrs['error.type']))) delete attrs['error.type'];
     if (kind === 'db' || kind === 'db-connect') this.addDbAttrs(a, attrs);
     if (span.status.code === 2 && attrs['error.type'] === undefined) {
@@ -183,7 +184,7 @@ export class SpanRecorder implements SpanProcessor {
       id = this.shapes.size + 1;
       this.shapes.set(key, id);
       const attrs: Record<string, string | number | boolean> = {};
-      copyAttrs(a, SHAPE_KEYS, attrs);
+      copyAttrs(sanitizeAttributes(a, this.keepLiterals), SHAPE_KEYS, attrs);
       this.addDbAttrs(a, attrs);
       this.writer.write({ type: 'shape', id, name: sanitizeSpanName(span.name, 'db'), kind: 'db', attrs });
       if (typeof stmt === 'string' && this.shapeByStatement.size < MAX_SHAPES) {
