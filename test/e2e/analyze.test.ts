@@ -1,25 +1,12 @@
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import type * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeExportTraceRequest } from '../../src/collect/otlp-proto';
 import type { Report } from '../../src/model/report';
+import { otlpServer } from '../helpers/collectors';
 import { cli, requireTestbed, testbedEnv } from '../helpers/testbed';
-
-/** An OTLP/HTTP endpoint that records each export request as one line, as the Collector's file exporter does. */
-function recorder(): Promise<{ port: number; bodies: string[]; close: () => void }> {
-  return new Promise((resolve) => {
-    const bodies: string[] = [];
-    const s = http.createServer((req, res) => {
-      let b = '';
-      req.setEncoding('utf8').on('data', (d: string) => { b += d; }).on('end', () => { bodies.push(b); res.writeHead(200, { 'content-type': 'application/json' }).end('{}'); });
-    });
-    s.listen(0, '127.0.0.1', () => resolve({ port: (s.address() as net.AddressInfo).port, bodies, close: () => s.close() }));
-  });
-}
 
 const byFingerprint = (r: Report) => Object.fromEntries(r.queries.map((q) => [`${q.system} ${q.fingerprint}`, q.calls]));
 
@@ -32,7 +19,7 @@ describe('batch-doctor analyze', () => {
   let live: Report;
   beforeAll(async () => {
     await requireTestbed();
-    const s = await recorder();
+    const s = await otlpServer(200);
     const r = await cli(['profile', '--format', 'none', '--no-explain', '--out', path.join(out, 'live'), '--', process.execPath, 'fixtures/pipelines/orders-export/main.cjs'],
       { env: { ...process.env, ...testbedEnv(), EXPORT_DAYS: '3', OUT_DIR: path.join(out, 'files'), OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${s.port}` } });
     s.close();

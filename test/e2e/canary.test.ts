@@ -2,17 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readAllFiles } from '../helpers/collectors';
 import { cli, requireTestbed, testbedEnv } from '../helpers/testbed';
-
-/** Every file under dir, read as text. */
-function readAll(dir: string): string {
-  let s = '';
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    s += e.isDirectory() ? readAll(p) : fs.readFileSync(p, 'utf8');
-  }
-  return s;
-}
 
 describe('canary literals and passwords never reach an output', () => {
   beforeAll(async () => { await requireTestbed(); });
@@ -31,7 +22,7 @@ describe('canary literals and passwords never reach an output', () => {
     expect(report).toContain('select ? as x, ? as n');
     expect(report).toContain('select $1::text as x');
     expect(report).toContain('<unparseable select statement, redacted>');
-    for (const [name, text] of [['stderr', r.stderr], ['report and traces', readAll(out)]] as const) {
+    for (const [name, text] of [['stderr', r.stderr], ['report and traces', readAllFiles(out)]] as const) {
       expect(text, name).not.toContain(canary);
       expect(text, name).not.toContain(testbedEnv()['PGPASSWORD']!);
       expect(text, name).not.toContain(testbedEnv()['FTP_PASSWORD']!);

@@ -1,51 +1,19 @@
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FORWARD_FLUSH_TIMEOUT_MS } from '../../probes/names';
+import { otlpServer, readAllFiles, silentServer } from '../helpers/collectors';
 import { cli, requireTestbed, ROOT, run, testbedEnv } from '../helpers/testbed';
-
-const REGISTER = path.join(ROOT, 'dist', 'probes', 'bundle', 'register.js');
 
 /**
  * What leaves the profiled process for the user's own collector (OTEL_EXPORTER_OTLP_ENDPOINT), on the real
  * servers: a collector that keeps every request body, and one that accepts and never answers.
  */
 
+const REGISTER = path.join(ROOT, 'dist', 'probes', 'bundle', 'register.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-fwd-'));
 const baseEnv = () => ({ ...process.env, ...testbedEnv() });
-
-/** An OTLP/HTTP receiver that answers 200 and keeps the bodies. */
-function capturingCollector(): Promise<{ port: number; bodies: string[]; close: () => void }> {
-  return new Promise((resolve) => {
-    const bodies: string[] = [];
-    const s = http.createServer((req, res) => {
-      let b = '';
-      req.setEncoding('utf8').on('data', (d: string) => { b += d; }).on('end', () => { bodies.push(b); res.writeHead(200, { 'content-type': 'application/json' }).end('{}'); });
-    });
-    s.listen(0, '127.0.0.1', () => resolve({ port: (s.address() as net.AddressInfo).port, bodies, close: () => s.close() }));
-  });
-}
-
-/** A server that accepts connections and never answers. */
-function silentCollector(): Promise<{ port: number; close: () => void }> {
-  return new Promise((resolve) => {
-    const sockets: net.Socket[] = [];
-    const s = net.createServer((c) => { sockets.push(c); });
-    s.listen(0, '127.0.0.1', () => resolve({ port: (s.address() as net.AddressInfo).port, close: () => { sockets.forEach((c) => c.destroy()); s.close(); } }));
-  });
-}
-
-function readAll(dir: string): string {
-  let s = '';
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    s += e.isDirectory() ? readAll(p) : fs.readFileSync(p, 'utf8');
-  }
-  return s;
-}
 
 describe('spans forwarded to the user collector', () => {
   beforeAll(async () => { await requireTestbed(); });
@@ -53,7 +21,7 @@ describe('spans forwarded to the user collector', () => {
 
   it('carry no password, bind value, literal or statement name: not in the command line, the error texts or the span names', async () => {
     const c = `CNRYFWD${process.pid}`;
-    const col = await capturingCollector();
+    const col = await otlpServer(200);
     const out = path.join(tmp, 'leaky');
     const script = [
       `PGPASSWORD=${c}a DB_SECRET=${c}b X_API_TOKEN='${c}c with space'`,
@@ -73,7 +41,7 @@ describe('spans forwarded to the user collector', () => {
     expect(sent).toContain('22P02');
     expect(sent).toContain('process.command_args');
     expect(sent).toContain('***');
-    for (const [name, text] of [['forwarded', sent], ['stderr', r.stderr], ['report and traces', readAll(out)]] as const) {
+    for (const [name, text] of [['forwarded', sent], ['stderr', r.stderr], ['report and traces', readAllFiles(out)]] as const) {
       expect(text, name).not.toContain(c);
       expect(text, name).not.toContain(testbedEnv()['PGPASSWORD']!);
     }
@@ -89,8 +57,8 @@ describe('spans forwarded to the user collector', () => {
       expect(r.stdout).toBe('one query done\n');
       return r.ms;
     };
-    const healthy = await capturingCollector();
-    const silent = await silentCollector();
+    const healthy = await otlpServer(200);
+    const silent = await silentServer();
     const h: number[] = []; const s: number[] = [];
     // Interleaved, so the machine's load drifts alike on both.
     for (let i = 0; i < 3; i++) { h.push(await once(healthy.port, i)); s.push(await once(silent.port, i)); }

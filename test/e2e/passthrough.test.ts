@@ -1,37 +1,15 @@
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/model/report';
 import { FORWARD_FLUSH_TIMEOUT_MS } from '../../probes/names';
+import { otlpServer, silentServer } from '../helpers/collectors';
 import { cli, requireTestbed, ROOT, run, testbedEnv } from '../helpers/testbed';
 
 const PT = 'fixtures/pipelines/passthrough';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-pass-'));
 const baseEnv = () => ({ ...process.env, ...testbedEnv() });
-
-/** A server that accepts connections and never answers. */
-function silentServer(): Promise<{ port: number; close: () => void }> {
-  return new Promise((resolve) => {
-    const sockets: net.Socket[] = [];
-    const s = net.createServer((c) => { sockets.push(c); });
-    s.listen(0, '127.0.0.1', () => resolve({ port: (s.address() as net.AddressInfo).port, close: () => { sockets.forEach((c) => c.destroy()); s.close(); } }));
-  });
-}
-
-/** An OTLP/HTTP receiver that answers with `status` and keeps the bodies. */
-function otlpServer(status: number): Promise<{ port: number; bodies: string[]; close: () => void }> {
-  return new Promise((resolve) => {
-    const bodies: string[] = [];
-    const s = http.createServer((req, res) => {
-      let b = '';
-      req.setEncoding('utf8').on('data', (d: string) => { b += d; }).on('end', () => { bodies.push(b); res.writeHead(status, { 'content-type': 'application/json' }).end('{}'); });
-    });
-    s.listen(0, '127.0.0.1', () => resolve({ port: (s.address() as net.AddressInfo).port, bodies, close: () => s.close() }));
-  });
-}
 
 describe('what passes through batch-doctor profile unchanged', () => {
   beforeAll(async () => { await requireTestbed(); });
