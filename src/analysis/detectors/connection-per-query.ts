@@ -17,7 +17,7 @@ export const connectionPerQuery: Detector = {
   detect(_trace, ctx) {
     const groups = ctx.connects.filter((c) => !/pool/i.test(c.name));
     const connectCalls = groups.reduce((a, c) => a + c.stats.calls, 0);
-    if (connectCalls === 0) return { status: 'no-data', reason: 'no database connects were recorded (pg records them; mysql2 does not)' };
+    if (connectCalls === 0) return { status: 'no-data', reason: 'no database connects were recorded (pg and mysql2 connects are; a client the probes do not instrument is not)' };
     const t = ctx.thresholds;
     const queries = ctx.queries.reduce((a, g) => a + g.cls.calls, 0);
     if (connectCalls < t.minRepeatedCalls || connectCalls < queries / t.maxQueriesPerConnection) return { status: 'ran', findings: [] };

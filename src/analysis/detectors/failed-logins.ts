@@ -52,7 +52,7 @@ export const failedLogins: Detector = {
       out.push({ label: `FTP ${server}`, category: 'ftp', key: `ftp-login:${server}`, attempts: spans.length, failed: failed.length, codes, sole: () => ctx.soleMs(failed) });
     }
     if (ctx.connects.length === 0 && ftpLogins.length === 0) {
-      return { status: 'no-data', reason: 'no database connect or FTP login was recorded (mysql2 connects are not recorded)' };
+      return { status: 'no-data', reason: 'no database connect or FTP login was recorded' };
     }
     const findings: RawFinding[] = out.map((f) => {
       const refused = [...f.codes.keys()].some((c) => LOGIN_REFUSED_CODES.has(c));
