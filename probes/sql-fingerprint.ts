@@ -74,6 +74,7 @@ const SIMPLE_IDENT = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 function tokenize(sql: string, dialect: SqlDialect, markExecutableComments = false): Tok[] | null {
   const out: Tok[] = [];
   const my = dialect === 'mysql';
+  let execComments = 0;
   let i = 0;
   const n = sql.length;
   while (i < n) {
@@ -82,6 +83,16 @@ function tokenize(sql: string, dialect: SqlDialect, markExecutableComments = fal
     if (k & C_SPACE) { i++; continue; }
     const next = sql.charCodeAt(i + 1);
     if ((code === 45 && next === 45) || (code === 35 && my)) { const e = sql.indexOf('\n', i); i = e < 0 ? n : e + 1; continue; } // -- and #
+    // MySQL runs the text of /*!NNNNN ... */ and MariaDB of /*M!NNNNN ... */ (`SHOW /*!50002 GLOBAL */ STATUS`):
+    // it is part of the statement, so it is read as SQL; its closing */ is skipped when reached.
+    if (code === 47 && next === 42 && my && (sql.charCodeAt(i + 2) === 33 || (sql.charCodeAt(i + 2) === 77 && sql.charCodeAt(i + 3) === 33))) {
+      if (markExecutableComments) out.push({ k: 'xc', v: '/*!' });
+      let j = i + (sql.charCodeAt(i + 2) === 33 ? 3 : 4);
+      while (isDigitAt(sql, j)) j++;
+      execComments++;
+      i = j; continue;
+    }
+    if (execComments > 0 && code === 42 && next === 47) { execComments--; i += 2; continue; }
     if (code === 47 && next === 42) { // /* */
       // PostgreSQL nests block comments; MySQL does not. Nesting depth only matters for PostgreSQL.
       let depth = 1; let j = i + 2;
@@ -92,8 +103,6 @@ function tokenize(sql: string, dialect: SqlDialect, markExecutableComments = fal
         j++;
       }
       if (depth > 0) return null;
-      // MySQL runs the text of /*! ... */ and MariaDB of /*M! ... */: a reader that must know what executes is told.
-      if (markExecutableComments && my && (sql.charCodeAt(i + 2) === 33 || (sql.charCodeAt(i + 2) === 77 && sql.charCodeAt(i + 3) === 33))) out.push({ k: 'xc', v: sql.slice(i, j) });
       i = j; continue;
     }
     if (code === Q1) {
@@ -158,7 +167,11 @@ function tokenize(sql: string, dialect: SqlDialect, markExecutableComments = fal
     }
     if (k & C_WORD_START) {
       let j = i + 1; while (j < n && isWordAt(sql, j)) j++;
-      out.push({ k: 'w', v: sql.slice(i, j).toLowerCase() }); i = j; continue;
+      const w = sql.slice(i, j).toLowerCase();
+      // ASC is the default order: `ORDER BY name ASC` and `ORDER BY name` are one statement (as pg_stat_statements and
+      // pt-query-digest group them). Unquoted, it is always the keyword (a reserved word in both dialects).
+      if (w !== 'asc') out.push({ k: 'w', v: w });
+      i = j; continue;
     }
     if (code === 40 && sql.startsWith('...)', i + 1)) { // (...): how performance_schema digests write a value list
       out.push({ k: 'p', v: '(' }, QPARAM, { k: 'p', v: ')' }); i += 5; continue;
@@ -177,6 +190,8 @@ function tokenize(sql: string, dialect: SqlDialect, markExecutableComments = fal
     out.push({ k: 'p', v: sql.slice(i, j) });
     i = j;
   }
+  // An executable comment left open: the server would refuse the statement; so does the reader.
+  if (execComments > 0) return null;
   return out;
 }
 
@@ -270,8 +285,8 @@ export interface SqlToken {
 
 /**
  * The statement's tokens, for readers that must know its structure without a full grammar (what a statement
- * calls, whether it writes a file); null when it cannot be tokenized (fail closed). Executable comments are
- * returned as `xc` tokens, not skipped.
+ * calls, whether it writes a file); null when it cannot be tokenized (fail closed). A MySQL executable comment
+ * (`/*! ... *\/`) is marked by an `xc` token before its text, which is read as SQL like the rest.
  */
 export function sqlTokens(sql: string, dialect: SqlDialect): SqlToken[] | null {
   return typeof sql === 'string' ? tokenize(sql, dialect, true) : null;

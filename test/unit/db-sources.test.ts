@@ -103,3 +103,33 @@ describe('digest statistics', () => {
     expect(c!.varianceToMean).toBeCloseTo(2 / 3, 3);
   });
 });
+
+describe('slow logs as real servers write them', () => {
+  it('a log that spans restarts, a wrapped Query_time, ASC, replica SET prefixes, versioned comments, an empty statement', async () => {
+    const acc = new DigestAccumulator();
+    const r = await readMysqlSlowLog(path.join(LOGS, 'mysql-restart.log'), acc);
+    const classes = acc.finish();
+    // The record with Query_time 18446744073708.79 s (a wrapped unsigned value) is dropped and counted.
+    expect(r.badRecords).toBe(1);
+    const byFp = Object.fromEntries(classes.map((c) => [c.fingerprint, c.calls]));
+    // The banner after the first SELECT is not glued to it: with ORDER BY ... ASC, one class of two.
+    expect(byFp['select name from customers where id = ? order by name']).toBe(2);
+    // SET insert_id / last_insert_id / timestamp are session settings, not part of the INSERT.
+    expect(byFp['insert into audit(who) values (?+)']).toBe(3);
+    // /*!50002 GLOBAL */ is run by the server: SHOW GLOBAL STATUS is not SHOW STATUS.
+    expect(byFp['show global status']).toBe(1);
+    expect(byFp['show status']).toBe(1);
+    expect(byFp['<empty statement>']).toBe(1);
+    expect(classes.every((c) => c.fingerprint.trim() !== '' && !/version|tcp port/i.test(c.fingerprint))).toBe(true);
+    expect(classes.reduce((a, c) => a + c.totalMs, 0)).toBeLessThan(100);
+  });
+
+  it('glued SET prefixes and executable comments in other places', () => {
+    const acc = new DigestAccumulator();
+    const p = new SlowLogParser((s) => acc.add(s));
+    for (const l of ['# Query_time: 0.1  Lock_time: 0 Rows_sent: 0  Rows_examined: 0', 'SET insert_id=5;INSERT INTO t (a) VALUES (1);',
+      '# Query_time: 0.1  Lock_time: 0 Rows_sent: 0  Rows_examined: 0', 'SELECT /*+ MAX_EXECUTION_TIME(1) */ a FROM t /*!80000 FOR SHARE */;']) p.line(l);
+    p.end();
+    expect(acc.finish().map((c) => c.fingerprint).sort()).toEqual(['insert into t(a) values (?+)', 'select a from t for share']);
+  });
+});

@@ -16,6 +16,14 @@ import { DigestAccumulator, type StatementSample } from '../digest';
 
 /** Longest statement kept for fingerprinting, characters. Longer ones are counted under a placeholder class (a bound on memory). */
 export const SLOW_LOG_MAX_STATEMENT_CHARS = 1_000_000;
+/**
+ * Longest Query_time believed, seconds: one year. The server writes an unsigned difference of two clocks; when the
+ * clock steps back it wraps to about 1.8e13 s (584,000 years), which would take the whole share of a digest.
+ * pt-query-digest drops such records too; they are counted as bad records.
+ */
+export const SLOW_LOG_MAX_QUERY_TIME_S = 365 * 24 * 3600;
+/** The class of a record whose statement text is empty (some RDS logs hold them). */
+export const EMPTY_STATEMENT_CLASS = '<empty statement>';
 
 /** Byte values used to tell header lines apart without decoding them. */
 const B_HASH = 35, B_SPACE = 32, B_NL = 10, B_CR = 13;
@@ -25,7 +33,7 @@ const P_USER_HOST = latin1Bytes('# User@Host:');
 const P_TIME = latin1Bytes('# Time:');
 const P_THREAD = latin1Bytes('# Thread_id:');
 const P_ADMIN = latin1Bytes('# administrator command:');
-const P_SET_TS = latin1Bytes('SET timestamp=');
+const P_SET = latin1Bytes('SET ');
 const P_USE = latin1Bytes('use ');
 const K_QUERY_TIME = latin1Bytes('Query_time:');
 const K_ROWS_SENT = latin1Bytes('Rows_sent:');
@@ -34,6 +42,10 @@ const K_SCHEMA = latin1Bytes('Schema: ');
 const K_VERSION = latin1Bytes(', Version: ');
 const P_TCP = latin1Bytes('Tcp port: ');
 const P_TIME_ID = latin1Bytes('Time');
+/** The session settings a server (or a replica's relay) writes before a statement: not part of it. */
+const SESSION_SET = /^SET\s+(?:timestamp|insert_id|last_insert_id)\s*=\s*\d+(?:\.\d+)?\s*;\s*/i;
+/** The lines of the server's banner when it (re)starts or flushes the log. */
+const BANNER = /^(?:\S.*, Version: .*started with:|Tcp port: \d+\s+Unix socket: .*|Time\s+Id\s+Command\s+Argument)\s*$/;
 
 function startsWith(buf: Buffer, s: number, e: number, p: Buffer): boolean {
   if (e - s < p.length) return false;
@@ -99,15 +111,19 @@ export class SlowLogParser {
       }
       return;
     }
+    // The server's banner when it (re)starts or flushes the log: "<path>, Version: ... started with:", "Tcp port: ...",
+    // "Time  Id Command  Argument". It ends a statement being collected (it is never part of one).
+    const v = buf.indexOf(K_VERSION, s);
+    if (((v > s && v < e) || startsWith(buf, s, e, P_TCP) || startsWith(buf, s, e, P_TIME_ID)) && BANNER.test(text())) {
+      if (this.stmt.length) this.emit();
+      this.inHeader = false;
+      return;
+    }
     if (this.stmt.length === 0) {
       if (e === s) return;
       if (this.inHeader) {
-        if (startsWith(buf, s, e, P_SET_TS) && buf[e - 1] === 59) return;
+        if (startsWith(buf, s, e, P_SET) && buf[e - 1] === 59 && SESSION_SET.test(text()) && text().replace(SESSION_SET, '') === '') return;
         if (startsWith(buf, s, e, P_USE) && buf[e - 1] === 59) { this.db = text().slice(4, -1).replace(/`/g, ''); return; }
-      } else {
-        // The server's banner when it (re)starts the log: "<path>, Version: ...", "Tcp port: ...", "Time  Id Command  Argument".
-        const v = buf.indexOf(K_VERSION, s);
-        if ((v > s && v < e) || startsWith(buf, s, e, P_TCP) || (startsWith(buf, s, e, P_TIME_ID) && /^Time\s+Id\s+Command/.test(text()))) return;
       }
     }
     this.pushStmt(text());
@@ -126,11 +142,15 @@ export class SlowLogParser {
     const text = this.stmt.length === 1 ? this.stmt[0]! : this.stmt.join('\n');
     const tooLong = this.stmtChars > SLOW_LOG_MAX_STATEMENT_CHARS;
     this.stmt = []; this.stmtChars = 0;
-    if (this.queryTime === null) { this.badRecords++; return; }
+    if (this.queryTime === null || this.queryTime > SLOW_LOG_MAX_QUERY_TIME_S) { this.badRecords++; this.queryTime = null; return; }
     // "administrator command: Quit;" is a protocol command, not SQL: its class is its name (as pt-query-digest has it).
     const admin = /^administrator command: ([A-Za-z_ ]{1,40});?$/.exec(text);
+    // Session settings glued before the statement on its line (`SET insert_id=5;INSERT ...`) are not part of it.
+    let sql = text;
+    while (SESSION_SET.test(sql)) sql = sql.replace(SESSION_SET, '');
     const fp = tooLong ? { text: '<statement over 1 MB, redacted>', parsed: false }
-      : admin ? { text: `administrator command: ${admin[1]!.toLowerCase()}`, parsed: true } : fingerprintSqlUncached(text, 'mysql');
+      : admin ? { text: `administrator command: ${admin[1]!.toLowerCase()}`, parsed: true } : fingerprintSqlUncached(sql, 'mysql');
+    if (fp.parsed && fp.text.trim() === '') fp.text = EMPTY_STATEMENT_CLASS;
     this.onSample({ system: 'mysql', fingerprint: fp.text, parsed: fp.parsed, ms: this.queryTime * 1000, rowsSent: this.rowsSent, rowsExamined: this.rowsExamined, database: this.db });
     this.queryTime = null; this.rowsSent = null; this.rowsExamined = null;
   }
