@@ -78,9 +78,9 @@ export const FTP_BENCH: CommandSpec = {
 export const SLOW_LOG: CommandSpec = {
   name: 'slow-log',
   usage: 'batch-doctor slow-log <file> [options]',
-  summary: 'Rank the statement classes of a MySQL/MariaDB slow log or a PostgreSQL log (log_min_duration_statement; stderr or csvlog) by total time.',
+  summary: 'Rank the statement classes of a MySQL/MariaDB slow log or a PostgreSQL log (log_min_duration_statement; stderr, csvlog, jsonlog, CloudNativePG or syslog; gzip-compressed too) by total time.',
   options: [
-    { name: 'type', type: 'string', choices: ['auto', 'mysql', 'postgresql', 'postgresql-csv'], help: 'Log format. Default: auto (from the content and the .csv extension)' },
+    { name: 'type', type: 'string', choices: ['auto', 'mysql', 'postgresql', 'postgresql-csv', 'postgresql-json', 'postgresql-cnpg', 'postgresql-syslog'], help: 'Log format. Default: auto (from the content, also inside .gz files)' },
     { name: 'format', type: 'string', short: 'f', choices: ['table', 'json'], help: 'Output on stdout. Default: table' },
     { name: 'out', type: 'string', short: 'o', help: 'Also write the JSON digest to this file.' },
     { name: 'help', type: 'boolean', short: 'h', help: 'Show this help.' },

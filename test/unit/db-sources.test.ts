@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { DigestAccumulator, DurationHistogram } from '../../src/db/digest';
 import { readMysqlSlowLog, SlowLogParser, recordBoundaries } from '../../src/db/sources/mysql-slow-log';
 import { readPostgresLog } from '../../src/db/sources/postgresql-log';
+import { readHead, sniffLog } from '../../src/db/sources/log-detect';
 import { ROOT } from '../helpers/testbed';
 
 const LOGS = path.join(ROOT, 'fixtures', 'logs');
@@ -131,5 +132,32 @@ describe('slow logs as real servers write them', () => {
       '# Query_time: 0.1  Lock_time: 0 Rows_sent: 0  Rows_examined: 0', 'SELECT /*+ MAX_EXECUTION_TIME(1) */ a FROM t /*!80000 FOR SHARE */;']) p.line(l);
     p.end();
     expect(acc.finish().map((c) => c.fingerprint).sort()).toEqual(['insert into t(a) values (?+)', 'select a from t for share']);
+  });
+});
+
+describe('PostgreSQL logs in every format, told from their content', () => {
+  const expected = [['select * from customers where email = ?', 2]];
+  for (const [file, format] of [['postgresql-one-space.log', 'stderr'], ['postgresql-csvlog.log', 'csvlog'], ['postgresql-jsonlog.json', 'jsonlog'],
+    ['postgresql-cnpg.json', 'cnpg'], ['postgresql-syslog.log', 'syslog']] as const) {
+    it(`${file}: detected as ${format}, statements read`, async () => {
+      const kind = sniffLog(readHead(path.join(LOGS, file)));
+      expect(kind).toMatchObject({ kind: 'postgresql', format, durations: true });
+      const acc = new DigestAccumulator();
+      await readPostgresLog(path.join(LOGS, file), acc, format);
+      const classes = acc.finish();
+      expect(classes.filter((c) => c.fingerprint.startsWith('select * from customers')).map((c) => [c.fingerprint, c.calls])).toEqual(expected);
+      expect(JSON.stringify(classes)).not.toMatch(/canary|918273/);
+    });
+  }
+
+  it('tells empty, compressed, binary, a PostgreSQL log without durations and a MySQL slow log apart', () => {
+    expect(sniffLog(Buffer.alloc(0)).kind).toBe('empty');
+    expect(sniffLog(Buffer.from('\n\n  \n')).kind).toBe('empty');
+    expect(sniffLog(readHead(path.join(LOGS, 'mysql8-slow.log.gz')))).toEqual({ kind: 'compressed', codec: 'gzip' });
+    expect(sniffLog(Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 1, 2]))).toEqual({ kind: 'compressed', codec: 'zstd' });
+    expect(sniffLog(Buffer.from([1, 0, 2, 3])).kind).toBe('binary');
+    expect(sniffLog(readHead(path.join(LOGS, 'postgresql-no-durations.log')))).toEqual({ kind: 'postgresql', format: 'stderr', durations: false });
+    expect(sniffLog(readHead(path.join(LOGS, 'mysql-restart.log')))).toEqual({ kind: 'mysql' });
+    expect(sniffLog(Buffer.from('hello world\nnothing here\n')).kind).toBe('unknown');
   });
 });

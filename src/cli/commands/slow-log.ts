@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DigestAccumulator } from '../../db/digest';
 import { readMysqlSlowLogParallel } from '../../db/sources/parallel-slow-log';
-import { readPostgresLog } from '../../db/sources/postgresql-log';
+import { readPostgresLog, type PostgresLogFormat } from '../../db/sources/postgresql-log';
+import { canDecompress, decompressToTemp, readHead, sniffLog } from '../../db/sources/log-detect';
 import { writeFileAtomic } from '../../collect/write-file';
 import { InputError, UsageError } from '../../errors';
 import { DIGEST_SCHEMA_VERSION, type DigestSource, type QueryDigestReport } from '../../model/db';
@@ -11,20 +12,11 @@ import { DIGEST_RENDERERS } from '../../../reports/digest';
 import { commandHelp, parseOptions, SLOW_LOG } from '../options';
 import type { CliIO, CliResult } from '../io';
 
-/** Bytes read from the start of a log to tell its format. */
-const SNIFF_BYTES = 64 * 1024;
-
-/** Tells a MySQL/MariaDB slow log from a PostgreSQL log by their first 64 KiB. */
-export function sniffLogType(file: string): 'mysql' | 'postgresql' | 'postgresql-csv' | null {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const buf = Buffer.alloc(SNIFF_BYTES);
-    const head = buf.subarray(0, fs.readSync(fd, buf, 0, SNIFF_BYTES, 0)).toString('utf8');
-    if (/^# Query_time: /m.test(head) || /^# User@Host: /m.test(head)) return 'mysql';
-    if (/duration: [0-9.]+ ms/.test(head)) return file.endsWith('.csv') || /^\d{4}-\d\d-\d\d [0-9:.]+ \w+,/m.test(head) ? 'postgresql-csv' : 'postgresql';
-    return null;
-  } finally { fs.closeSync(fd); }
-}
+/** `--type` values and what they read. */
+const TYPES: Record<string, { kind: 'mysql' } | { kind: 'postgresql'; format: PostgresLogFormat }> = {
+  mysql: { kind: 'mysql' }, postgresql: { kind: 'postgresql', format: 'stderr' }, 'postgresql-csv': { kind: 'postgresql', format: 'csvlog' },
+  'postgresql-json': { kind: 'postgresql', format: 'jsonlog' }, 'postgresql-cnpg': { kind: 'postgresql', format: 'cnpg' }, 'postgresql-syslog': { kind: 'postgresql', format: 'syslog' },
+};
 
 /** `batch-doctor slow-log <file>` */
 export async function slowLogCommand(args: string[], io: CliIO): Promise<CliResult> {
@@ -35,26 +27,55 @@ export async function slowLogCommand(args: string[], io: CliIO): Promise<CliResu
   let st: fs.Stats;
   try { st = fs.statSync(file); } catch (err) { throw new InputError(`Cannot read ${positionals[0]}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as NodeJS.ErrnoException).code}. Pass the path of a slow-query log.`); }
   if (!st.isFile()) throw new InputError(`${positionals[0]} is not a file. Pass the path of a slow-query log.`);
+  const shown = positionals[0]!;
   const wanted = (values['type'] as string | undefined) ?? 'auto';
-  const type = wanted === 'auto' ? sniffLogType(file) : wanted;
-  if (!type) throw new InputError(`${positionals[0]} does not look like a MySQL/MariaDB slow log or a PostgreSQL log with statement durations (no "# Query_time:" or "duration: ... ms" in its first 64 KiB). Pass --type mysql|postgresql|postgresql-csv if it is one.`);
-  const acc = new DigestAccumulator();
-  let bad = 0;
-  let source: DigestSource;
+  // Compressed logs are read as they are shipped: decompressed once into a private temporary file.
+  let input = file;
+  let tmpDir: string | null = null;
   try {
-    if (type === 'mysql') { source = 'mysql-slow-log'; bad = (await readMysqlSlowLogParallel(file, acc)).badRecords; }
-    else { source = 'postgresql-log'; bad = (await readPostgresLog(file, acc, type === 'postgresql-csv' ? 'csvlog' : 'stderr')).badRecords; }
-  } catch (err) {
-    throw new InputError(`Reading ${positionals[0]} failed (${(err as NodeJS.ErrnoException).code ?? 'read error'}). Check the file is readable and complete.`);
+    let sniffed = sniffLog(readHead(file));
+    if (sniffed.kind === 'compressed') {
+      if (!canDecompress(sniffed.codec)) {
+        throw new InputError(`${shown} is ${sniffed.codec}-compressed, which this Node.js (${process.version}) cannot read${sniffed.codec === 'zstd' ? ' (Node.js 22.15 or newer can)' : ''}. Decompress it first, for example: ${sniffed.codec === 'zstd' ? 'zstd -d' : sniffed.codec === 'bzip2' ? 'bunzip2 -k' : 'unxz -k'} ${shown}`);
+      }
+      try { ({ path: input, dir: tmpDir } = await decompressToTemp(file, sniffed.codec as 'gzip' | 'zstd')); }
+      catch (err) { throw new InputError(`${shown} looks ${sniffed.codec}-compressed but could not be decompressed (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): it may be truncated. Check the file, or decompress it yourself and pass the result.`); }
+      sniffed = sniffLog(readHead(input));
+    }
+    if (sniffed.kind === 'empty') throw new InputError(`${shown} is empty: there is nothing to digest. Check that the server writes its log there (MySQL/MariaDB: slow_query_log_file; PostgreSQL: log_directory and log_filename).`);
+    if (sniffed.kind === 'binary' || sniffed.kind === 'compressed') throw new InputError(`${shown} is a binary file, not a text log${sniffed.kind === 'compressed' ? ` (it holds ${sniffed.codec}-compressed data)` : ''}. Pass a MySQL/MariaDB slow log or a PostgreSQL log (stderr, csvlog, jsonlog or syslog).`);
+    const type = wanted === 'auto' ? (sniffed.kind === 'mysql' ? TYPES['mysql']! : sniffed.kind === 'postgresql' ? { kind: 'postgresql' as const, format: sniffed.format } : null) : TYPES[wanted]!;
+    if (!type) {
+      throw new InputError(`${shown} does not look like a MySQL/MariaDB slow log (no "# Query_time:", "# User@Host:" or "# Time:" line in its first 64 KiB) nor a PostgreSQL log (no "LOG:" entry after a log_line_prefix, no csvlog, jsonlog, CloudNativePG or syslog line). If it is one, pass --type mysql|postgresql|postgresql-csv|postgresql-json|postgresql-cnpg|postgresql-syslog.`);
+    }
+    const acc = new DigestAccumulator();
+    let bad = 0;
+    let source: DigestSource;
+    try {
+      if (type.kind === 'mysql') { source = 'mysql-slow-log'; bad = (await readMysqlSlowLogParallel(input, acc)).badRecords; }
+      else { source = 'postgresql-log'; bad = (await readPostgresLog(input, acc, type.format)).badRecords; }
+    } catch (err) {
+      throw new InputError(`Reading ${shown} failed (${(err as NodeJS.ErrnoException).code ?? 'read error'}). Check the file is readable and complete.`);
+    }
+    const warnings: string[] = [];
+    if (acc.statements === 0) {
+      warnings.push(type.kind === 'mysql'
+        ? 'This is a MySQL/MariaDB slow log, but it holds no timed statement. Turn the slow log on for the statements you want (SET GLOBAL slow_query_log = 1; SET GLOBAL long_query_time = 0 logs every statement) and run the job again.'
+        : `This is a PostgreSQL ${type.format} log, but it holds no statement durations${sniffed.kind === 'postgresql' && !sniffed.durations ? '' : ' that could be read'}. Set log_min_duration_statement = 0 (every statement, or a threshold in ms) and run the job again; log_duration with log_statement = 'all' works too.`);
+    }
+    const report = digestReport(acc, source, path.basename(file), bad, warnings);
+    return writeDigest(report, values, io);
+  } finally {
+    if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
   }
+}
+
+function digestReport(acc: DigestAccumulator, source: DigestSource, origin: string, bad: number, warnings: string[]): QueryDigestReport {
   const classes = acc.finish();
-  const warnings: string[] = [];
-  if (acc.statements === 0) warnings.push('No timed statement was found. MySQL/MariaDB: set long_query_time (0 logs everything). PostgreSQL: set log_min_duration_statement.');
-  const report: QueryDigestReport = {
-    schemaVersion: DIGEST_SCHEMA_VERSION, tool: { name: 'batch-doctor', version: toolVersion() }, source, origin: path.basename(file),
+  return {
+    schemaVersion: DIGEST_SCHEMA_VERSION, tool: { name: 'batch-doctor', version: toolVersion() }, source, origin,
     statements: acc.statements, totalMs: Math.round(classes.reduce((a, c) => a + c.totalMs, 0) * 1000) / 1000, badRecords: bad, classes, warnings,
   };
-  return writeDigest(report, values, io);
 }
 
 /** Prints a digest in the chosen format and writes the JSON when asked. */

@@ -15,8 +15,11 @@ import { forEachLine } from './mysql-slow-log';
 
 /** `duration: 1.234 ms  statement: ...` / `execute <unnamed>: ...`; group 1 = ms, group 2 = the statement. */
 const DURATION_RE = /duration: ([0-9.]+) ms {1,2}(?:statement|execute [^:]*): ?([\s\S]*)$/;
-/** A stderr line that starts a new log entry: `... LOG:  `, `... ERROR:  `, `... DETAIL:  ` etc. after the prefix. */
-const ENTRY_RE = /^(.*?)\b(LOG|ERROR|FATAL|PANIC|WARNING|NOTICE|INFO|DEBUG\d?|DETAIL|HINT|CONTEXT|STATEMENT|QUERY|LOCATION):  /;
+/**
+ * A stderr line that starts a new log entry: `... LOG:  `, `... ERROR:  `, `... DETAIL:  ` etc. after the prefix.
+ * PostgreSQL writes two spaces after the level; log shippers and some managed services leave one.
+ */
+const ENTRY_RE = /^(.*?)\b(LOG|ERROR|FATAL|PANIC|WARNING|NOTICE|INFO|DEBUG\d?|DETAIL|HINT|CONTEXT|STATEMENT|QUERY|LOCATION): {1,2}(?=\S)/;
 
 /** Turns one log message (the part after `LOG:  `) into a sample, or null when it is no timed statement. */
 export function sampleFromMessage(message: string, database: string | null): StatementSample | null {
@@ -36,7 +39,8 @@ export class PostgresStderrLogParser {
   constructor(private readonly onSample: (s: StatementSample) => void) {}
 
   line(l: string): void {
-    const m = ENTRY_RE.exec(l);
+    // A continuation line of a multi-line statement starts with white space: never a new entry.
+    const m = l.length && l.charCodeAt(0) !== 9 && l.charCodeAt(0) !== 32 ? ENTRY_RE.exec(l) : null;
     if (m) {
       this.flush();
       if (m[2] === 'LOG') {
@@ -66,8 +70,40 @@ const CSV_DATABASE = 2;
 const CSV_SEVERITY = 11;
 const CSV_MESSAGE = 13;
 
-/** Reads a PostgreSQL log file (stderr or csvlog, chosen by the `.csv` extension or `format`), streaming. */
-export async function readPostgresLog(file: string, acc: DigestAccumulator, format?: 'stderr' | 'csvlog'): Promise<{ badRecords: number }> {
+/** The PostgreSQL log formats read: stderr (any log_line_prefix), csvlog, jsonlog (PG 15+), CloudNativePG's JSON, syslog. */
+export type PostgresLogFormat = 'stderr' | 'csvlog' | 'jsonlog' | 'cnpg' | 'syslog';
+
+/**
+ * One line of jsonlog (PostgreSQL 15+: `error_severity`, `message`, `dbname`) or of CloudNativePG's JSON logs (the
+ * server's record under `record`: `error_severity`, `message`, `database_name`), as severity, message and database.
+ */
+export function jsonLogEntry(line: string): { severity: string; message: string; database: string | null } | null {
+  let o: unknown;
+  try { o = JSON.parse(line); } catch { return null; }
+  if (!o || typeof o !== 'object') return null;
+  const rec = (typeof (o as { record?: unknown }).record === 'object' && (o as { record?: unknown }).record) ? (o as { record: Record<string, unknown> }).record : o as Record<string, unknown>;
+  const severity = rec['error_severity'];
+  const message = rec['message'];
+  if (typeof severity !== 'string' || typeof message !== 'string') return null;
+  const db = rec['dbname'] ?? rec['database_name'];
+  return { severity, message, database: typeof db === 'string' && db ? db : null };
+}
+
+/**
+ * syslog lines (`Nov 20 02:00:01 host postgres[4242]: [3-1] <prefix> LOG:  ...`): the syslog header goes, `[N-1]`
+ * starts an entry, `[N-2]`... continue it, and `#011` is the tab syslog escaped.
+ */
+const SYSLOG_RE = /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ [^\s[]+\[\d+\]: \[\d+-(\d+)\] ?(.*)$/;
+/** The text after the syslog header, as a stderr line, or null when the line is no PostgreSQL syslog line. */
+export function syslogToStderr(line: string): string | null {
+  const m = SYSLOG_RE.exec(line);
+  if (!m) return null;
+  const text = m[2]!.replace(/#011/g, '\t');
+  return m[1] === '1' ? text : (text.startsWith('\t') ? text : `\t${text}`);
+}
+
+/** Reads a PostgreSQL log file in the given format (default: stderr, or csvlog for a `.csv` name), streaming. */
+export async function readPostgresLog(file: string, acc: DigestAccumulator, format?: PostgresLogFormat): Promise<{ badRecords: number }> {
   const fmt = format ?? (file.endsWith('.csv') ? 'csvlog' : 'stderr');
   if (fmt === 'csvlog') {
     let bad = 0;
@@ -81,8 +117,21 @@ export async function readPostgresLog(file: string, acc: DigestAccumulator, form
     }
     return { badRecords: bad };
   }
+  if (fmt === 'jsonlog' || fmt === 'cnpg') {
+    let bad = 0;
+    await forEachLine(file, (l) => {
+      if (!l.trim()) return;
+      const e = jsonLogEntry(l);
+      if (!e) { if (fmt === 'jsonlog') bad++; return; } // CloudNativePG interleaves its operator's own lines
+      if (e.severity !== 'LOG') return;
+      const s = sampleFromMessage(e.message, e.database);
+      if (s) acc.add(s);
+    });
+    return { badRecords: bad };
+  }
   const p = new PostgresStderrLogParser((s) => acc.add(s));
-  await forEachLine(file, (l) => p.line(l));
+  if (fmt === 'syslog') await forEachLine(file, (l) => { const t = syslogToStderr(l); if (t !== null) p.line(t); });
+  else await forEachLine(file, (l) => p.line(l));
   p.end();
   return { badRecords: p.badRecords };
 }

@@ -1,0 +1,56 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cli, ROOT } from '../helpers/testbed';
+
+/** `slow-log` says what it found: compressed logs are read, empty and unknown files and logs without durations are named as such. */
+const LOGS = path.join(ROOT, 'fixtures', 'logs');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-slowin-'));
+const json = (stdout: string) => JSON.parse(stdout) as { statements: number; classes: { fingerprint: string; calls: number }[]; warnings: string[] };
+
+describe('slow-log inputs', () => {
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('a gzip-compressed slow log gives the same digest as the plain one, and no temporary file is left', async () => {
+    const before = fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('batch-doctor-log-')).length;
+    const plain = await cli(['slow-log', '--format', 'json', path.join(LOGS, 'mysql8-slow.log')]);
+    const gz = await cli(['slow-log', '--format', 'json', path.join(LOGS, 'mysql8-slow.log.gz')]);
+    expect(gz.code, gz.stderr).toBe(0);
+    expect(json(gz.stdout).classes).toEqual(json(plain.stdout).classes);
+    expect(fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('batch-doctor-log-')).length).toBe(before);
+    // A gzip-compressed PostgreSQL jsonlog: detected from the content inside.
+    const pgz = path.join(tmp, 'postgresql.json.gz');
+    fs.writeFileSync(pgz, zlib.gzipSync(fs.readFileSync(path.join(LOGS, 'postgresql-jsonlog.json'))));
+    const p = await cli(['slow-log', '--format', 'json', pgz]);
+    expect(p.code, p.stderr).toBe(0);
+    expect(json(p.stdout).statements).toBe(3);
+  });
+
+  it('empty, binary, unknown and truncated-gzip files get a message that names what was found', async () => {
+    const cases: [string, Buffer, RegExp][] = [
+      ['empty.log', Buffer.alloc(0), /is empty/],
+      ['blank.log', Buffer.from('\n\n'), /is empty/],
+      ['binary.log', Buffer.from([1, 2, 0, 3, 4]), /binary file/],
+      ['notes.txt', Buffer.from('dear diary\nnothing to see\n'), /does not look like .*--type mysql\|postgresql/],
+      ['cut.log.gz', zlib.gzipSync(Buffer.from('# Query_time: 1\nSELECT 1;\n'.repeat(1000))).subarray(0, 60), /could not be decompressed|truncated/],
+    ];
+    for (const [name, bytes, re] of cases) {
+      const f = path.join(tmp, name);
+      fs.writeFileSync(f, bytes);
+      const r = await cli(['slow-log', f]);
+      expect(r.code, name).toBe(2);
+      expect(r.stderr, name).toMatch(re);
+      expect(r.stderr.trim().split('\n'), name).toHaveLength(1);
+    }
+  });
+
+  it('a PostgreSQL log without durations is named as one, with the setting to change', async () => {
+    const r = await cli(['slow-log', '--format', 'json', path.join(LOGS, 'postgresql-no-durations.log')]);
+    expect(r.code, r.stderr).toBe(0);
+    const d = json(r.stdout);
+    expect(d.statements).toBe(0);
+    expect(d.warnings.join(' ')).toMatch(/PostgreSQL stderr log, but it holds no statement durations.*log_min_duration_statement/);
+  });
+});
