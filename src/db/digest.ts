@@ -49,6 +49,11 @@ export interface StatementSample {
   rowsSent?: number | null;
   rowsExamined?: number | null;
   database?: string | null;
+  /** Time waiting for table locks, ms (MySQL/MariaDB slow logs: Lock_time). */
+  lockMs?: number | null;
+  /** Temporary tables the statement created, and how many of them on disk (slow logs with extended verbosity). */
+  tmpTables?: number | null;
+  tmpDiskTables?: number | null;
 }
 
 /** An accumulator as plain data. */
@@ -61,7 +66,11 @@ interface Acc {
   system: DbSystem; fingerprint: string; parsed: boolean; database: string | null;
   calls: number; sum: number; sumSq: number; max: number; hist: DurationHistogram;
   rowsSent: number | null; rowsExamined: number | null;
+  lockMs: number | null; tmpTables: number | null; tmpDiskTables: number | null;
 }
+
+/** Adds a number to a sum that stays null until a source reports one. */
+const addN = (sum: number | null, x: number | null | undefined): number | null => (typeof x === 'number' ? (sum ?? 0) + x : sum);
 
 
 /**
@@ -77,7 +86,7 @@ export class DigestAccumulator {
     const classes = this.bySystem[s.system];
     let a = classes.get(s.fingerprint);
     if (!a) {
-      a = { system: s.system, fingerprint: s.fingerprint, parsed: s.parsed, database: s.database ?? null, calls: 0, sum: 0, sumSq: 0, max: 0, hist: new DurationHistogram(), rowsSent: null, rowsExamined: null };
+      a = { system: s.system, fingerprint: s.fingerprint, parsed: s.parsed, database: s.database ?? null, calls: 0, sum: 0, sumSq: 0, max: 0, hist: new DurationHistogram(), rowsSent: null, rowsExamined: null, lockMs: null, tmpTables: null, tmpDiskTables: null };
       classes.set(s.fingerprint, a);
     }
     a.calls++; a.sum += s.ms; a.sumSq += s.ms * s.ms;
@@ -85,6 +94,7 @@ export class DigestAccumulator {
     a.hist.add(s.ms);
     if (typeof s.rowsSent === 'number') a.rowsSent = (a.rowsSent ?? 0) + s.rowsSent;
     if (typeof s.rowsExamined === 'number') a.rowsExamined = (a.rowsExamined ?? 0) + s.rowsExamined;
+    a.lockMs = addN(a.lockMs, s.lockMs); a.tmpTables = addN(a.tmpTables, s.tmpTables); a.tmpDiskTables = addN(a.tmpDiskTables, s.tmpDiskTables);
     a.database ??= s.database ?? null;
   }
 
@@ -104,6 +114,7 @@ export class DigestAccumulator {
       a.calls += c.calls; a.sum += c.sum; a.sumSq += c.sumSq; a.max = Math.max(a.max, c.max); a.hist.mergeBuckets(c.hist);
       if (c.rowsSent !== null) a.rowsSent = (a.rowsSent ?? 0) + c.rowsSent;
       if (c.rowsExamined !== null) a.rowsExamined = (a.rowsExamined ?? 0) + c.rowsExamined;
+      a.lockMs = addN(a.lockMs, c.lockMs); a.tmpTables = addN(a.tmpTables, c.tmpTables); a.tmpDiskTables = addN(a.tmpDiskTables, c.tmpDiskTables);
       a.database ??= c.database;
     }
   }
@@ -120,6 +131,9 @@ export class DigestAccumulator {
         calls: a.calls, totalMs: round3(a.sum), meanMs: round3(mean), p95Ms: round3(a.hist.quantile(0.95)), maxMs: round3(a.max),
         varianceToMean: mean > 0 ? round3(variance / mean) : 0, rowsSent: a.rowsSent, rowsExamined: a.rowsExamined,
         share: total > 0 ? round3(a.sum / total) : 0, database: a.database,
+        ...(a.lockMs !== null ? { lockMs: round3(a.lockMs) } : {}),
+        ...(a.tmpTables !== null ? { tmpTables: a.tmpTables } : {}),
+        ...(a.tmpDiskTables !== null ? { tmpDiskTables: a.tmpDiskTables } : {}),
       };
     }).sort(compareClasses);
   }

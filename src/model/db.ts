@@ -102,6 +102,11 @@ export interface DigestClass {
   share: number;
   /** Database (schema) the statement ran in, when the source says. */
   database: string | null;
+  /** Time spent waiting for table locks, ms (MySQL/MariaDB slow logs); absent when the source has none. */
+  lockMs?: number;
+  /** Temporary tables created, and those on disk (slow logs with extended verbosity); absent when the source has none. */
+  tmpTables?: number;
+  tmpDiskTables?: number;
 }
 
 /** A ranked digest of one slow-query source. */

@@ -161,3 +161,23 @@ describe('PostgreSQL logs in every format, told from their content', () => {
     expect(sniffLog(Buffer.from('hello world\nnothing here\n')).kind).toBe('unknown');
   });
 });
+
+describe('slow-log figures beyond time', () => {
+  it('lock time and temporary tables, in the MariaDB, Percona and MySQL 8 spellings', () => {
+    const acc = new DigestAccumulator();
+    const p = new SlowLogParser((s) => acc.add(s));
+    for (const l of [
+      '# Query_time: 0.5  Lock_time: 0.25 Rows_sent: 1  Rows_examined: 10',
+      '# Full_scan: Yes  Full_join: No  Tmp_table: Yes  Tmp_table_on_disk: Yes', // MariaDB log_slow_verbosity=query_plan
+      'SELECT a FROM t GROUP BY a;',
+      '# Query_time: 0.5  Lock_time: 0.05 Rows_sent: 1  Rows_examined: 10',
+      '# Tmp_tables: 2  Tmp_disk_tables: 1  Tmp_table_sizes: 4096', // Percona
+      'SELECT a FROM t GROUP BY a;',
+      '# Query_time: 0.5  Lock_time: 0.0 Rows_sent: 1  Rows_examined: 10 Thread_id: 9 Errno: 0 Killed: 0 Created_tmp_disk_tables: 0 Created_tmp_tables: 1', // MySQL 8 log_slow_extra
+      'SELECT a FROM t GROUP BY a;',
+    ]) p.line(l);
+    p.end();
+    const [c] = acc.finish();
+    expect(c).toMatchObject({ calls: 3, lockMs: 300, tmpTables: 4, tmpDiskTables: 2 });
+  });
+});

@@ -38,6 +38,14 @@ const P_USE = latin1Bytes('use ');
 const K_QUERY_TIME = latin1Bytes('Query_time:');
 const K_ROWS_SENT = latin1Bytes('Rows_sent:');
 const K_ROWS_EXAMINED = latin1Bytes('Rows_examined:');
+const K_LOCK_TIME = latin1Bytes('Lock_time:');
+/** Temporary tables, as counts (Percona `Tmp_tables:`, MySQL 8 log_slow_extra `Created_tmp_tables:`) or as Yes/No (MariaDB `Tmp_table:`). */
+const K_TMP_COUNTS = [latin1Bytes('Tmp_tables:'), latin1Bytes('Created_tmp_tables:')];
+const K_TMP_DISK_COUNTS = [latin1Bytes('Tmp_disk_tables:'), latin1Bytes('Created_tmp_disk_tables:')];
+const K_TMP_YES = latin1Bytes('Tmp_table: Yes');
+const K_TMP_DISK_YES = latin1Bytes('Tmp_table_on_disk: Yes');
+const K_TMP_NO = latin1Bytes('Tmp_table: No');
+const K_TMP_ANY = latin1Bytes('mp_');
 const K_SCHEMA = latin1Bytes('Schema: ');
 const K_VERSION = latin1Bytes(', Version: ');
 const P_TCP = latin1Bytes('Tcp port: ');
@@ -79,6 +87,9 @@ export class SlowLogParser {
   private queryTime: number | null = null;
   private rowsSent: number | null = null;
   private rowsExamined: number | null = null;
+  private lockTime: number | null = null;
+  private tmpTables: number | null = null;
+  private tmpDiskTables: number | null = null;
   private db: string | null = null;
   private stmt: string[] = [];
   private stmtChars = 0;
@@ -102,6 +113,7 @@ export class SlowLogParser {
         this.queryTime = numAfter(buf, s, e, K_QUERY_TIME);
         this.rowsSent = numAfter(buf, s, e, K_ROWS_SENT);
         this.rowsExamined = numAfter(buf, s, e, K_ROWS_EXAMINED);
+        this.lockTime = numAfter(buf, s, e, K_LOCK_TIME);
       } else if (startsWith(buf, s, e, P_THREAD) || startsWith(buf, s, e, P_USER_HOST)) {
         const i = buf.indexOf(K_SCHEMA, s);
         if (i >= 0 && i < e) {
@@ -109,6 +121,9 @@ export class SlowLogParser {
           if (j > i + K_SCHEMA.length) this.db = buf.toString('utf8', i + K_SCHEMA.length, j);
         }
       }
+      // Any header line may carry temporary-table figures (which line depends on the server and its verbosity).
+      const t = buf.indexOf(K_TMP_ANY, s);
+      if (t >= 0 && t < e) this.readTmp(buf, s, e);
       return;
     }
     // The server's banner when it (re)starts or flushes the log: "<path>, Version: ... started with:", "Tcp port: ...",
@@ -129,6 +144,14 @@ export class SlowLogParser {
     this.pushStmt(text());
   }
 
+  private readTmp(buf: Buffer, s: number, e: number): void {
+    for (const k of K_TMP_COUNTS) { const n = numAfter(buf, s, e, k); if (n !== null) this.tmpTables = (this.tmpTables ?? 0) + n; }
+    for (const k of K_TMP_DISK_COUNTS) { const n = numAfter(buf, s, e, k); if (n !== null) this.tmpDiskTables = (this.tmpDiskTables ?? 0) + n; }
+    const yes = buf.indexOf(K_TMP_YES, s); if (yes >= 0 && yes < e) this.tmpTables = (this.tmpTables ?? 0) + 1;
+    const disk = buf.indexOf(K_TMP_DISK_YES, s); if (disk >= 0 && disk < e) this.tmpDiskTables = (this.tmpDiskTables ?? 0) + 1;
+    const no = buf.indexOf(K_TMP_NO, s); if (this.tmpTables === null && no >= 0 && no < e) this.tmpTables = 0;
+  }
+
   /** Ends the input: emits the last record. */
   end(): void { if (this.stmt.length) this.emit(); }
 
@@ -142,6 +165,8 @@ export class SlowLogParser {
     const text = this.stmt.length === 1 ? this.stmt[0]! : this.stmt.join('\n');
     const tooLong = this.stmtChars > SLOW_LOG_MAX_STATEMENT_CHARS;
     this.stmt = []; this.stmtChars = 0;
+    const tmp = { tmpTables: this.tmpTables, tmpDiskTables: this.tmpDiskTables };
+    this.tmpTables = null; this.tmpDiskTables = null;
     if (this.queryTime === null || this.queryTime > SLOW_LOG_MAX_QUERY_TIME_S) { this.badRecords++; this.queryTime = null; return; }
     // "administrator command: Quit;" is a protocol command, not SQL: its class is its name (as pt-query-digest has it).
     const admin = /^administrator command: ([A-Za-z_ ]{1,40});?$/.exec(text);
@@ -151,8 +176,9 @@ export class SlowLogParser {
     const fp = tooLong ? { text: '<statement over 1 MB, redacted>', parsed: false }
       : admin ? { text: `administrator command: ${admin[1]!.toLowerCase()}`, parsed: true } : fingerprintSqlUncached(sql, 'mysql');
     if (fp.parsed && fp.text.trim() === '') fp.text = EMPTY_STATEMENT_CLASS;
-    this.onSample({ system: 'mysql', fingerprint: fp.text, parsed: fp.parsed, ms: this.queryTime * 1000, rowsSent: this.rowsSent, rowsExamined: this.rowsExamined, database: this.db });
-    this.queryTime = null; this.rowsSent = null; this.rowsExamined = null;
+    this.onSample({ system: 'mysql', fingerprint: fp.text, parsed: fp.parsed, ms: this.queryTime * 1000, rowsSent: this.rowsSent, rowsExamined: this.rowsExamined, database: this.db,
+      lockMs: this.lockTime === null ? null : this.lockTime * 1000, ...tmp });
+    this.queryTime = null; this.rowsSent = null; this.rowsExamined = null; this.lockTime = null;
   }
 }
 
