@@ -34,6 +34,7 @@ export const htmlRenderer: Renderer = {
       breakdown(report),
       timeline(report),
       queries(report),
+      serverView(report),
       explains(report.explains),
       ftp(report),
       runtime(report),
@@ -150,6 +151,18 @@ function queries(r: Report): string {
   return `<section id="queries"><h2>Statement classes</h2><p class="note">Literals are replaced by <code>?</code>. Click a column to sort.</p>
 <table class="sortable"><thead><tr><th data-sort="text">statement</th><th data-sort="text">system</th><th data-sort="num" class="n">calls</th><th data-sort="num" class="n">total</th><th data-sort="num" class="n">mean</th><th data-sort="num" class="n">p95</th><th data-sort="num" class="n">rows</th><th data-sort="num" class="n">errors</th><th data-sort="num" class="n">share</th></tr></thead>
 <tbody>${rows.join('\n')}</tbody></table>${r.queries.length > MAX_ROWS ? `<p class="note">The ${MAX_ROWS} classes with the most time of ${r.queries.length}; report.json has all.</p>` : ''}</section>`;
+}
+
+/** What the database server recorded during the run (profile --slow-log, --db), beside the job's classes. */
+function serverView(r: Report): string {
+  const v = r.serverView;
+  if (!v) return '';
+  const num = (x: number | null) => (x === null ? '-' : String(x));
+  const rows = v.classes.slice(0, MAX_ROWS).map((c) => `<tr><td><code>${esc(c.fingerprint)}</code></td><td>${esc(c.source)}</td><td class="n" data-v="${c.jobCalls}">${c.jobCalls}</td><td class="n" data-v="${c.serverCalls}">${c.serverCalls}</td><td class="n" data-v="${c.serverMs}">${esc(dur(c.serverMs))}</td><td class="n" data-v="${c.rowsSent ?? -1}">${esc(num(c.rowsSent))}</td><td class="n" data-v="${c.rowsExamined ?? -1}">${esc(num(c.rowsExamined))}</td><td class="n" data-v="${c.lockMs ?? -1}">${esc(c.lockMs === null ? '-' : dur(c.lockMs))}</td><td class="n" data-v="${c.tmpTables ?? -1}">${esc(c.tmpTables === null ? '-' : `${c.tmpTables}${c.tmpDiskTables ? ` (${c.tmpDiskTables} on disk)` : ''}`)}</td></tr>`);
+  const sources = v.sources.map((s) => `${esc(s.source)} (${esc(s.origin)}): ${s.statements} statements, ${esc(dur(s.totalMs))}${s.badRecords ? `, ${s.badRecords} unreadable records` : ''}`).join('; ');
+  return `<section id="server"><h2>What the database server saw</h2><p class="note">${sources}. Server time excludes the network and the client; the server counts every session's calls in the run's window.${v.otherClasses ? ` ${v.otherClasses} other classes (${esc(dur(v.otherMs))}) ran on the server in that window without passing through the profiled job's clients.` : ''}</p>
+<table class="sortable"><thead><tr><th data-sort="text">statement</th><th data-sort="text">source</th><th data-sort="num" class="n">job calls</th><th data-sort="num" class="n">server calls</th><th data-sort="num" class="n">server time</th><th data-sort="num" class="n">rows sent</th><th data-sort="num" class="n">rows examined</th><th data-sort="num" class="n">lock wait</th><th data-sort="num" class="n">temp tables</th></tr></thead>
+<tbody>${rows.join('\n')}</tbody></table></section>`;
 }
 
 function explains(list: ExplainResult[]): string {

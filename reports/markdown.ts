@@ -40,6 +40,11 @@ export const markdownRenderer: Renderer = {
       for (const q of r.queries.slice(0, 10)) out.push(`| ${md(q.fingerprint.slice(0, 120))} | ${q.calls} | ${ms(q.totalMs)} | ${ms(q.meanMs)} | ${ms(q.p95Ms)} |`);
       out.push('');
     }
+    if (r.serverView?.classes.length) {
+      out.push('| statement class (as the server saw it) | job calls | server calls | server time | rows examined |', '|---|---:|---:|---:|---:|');
+      for (const c of r.serverView.classes.slice(0, 10)) out.push(`| ${md(c.fingerprint.slice(0, 120))} | ${c.jobCalls} | ${c.serverCalls} | ${ms(c.serverMs)} | ${c.rowsExamined ?? '-'} |`);
+      out.push('');
+    }
     for (const x of r.warnings) out.push(`> warning: ${md(x)}`);
     return out.join('\n') + '\n';
   },

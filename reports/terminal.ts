@@ -9,6 +9,8 @@ const clip = (text: unknown, max: number) => clipRaw(escapeControl(text, true), 
 const txt = (text: unknown) => escapeControl(text, true);
 import type { Renderer, RenderOptions } from './types';
 
+/** Short names of the server-side sources, for a narrow column. */
+const SOURCE: Record<string, string> = { 'mysql-slow-log': 'slow log', 'postgresql-log': 'pg log', pg_stat_statements: 'pg_stat_st.', performance_schema: 'perf_schema' };
 const LABEL: Record<string, string> = { db: 'database', ftp: 'FTP', logic: 'logic (CPU)', waiting: 'waiting' };
 
 function table(head: string[], color: boolean, colAligns?: ('left' | 'right')[]): Table.Table {
@@ -57,6 +59,19 @@ export const terminalRenderer: Renderer = {
       const q = table(['statement class', 'calls', 'total', 'mean', 'p95', 'rows'], color, ['left', 'right', 'right', 'right', 'right', 'right']);
       for (const c of report.queries.slice(0, 10)) q.push([clip(c.fingerprint, width - 50), c.calls, ms(c.totalMs), ms(c.meanMs), ms(c.p95Ms), txt(c.rows ?? '-')]);
       out.push(q.toString());
+    }
+
+    const sv = report.serverView;
+    if (sv) {
+      out.push(`what the server saw: ${sv.sources.map((x) => `${txt(x.source)} (${txt(x.origin)}) ${x.statements} statements, ${ms(x.totalMs)}`).join('; ')}${sv.otherClasses ? `; ${sv.otherClasses} other classes (${ms(sv.otherMs)}) not from the profiled clients` : ''}`);
+      if (sv.classes.length) {
+        const t = table(['statement class', 'source', 'job calls', 'server calls', 'server time', 'rows examined', 'lock wait', 'temp tables'], color, ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right']);
+        for (const c of sv.classes.slice(0, 10)) {
+          t.push([clip(c.fingerprint, Math.max(30, width - 82)), SOURCE[c.source] ?? txt(c.source), c.jobCalls, c.serverCalls, ms(c.serverMs), c.rowsExamined ?? '-', c.lockMs === null ? '-' : ms(c.lockMs),
+            c.tmpTables === null ? '-' : `${c.tmpTables}${c.tmpDiskTables ? ` (${c.tmpDiskTables} disk)` : ''}`]);
+        }
+        out.push(t.toString());
+      }
     }
 
     for (const e of report.explains ?? []) {

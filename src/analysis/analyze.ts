@@ -1,3 +1,4 @@
+import { joinServerView, type ServerDigest } from './server-view';
 import type { DeepDive, DetectorStatus, Report } from '../model/report';
 import { REPORT_SCHEMA_VERSION } from '../model/report';
 import type { TraceModel } from '../model/trace';
@@ -32,6 +33,8 @@ export interface AnalyzeOptions {
   deepDive?: DeepDive | null;
   /** Warnings from collection to carry into the report. */
   warnings?: string[];
+  /** What the database server recorded during the run (profile --slow-log, --db), joined with the run's classes. Default none. */
+  serverDigests?: ServerDigest[];
 }
 
 /**
@@ -129,6 +132,7 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
     ftpBench: options.ftpBench ?? null,
     explains: options.explains ?? [],
     deepDive: options.deepDive ?? null,
+    ...(options.serverDigests?.length ? { serverView: joinServerView(groups.map((g) => g.cls), options.serverDigests) } : {}),
     thresholds: { file: options.thresholdsFile ?? null, job: { ...thresholds }, stages: (options.stageThresholds ?? {}) as Record<string, Record<string, number>> },
     warnings,
   };

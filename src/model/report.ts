@@ -228,6 +228,49 @@ export interface DeepDive {
   problem: string | null;
 }
 
+/** One server-side source read for the run's window. */
+export interface ServerViewSource {
+  /** `mysql-slow-log`, `postgresql-log`, `pg_stat_statements` or `performance_schema`. */
+  source: string;
+  /** File name or server (host:port/db), never with a password. */
+  origin: string;
+  /** Statements the source recorded during the run (every session's, not only the job's). */
+  statements: number;
+  totalMs: number;
+  /** Records the source could not read. */
+  badRecords: number;
+}
+
+/** A statement class of the run as the server saw it, joined on the class id (system + fingerprint). */
+export interface ServerViewClass {
+  /** The report's query class (same id as `queries[].id`). */
+  queryClassId: string;
+  system: string;
+  fingerprint: string;
+  source: string;
+  /** Calls the probes recorded in the job, and calls the server recorded in the same window (all sessions). */
+  jobCalls: number;
+  serverCalls: number;
+  /** Server-side execution time, ms (without the network and the client). */
+  serverMs: number;
+  rowsSent: number | null;
+  rowsExamined: number | null;
+  /** Table-lock wait, ms, and temporary tables (slow logs that record them); null when the source does not. */
+  lockMs: number | null;
+  tmpTables: number | null;
+  tmpDiskTables: number | null;
+}
+
+/** The server's side of the run. */
+export interface ServerView {
+  sources: ServerViewSource[];
+  /** The job's classes the server recorded, by server time. */
+  classes: ServerViewClass[];
+  /** Classes the server recorded in the window that the job's probes did not see (other sessions, or a client not instrumented). */
+  otherClasses: number;
+  otherMs: number;
+}
+
 /** The whole report. */
 export interface Report {
   schemaVersion: number;
@@ -262,6 +305,11 @@ export interface Report {
   explains: ExplainResult[];
   /** A deep-dive profile of the logic stage by another tool (profile --clinic), or null. */
   deepDive?: DeepDive | null;
+  /**
+   * What the database server saw of the run (`profile --slow-log FILE`, `profile --db URL`): the server's figures for
+   * the statement classes the job ran. Absent when no server-side source was given.
+   */
+  serverView?: ServerView | null;
   /** The detector thresholds this report was made with (defaults, overridden by the thresholds file). */
   thresholds?: {
     /** The thresholds file, or null for the defaults. */

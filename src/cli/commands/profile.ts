@@ -1,3 +1,5 @@
+import { watchServerDigests, watchSlowLog, type ServerWindow } from '../../db/server-window';
+import type { ServerDigest } from '../../analysis/server-view';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -97,6 +99,10 @@ export async function profileCommand(args: string[], io: CliIO, internals: Profi
       OTEL_TRACES_EXPORTER: 'otlp', BATCH_DOCTOR_NO_FORWARD: '1',
     };
   }
+  // What the database server records during the run: a slow log's growth, the digests' difference (never throws).
+  const windows: ServerWindow[] = [];
+  if (typeof values['slow-log'] === 'string') windows.push(watchSlowLog(path.resolve(io.cwd, values['slow-log'])));
+  if (typeof values['db'] === 'string') windows.push(await watchServerDigests(values['db'], io.env));
   let result;
   try {
     result = await runWithProbes({
@@ -104,7 +110,7 @@ export async function profileCommand(args: string[], io: CliIO, internals: Profi
       keepLiterals: !!values['keep-literals'], cpuProfile: !values['no-cpu-profile'], ...(cpuUs ? { cpuSampleUs: cpuUs } : {}),
       ...(receiver ? { paramSocket: receiver.socketPath } : {}), ...(internals.jobStdoutToStderr ? { stdoutToStderr: true } : {}),
     });
-  } catch (err) { await receiver?.close(); await otlp?.close(); receivedStore?.close(); throw err; }
+  } catch (err) { await receiver?.close(); await otlp?.close(); receivedStore?.close(); for (const w of windows) await w.finish(); throw err; }
   const passThrough: CliResult = result.signal ? { exitCode: 128, signal: result.signal } : { exitCode: result.exitCode ?? 1 };
   let model: TraceModel | null = null;
   try {
@@ -122,6 +128,8 @@ export async function profileCommand(args: string[], io: CliIO, internals: Profi
     } else {
       model = await readTraceDir(runDir, runInfo);
     }
+    const serverDigests: ServerDigest[] = [];
+    for (const w of windows) { const r = await w.finish(); serverDigests.push(...r.digests); warnings.push(...r.warnings); }
     let ftpBench: FtpBenchReport | null = null;
     if (benchTarget && benchPassword !== undefined) {
       io.stderr.write(`batch-doctor: benchmarking ${benchTarget.host}:${benchTarget.port}...\n`);
@@ -152,7 +160,7 @@ export async function profileCommand(args: string[], io: CliIO, internals: Profi
     }
     const report = analyze(model, {
       deepDive,
-      toolVersion: toolVersion(), ftpBench, warnings, explains,
+      toolVersion: toolVersion(), ftpBench, warnings, explains, serverDigests,
       ...(config ? { thresholds: config.thresholds, stageThresholds: config.stages, thresholdsFile: config.file } : {}),
     });
     const json = getRenderer('json')!.render(report);

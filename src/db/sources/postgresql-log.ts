@@ -103,11 +103,12 @@ export function syslogToStderr(line: string): string | null {
 }
 
 /** Reads a PostgreSQL log file in the given format (default: stderr, or csvlog for a `.csv` name), streaming. */
-export async function readPostgresLog(file: string, acc: DigestAccumulator, format?: PostgresLogFormat): Promise<{ badRecords: number }> {
+export async function readPostgresLog(file: string, acc: DigestAccumulator, format?: PostgresLogFormat, range?: { start: number; end: number }): Promise<{ badRecords: number }> {
   const fmt = format ?? (file.endsWith('.csv') ? 'csvlog' : 'stderr');
+  if (range && range.end <= range.start) return { badRecords: 0 };
   if (fmt === 'csvlog') {
     let bad = 0;
-    const parser = fs.createReadStream(file, { highWaterMark: 1 << 20 }).pipe(parseCsv({ relax_column_count: true, relax_quotes: true, skip_records_with_error: true }));
+    const parser = fs.createReadStream(file, { highWaterMark: 1 << 20, ...(range ? { start: range.start, end: Math.max(range.start, range.end - 1) } : {}) }).pipe(parseCsv({ relax_column_count: true, relax_quotes: true, skip_records_with_error: true }));
     parser.on('skip', () => { bad++; });
     for await (const rec of parser as AsyncIterable<string[]>) {
       if (!Array.isArray(rec) || rec.length <= CSV_MESSAGE) { bad++; continue; }
@@ -126,12 +127,12 @@ export async function readPostgresLog(file: string, acc: DigestAccumulator, form
       if (e.severity !== 'LOG') return;
       const s = sampleFromMessage(e.message, e.database);
       if (s) acc.add(s);
-    });
+    }, range);
     return { badRecords: bad };
   }
   const p = new PostgresStderrLogParser((s) => acc.add(s));
-  if (fmt === 'syslog') await forEachLine(file, (l) => { const t = syslogToStderr(l); if (t !== null) p.line(t); });
-  else await forEachLine(file, (l) => p.line(l));
+  if (fmt === 'syslog') await forEachLine(file, (l) => { const t = syslogToStderr(l); if (t !== null) p.line(t); }, range);
+  else await forEachLine(file, (l) => p.line(l), range);
   p.end();
   return { badRecords: p.badRecords };
 }
