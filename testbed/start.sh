@@ -19,6 +19,7 @@ command -v mariadbd >/dev/null 2>&1 || need+=(mariadb-server)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v lftp >/dev/null 2>&1 || need+=(lftp)
 command -v pt-query-digest >/dev/null 2>&1 || need+=(percona-toolkit)
+command -v pgbadger >/dev/null 2>&1 || need+=(pgbadger)
 # The HTML report is tested in a real browser (playwright-core drives Debian's Chromium, headless).
 [ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
