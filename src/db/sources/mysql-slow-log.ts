@@ -26,7 +26,7 @@ export const SLOW_LOG_MAX_QUERY_TIME_S = 365 * 24 * 3600;
 export const EMPTY_STATEMENT_CLASS = '<empty statement>';
 
 /** Byte values used to tell header lines apart without decoding them. */
-const B_HASH = 35, B_SPACE = 32, B_NL = 10, B_CR = 13;
+const B_HASH = 35, B_SPACE = 32, B_NL = 10, B_CR = 13, B_COLON = 58;
 const latin1Bytes = (t: string) => Buffer.from(t, 'latin1');
 const P_QUERY_TIME = latin1Bytes('# Query_time:');
 const P_USER_HOST = latin1Bytes('# User@Host:');
@@ -55,6 +55,12 @@ const SESSION_SET = /^SET\s+(?:timestamp|insert_id|last_insert_id)\s*=\s*\d+(?:\
 /** The lines of the server's banner when it (re)starts or flushes the log. */
 const BANNER = /^(?:\S.*, Version: .*started with:|Tcp port: \d+\s+Unix socket: .*|Time\s+Id\s+Command\s+Argument)\s*$/;
 
+/** Index of `p` in buf[s, e), or -1: the search stops at the line's end (a search to the chunk's end per line is quadratic). */
+function indexIn(buf: Buffer, s: number, e: number, p: Buffer): number {
+  const i = buf.subarray(s, e).indexOf(p);
+  return i < 0 ? -1 : s + i;
+}
+
 function startsWith(buf: Buffer, s: number, e: number, p: Buffer): boolean {
   if (e - s < p.length) return false;
   for (let i = 0; i < p.length; i++) if (buf[s + i] !== p[i]) return false;
@@ -63,8 +69,8 @@ function startsWith(buf: Buffer, s: number, e: number, p: Buffer): boolean {
 
 /** The non-negative decimal number after `key` in buf[s, e), or null. */
 function numAfter(buf: Buffer, s: number, e: number, key: Buffer): number | null {
-  const i = buf.indexOf(key, s);
-  if (i < 0 || i >= e) return null;
+  const i = indexIn(buf, s, e, key);
+  if (i < 0) return null;
   let j = i + key.length;
   while (j < e && buf[j] === B_SPACE) j++;
   let int = 0, frac = 0, scale = 1, digits = 0, dot = false;
@@ -115,21 +121,20 @@ export class SlowLogParser {
         this.rowsExamined = numAfter(buf, s, e, K_ROWS_EXAMINED);
         this.lockTime = numAfter(buf, s, e, K_LOCK_TIME);
       } else if (startsWith(buf, s, e, P_THREAD) || startsWith(buf, s, e, P_USER_HOST)) {
-        const i = buf.indexOf(K_SCHEMA, s);
-        if (i >= 0 && i < e) {
+        const i = indexIn(buf, s, e, K_SCHEMA);
+        if (i >= 0) {
           let j = i + K_SCHEMA.length; while (j < e && buf[j] !== B_SPACE) j++;
           if (j > i + K_SCHEMA.length) this.db = buf.toString('utf8', i + K_SCHEMA.length, j);
         }
       }
       // Any header line may carry temporary-table figures (which line depends on the server and its verbosity).
-      const t = buf.indexOf(K_TMP_ANY, s);
-      if (t >= 0 && t < e) this.readTmp(buf, s, e);
+      if (indexIn(buf, s, e, K_TMP_ANY) >= 0) this.readTmp(buf, s, e);
       return;
     }
     // The server's banner when it (re)starts or flushes the log: "<path>, Version: ... started with:", "Tcp port: ...",
     // "Time  Id Command  Argument". It ends a statement being collected (it is never part of one).
-    const v = buf.indexOf(K_VERSION, s);
-    if (((v > s && v < e) || startsWith(buf, s, e, P_TCP) || startsWith(buf, s, e, P_TIME_ID)) && BANNER.test(text())) {
+    // Only a line that ends in "started with:" or starts with "Tcp port: " or "Time" can be one (cheap tests first).
+    if (((buf[e - 1] === B_COLON && indexIn(buf, s, e, K_VERSION) > s) || startsWith(buf, s, e, P_TCP) || startsWith(buf, s, e, P_TIME_ID)) && BANNER.test(text())) {
       if (this.stmt.length) this.emit();
       this.inHeader = false;
       return;
@@ -147,9 +152,9 @@ export class SlowLogParser {
   private readTmp(buf: Buffer, s: number, e: number): void {
     for (const k of K_TMP_COUNTS) { const n = numAfter(buf, s, e, k); if (n !== null) this.tmpTables = (this.tmpTables ?? 0) + n; }
     for (const k of K_TMP_DISK_COUNTS) { const n = numAfter(buf, s, e, k); if (n !== null) this.tmpDiskTables = (this.tmpDiskTables ?? 0) + n; }
-    const yes = buf.indexOf(K_TMP_YES, s); if (yes >= 0 && yes < e) this.tmpTables = (this.tmpTables ?? 0) + 1;
-    const disk = buf.indexOf(K_TMP_DISK_YES, s); if (disk >= 0 && disk < e) this.tmpDiskTables = (this.tmpDiskTables ?? 0) + 1;
-    const no = buf.indexOf(K_TMP_NO, s); if (this.tmpTables === null && no >= 0 && no < e) this.tmpTables = 0;
+    if (indexIn(buf, s, e, K_TMP_YES) >= 0) this.tmpTables = (this.tmpTables ?? 0) + 1;
+    if (indexIn(buf, s, e, K_TMP_DISK_YES) >= 0) this.tmpDiskTables = (this.tmpDiskTables ?? 0) + 1;
+    if (this.tmpTables === null && indexIn(buf, s, e, K_TMP_NO) >= 0) this.tmpTables = 0;
   }
 
   /** Ends the input: emits the last record. */
