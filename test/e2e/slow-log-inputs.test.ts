@@ -54,3 +54,24 @@ describe('slow-log inputs', () => {
     expect(d.warnings.join(' ')).toMatch(/PostgreSQL stderr log, but it holds no statement durations.*log_min_duration_statement/);
   });
 });
+
+describe('zstd-compressed logs', () => {
+  it('are read on a Node.js that has zstd (24), and refused with the way out on one that has not (20)', async () => {
+    const { node24Path } = await import('../helpers/testbed');
+    const { execFileSync } = await import('node:child_process');
+    const node24 = node24Path();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-zst-'));
+    const zst = path.join(dir, 'mysql8-slow.log.zst');
+    execFileSync(node24, ['-e', `const z=require('zlib'),fs=require('fs');fs.writeFileSync(${JSON.stringify(zst)}, z.zstdCompressSync(fs.readFileSync(${JSON.stringify(path.join(LOGS, 'mysql8-slow.log'))})))`]);
+    const cliPath = path.join(ROOT, 'dist', 'bin', 'batch-doctor.js');
+    const on24 = execFileSync(node24, [cliPath, 'slow-log', '--format', 'json', zst], { encoding: 'utf8' });
+    expect(json(on24).statements).toBe(4);
+    const on20 = await cli(['slow-log', zst]);
+    if (typeof (zlib as { createZstdDecompress?: unknown }).createZstdDecompress === 'function') expect(on20.code).toBe(0);
+    else {
+      expect(on20.code).toBe(2);
+      expect(on20.stderr).toMatch(/zstd-compressed.*Node\.js 22\.15 or newer can.*zstd -d/);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, 300_000);
+});
