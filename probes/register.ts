@@ -128,6 +128,10 @@ function start(): void {
   writer.flush();
 
   const recorder = new SpanRecorder(writer, keepLiterals);
+  // Where the job issues its statements and transfers: a bounded sample of stacks per statement (call-sites.ts).
+  const { CallSiteSampler } = require('./call-sites') as typeof import('./call-sites');
+  const sites = new CallSiteSampler();
+  const fastPathOn = !forward && process.env[ENV.fastPath] !== '0';
   const constancy = new ParamConstancy();
   const spanProcessors: import('@opentelemetry/sdk-trace-base').SpanProcessor[] = [recorder];
   let forwarder: import('./forward').Forwarder | undefined;
@@ -149,6 +153,8 @@ function start(): void {
     const paramSocket = process.env[ENV.paramSocket];
     const sampler = paramSocket ? new (require('./param-sampler') as typeof import('./param-sampler')).ParamSampler(paramSocket) : null;
     const pgRequestHook = (_span: unknown, info: import('./param-sampler').PgCallInfo) => {
+      // With the fast path on, its statement counter samples the call sites (it sees every call, in the caller's stack).
+      if (!fastPathOn && typeof info.query?.text === 'string') safely('call-sites', () => sites.observe('db', 'postgresql', info.query!.text!));
       safely('param-constancy', () => constancy.observe('postgresql', info.query?.text, info.query?.values));
       sampler?.samplePg(info);
     };
@@ -167,15 +173,15 @@ function start(): void {
           rowsHook(span, Array.isArray(r) ? r.length : r?.affectedRows);
         },
       }),
-      new FtpInstrumentation({ keepRemotePaths: keepLiterals }),
+      new FtpInstrumentation({ keepRemotePaths: keepLiterals, sites }),
       new (require('./mysql2-connect') as typeof import('./mysql2-connect')).Mysql2ConnectInstrumentation(),
     ];
     // Repeated statements skip the OTel wrapper after a first sample of full spans (see fast-path/).
     // Must come after PgInstrumentation: hooks run in registration order.
-    if (!forward && process.env[ENV.fastPath] !== '0') {
+    if (fastPathOn) {
       const { PgFastPath } = require('./fast-path/pg') as typeof import('./fast-path/pg');
       const { Mysql2FastPath } = require('./fast-path/mysql2') as typeof import('./fast-path/mysql2');
-      instrumentations.push(new PgFastPath({ recorder, constancy }) as never, new Mysql2FastPath({ recorder, sampler, constancy }) as never);
+      instrumentations.push(new PgFastPath({ recorder, constancy, sites }) as never, new Mysql2FastPath({ recorder, sampler, constancy, sites }) as never);
     }
     if (forward) {
       // Forwarding to the user's collector: the full NodeSDK, configured from the standard OTEL_* variables.
@@ -241,6 +247,7 @@ function start(): void {
         ...rt, records, memory: { heapUsed: mem.heapUsed, maxRss: process.resourceUsage().maxRSS * 1024 }, internalErrors,
         cpuMs: (() => { const u = process.cpuUsage(); return Math.round((u.user + u.system) / 1000); })(),
         constantParams: safely('param-constancy', () => constancy.summary()) ?? [],
+        callSites: safely('call-sites', () => sites.summary()) ?? [],
       });
       writer.close();
     });

@@ -146,6 +146,32 @@ export interface ConstantParamsRecord {
   constant: number[];
 }
 
+/** One frame of the job's own code (a path relative to the job's working directory, 1-based line and column). */
+export interface CallSiteFrame {
+  file: string;
+  line: number;
+  column: number;
+  /** The function's name, or null for an anonymous one. */
+  function: string | null;
+  /** Set after the run (never by the probes): the frame's source line is a loop (`for`, `while`, `.forEach(`...). */
+  loop?: boolean;
+}
+
+/** Where one statement class (or file-transfer kind) is issued in the job's code, from a bounded sample of its calls. */
+export interface CallSiteRecord {
+  kind: 'db' | 'ftp';
+  /** `postgresql`, `mysql`, or `ftp`. */
+  system: string;
+  /** The statement's fingerprint, or the transfer's span name (`ftp.upload`). */
+  key: string;
+  /** Calls counted in this process. */
+  calls: number;
+  /** Each site with the calls its samples stand for, most first; frames innermost first (the call site, then its callers). */
+  sites: { frames: CallSiteFrame[]; calls: number }[];
+  /** Calls whose samples had no frame of the job's own (issued from a dependency's timer or callback), or beyond the sites kept. */
+  unattributedCalls: number;
+}
+
 /** Summary written at process exit. */
 export interface FooterRecord {
   type: 'footer';
@@ -167,6 +193,8 @@ export interface FooterRecord {
   cpuMs?: number;
   /** Repeated statements with their never-changing bind positions. Absent in traces of older probes. */
   constantParams?: ConstantParamsRecord[];
+  /** Where statement classes and transfers are issued in the job's code. Absent in traces of older probes. */
+  callSites?: CallSiteRecord[];
 }
 
 /** Any object record of the trace file (compact spans are arrays). */

@@ -68,8 +68,10 @@ const ghProp = (s: string) => ghData(s).replace(/:/g, '%3A').replace(/,/g, '%2C'
 function renderAnnotations(r: GateResult): string {
   const out: string[] = [];
   for (const c of r.checks) {
-    if (c.verdict === 'fail') out.push(`::error title=${ghProp(`batch-doctor ${c.rule} regression`)}::${ghData(c.message)}`);
-    else if (c.verdict === 'inconclusive' || c.verdict === 'info') out.push(`::warning title=${ghProp(`batch-doctor ${c.rule}`)}::${ghData(c.message)}`);
+    // A finding with a call site is annotated on that file and line: the pull request's diff shows it where the N+1 was added.
+    const at = c.location ? `file=${ghProp(c.location.file)},line=${Math.max(1, Math.floor(Number(c.location.line)) || 1)},` : '';
+    if (c.verdict === 'fail') out.push(`::error ${at}title=${ghProp(`batch-doctor ${c.rule} regression`)}::${ghData(c.message)}`);
+    else if (c.verdict === 'inconclusive' || c.verdict === 'info') out.push(`::warning ${at}title=${ghProp(`batch-doctor ${c.rule}`)}::${ghData(c.message)}`);
   }
   return out.length ? out.join('\n') + '\n' : '';
 }

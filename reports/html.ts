@@ -87,6 +87,14 @@ function legend(parts: { category: string; ms: number }[], total: number): strin
   return `<p class="legend">${parts.map((p) => `<span class="sw c-${esc(p.category)}"></span>${esc(CATEGORY_LABEL[p.category] ?? p.category)} ${esc(dur(p.ms))} (${esc(pct(p.ms, total))})`).join(' ')}</p>`;
 }
 
+/** Where the job issues the calls: each site with its share, and its stack of the job's own frames (the loop marked). */
+function sites(list: Finding['callSites']): string {
+  if (!list?.length) return '';
+  const frame = (x: { file: string; line: number; column: number; function: string | null; loop?: boolean }) =>
+    `<li${x.loop ? ' class="loop"' : ''}><code>${esc(x.file)}:${esc(x.line)}:${esc(x.column)}</code>${x.function ? ` in <code>${esc(x.function)}</code>` : ''}${x.loop ? ' <strong>(the loop)</strong>' : ''}</li>`;
+  return `<div class="sites"><strong>Called from:</strong><ul>${list.map((c) => `<li><code>${esc(c.file)}:${esc(c.line)}</code>${c.function ? ` in <code>${esc(c.function)}</code>` : ''}: ${esc(pct(c.share, 0))} of the calls<ol class="stack">${c.stack.map(frame).join('')}</ol></li>`).join('')}</ul></div>`;
+}
+
 function findings(list: Finding[]): string {
   if (list.length === 0) return '';
   const items = list.map((f) => {
@@ -96,6 +104,7 @@ function findings(list: Finding[]): string {
 ${f.risk ? `<p class="risk"><strong>Risk:</strong> ${esc(f.risk)}</p>` : ''}
 <p><strong>Evidence:</strong> ${linkify(f.evidence.summary)}</p>
 ${f.evidence.fingerprint ? `<pre class="sql">${esc(f.evidence.fingerprint)}</pre>` : ''}
+${sites(f.callSites)}
 ${metrics.length ? `<table class="kv"><tbody>${metrics.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</tbody></table>` : ''}
 <p><strong>Fix:</strong> ${linkify(f.recommendation.summary)}</p>
 ${f.recommendation.code ? `<pre class="code">${esc(f.recommendation.code)}</pre>` : ''}
@@ -254,7 +263,7 @@ svg.bar{width:100%;height:26px;display:block;border-radius:4px;margin:8px 0}td s
 .c-db{fill:var(--db);background:var(--db)}.c-ftp{fill:var(--ftp);background:var(--ftp)}.c-logic{fill:var(--logic);background:var(--logic)}.c-waiting{fill:var(--waiting);background:var(--waiting)}
 .legend{color:var(--mut)}.sw{display:inline-block;width:10px;height:10px;border-radius:2px;margin:0 4px 0 10px}
 .warnings li{color:var(--risk)}
-details.finding{border:1px solid var(--line);border-radius:8px;margin:8px 0;padding:6px 12px}details.finding>summary{cursor:pointer;list-style:none;display:flex;gap:8px;align-items:baseline;flex-wrap:wrap}
+div.sites ol.stack{margin:2px 0 6px 18px;padding-left:12px}div.sites li.loop{font-weight:600}details.finding{border:1px solid var(--line);border-radius:8px;margin:8px 0;padding:6px 12px}details.finding>summary{cursor:pointer;list-style:none;display:flex;gap:8px;align-items:baseline;flex-wrap:wrap}
 .rank{display:inline-block;min-width:24px;text-align:center;font-weight:700;border-radius:12px;background:var(--card)}.ftitle{flex:1 1 400px;font-weight:600}
 .risk{color:var(--risk)}.model{color:var(--mut);font-size:13px}
 table{border-collapse:collapse;width:100%;margin:8px 0}th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}td.n,th.n{text-align:right;white-space:nowrap}

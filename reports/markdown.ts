@@ -23,7 +23,8 @@ export const markdownRenderer: Renderer = {
     if (r.findings.length) {
       out.push('| # | bottleneck | saves | confidence | fix |', '|---:|---|---:|---|---|');
       for (const f of r.findings.slice(0, 20)) {
-        out.push(`| ${f.rank} | ${md(f.title)}${f.risk ? ` (risk: ${md(f.risk)})` : ''} | ${f.risk && f.estimatedSavingMs === 0 ? '-' : ms(f.estimatedSavingMs)} | ${md(f.confidence)} | ${md(f.recommendation.summary)} |`);
+        const at = f.callSites?.length ? ` at ${f.callSites.slice(0, 3).map((c) => `${md(c.file)}:${md(c.line)}`).join(', ')}` : '';
+        out.push(`| ${f.rank} | ${md(f.title)}${at}${f.risk ? ` (risk: ${md(f.risk)})` : ''} | ${f.risk && f.estimatedSavingMs === 0 ? '-' : ms(f.estimatedSavingMs)} | ${md(f.confidence)} | ${md(f.recommendation.summary)} |`);
       }
     } else out.push('No bottleneck found by the detectors that had data.');
     out.push('');

@@ -46,7 +46,8 @@ export const terminalRenderer: Renderer = {
       const f = table(['#', 'bottleneck', 'saves', 'confidence'], color, ['right', 'left', 'right', 'left']);
       for (const x of report.findings.slice(0, 10)) {
         const risk = x.risk ? `\nrisk: ${clip(x.risk, width - 46)}` : '';
-        f.push([x.rank, `${clip(x.title, width - 40)}\n${clip(x.recommendation.summary, width - 40)}${risk}`, x.risk && x.estimatedSavingMs === 0 ? '-' : ms(x.estimatedSavingMs), txt(x.confidence)]);
+        const at = x.callSites?.length ? `\nat ${clip(x.callSites.slice(0, 3).map((c) => `${c.file}:${c.line}${x.callSites!.length > 1 ? ` (${pct(c.share)})` : ''}`).join(', '), width - 43)}` : '';
+        f.push([x.rank, `${clip(x.title, width - 40)}${at}\n${clip(x.recommendation.summary, width - 40)}${risk}`, x.risk && x.estimatedSavingMs === 0 ? '-' : ms(x.estimatedSavingMs), txt(x.confidence)]);
       }
       out.push(f.toString());
       const w = report.whatIf;

@@ -6,21 +6,37 @@ export const FULL_SPANS_PER_STATEMENT = 50;
 /** Distinct statement texts tracked (a bound on memory); beyond it, calls take the official path. */
 const MAX_TRACKED = 5000;
 
-/** Counts calls per statement text and says which may take the fast path. */
+/**
+ * Counts calls per statement text and says which may take the fast path. Every call is counted (one increment of a
+ * field and one comparison), so that the call-site sampler can be told the calls it samples (see call-sites.ts).
+ */
 export class StatementCounter {
-  private readonly calls = new Map<string, number>();
+  private readonly calls = new Map<string, { n: number; next: number }>();
+
+  /**
+   * @param onSampled told the text and call number of each call the call-site sampler takes; returns the call number
+   * of the next one. Default none.
+   */
+  constructor(private readonly onSampled: ((text: string, n: number) => number) | null = null) {}
 
   /** True when this call of `text` may skip the official instrumentation. */
   fast(text: string): boolean {
-    const seen = this.calls.get(text) ?? 0;
-    if (seen >= FULL_SPANS_PER_STATEMENT) return true;
-    if (this.calls.size < MAX_TRACKED || seen > 0) this.calls.set(text, seen + 1);
-    // No periodic full span after that: a call that takes the official path once in a while runs its code cold
+    let c = this.calls.get(text);
+    if (c === undefined) {
+      if (this.calls.size >= MAX_TRACKED) return false;
+      this.calls.set(text, (c = { n: 0, next: 1 }));
+    }
+    const n = ++c.n;
+    if (n >= c.next && this.onSampled !== null) c.next = this.onSampled(text, n);
+    // No periodic full span after the first 50: a call that takes the official path once in a while runs its code cold
     // (interpreted, inline caches unwarmed), ~200-400 µs per call in place of ~30 µs warm, and a 1-in-100 sample
     // cost 2-4 µs per call averaged over every call, more than the fast path itself (docs/overhead.md, "Third session").
     // Nothing reads those spans beyond what the fast path records: the same compact line.
-    return false;
+    return n > FULL_SPANS_PER_STATEMENT;
   }
+
+  /** Every text with its call count (for the call-site sampler's weights at exit). */
+  counts(): IterableIterator<[string, { n: number; next: number }]> { return this.calls.entries(); }
 }
 
 /** A function wrapped by OpenTelemetry's shimmer. */

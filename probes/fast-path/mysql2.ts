@@ -6,10 +6,13 @@ import { TRACER_NAME } from '../names';
 import { fingerprintSql } from '../sql-fingerprint';
 import { statementKey, type SpanRecorder } from '../span-recorder';
 import { markFast, officialOriginal, StatementCounter } from './counter';
+import type { CallSiteSampler } from '../call-sites';
 
 /** Options of {@link Mysql2FastPath}. */
 export interface Mysql2FastPathConfig extends InstrumentationConfig {
   recorder: SpanRecorder;
+  /** Samples the stacks of a bounded number of calls per statement (where the job issues it). Default none. */
+  sites?: CallSiteSampler | null;
   /** Receives the first call of each statement class with its values, for EXPLAIN after the run. Default none. */
   sampler?: import('../param-sampler').ParamSampler | null;
   /** Told every call with its values (never stored beyond the first call's). Default none. */
@@ -30,10 +33,13 @@ interface ConnectionLike { config?: { host?: string; port?: number; database?: s
  * files, so its hook runs after the official patch.
  */
 export class Mysql2FastPath extends InstrumentationBase<Mysql2FastPathConfig> {
-  private readonly counter = new StatementCounter();
+  private readonly counter: StatementCounter;
 
   constructor(config: Mysql2FastPathConfig) {
     super(TRACER_NAME + '-mysql2-fast-path', '0.1.0', config);
+    const sites = config.sites ?? null;
+    this.counter = new StatementCounter(sites ? (text, n) => sites.sampled('db', 'mysql', text, n) : null);
+    sites?.addCounter('db', 'mysql', () => this.counter.counts());
   }
 
   protected init() {

@@ -5,11 +5,14 @@ import { safely } from '../guard';
 import { statementKey, type SpanRecorder } from '../span-recorder';
 import { TRACER_NAME } from '../names';
 import { markFast, officialOriginal, StatementCounter } from './counter';
+import type { CallSiteSampler } from '../call-sites';
 import type { ParamConstancy } from '../param-constancy';
 
 /** Options of {@link PgFastPath}. */
 export interface PgFastPathConfig extends InstrumentationConfig {
   recorder: SpanRecorder;
+  /** Samples the stacks of a bounded number of calls per statement (where the job issues it). Default none. */
+  sites?: CallSiteSampler | null;
   /** Told every call it times, with its values (never stored beyond the first call's). Default none. */
   constancy?: ParamConstancy | null;
 }
@@ -30,10 +33,13 @@ interface ClientLike { connectionParameters?: { host?: string; port?: number; da
  * Registered after PgInstrumentation, so its hook runs after the official patch.
  */
 export class PgFastPath extends InstrumentationBase<PgFastPathConfig> {
-  private readonly counter = new StatementCounter();
+  private readonly counter: StatementCounter;
 
   constructor(config: PgFastPathConfig) {
     super(TRACER_NAME + '-pg-fast-path', '0.1.0', config);
+    const sites = config.sites ?? null;
+    this.counter = new StatementCounter(sites ? (text, n) => sites.sampled('db', 'postgresql', text, n) : null);
+    sites?.addCounter('db', 'postgresql', () => this.counter.counts());
   }
 
   protected init() {

@@ -8,6 +8,8 @@ import { bytesSoFar, errorCode, modeFromCommand, pathAttributes, serverAttribute
 export interface FtpInstrumentationConfig extends InstrumentationConfig {
   /** Record remote paths in full. Default false: only the file extension is kept. */
   keepRemotePaths?: boolean;
+  /** Samples where the job issues its transfers (a bounded number of stacks per kind). Default none. */
+  sites?: import('../call-sites').CallSiteSampler | null;
 }
 
 const PATCHED = Symbol.for('batch-doctor.ftp.patched');
@@ -83,6 +85,7 @@ export class FtpInstrumentation extends InstrumentationBase<FtpInstrumentationCo
         if (faultInjected('hook')) throw new Error('injected hook fault');
         const attrs: Record<string, string | number | boolean> = { [ATTR.ftpCommand]: method, ...pathAttributes(spec.pathArg === undefined ? undefined : args[spec.pathArg], !!inst.getConfig().keepRemotePaths) };
         const span = inst.tracer.startSpan(spec.span, { attributes: attrs });
+        inst.getConfig().sites?.observe('ftp', 'ftp', spec.span);
         return { span, bytesBefore: bytesSoFar(this) };
       });
       if (!started) return original.apply(this, args);

@@ -1,3 +1,4 @@
+import { attachCallSites, mergeCallSites } from './call-sites';
 import { joinServerView, type ServerDigest } from './server-view';
 import type { DeepDive, DetectorStatus, Report } from '../model/report';
 import { REPORT_SCHEMA_VERSION } from '../model/report';
@@ -82,7 +83,9 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
     }
   }
   const detectors = base.statuses;
-  const findings = rankFindings(raw);
+  // Where the job issues the calls behind each class and finding (the probes' bounded stack samples).
+  const sited = attachCallSites(groups.map((g) => g.cls), rankFindings(raw), mergeCallSites(model));
+  const findings = sited.findings;
   const footers = model.processes.map((p) => p.footer);
   const otlpPids = new Set(model.processes.filter((p) => p.source === 'otlp').map((p) => p.header.pid));
   let otlpSpans = 0;
@@ -119,7 +122,7 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
     processes: summarizeProcesses(model, agg),
     timeline: summarizeTimeline(model, timeline),
     stages,
-    queries: groups.map((g) => g.cls),
+    queries: sited.queries,
     ftp,
     runtime: summarizeRuntime(model),
     findings,

@@ -76,7 +76,8 @@ export function sampleFromReport(r: Report): RunSample {
     stages: Object.fromEntries(r.stages.map((s) => [s.name, s.wallMs])),
     counters, counterLabels: labels,
     records: recs.length ? recs.reduce((a, s) => a + s.records!, 0) : null,
-    findings: r.findings.map((f) => ({ id: f.id, title: f.title, savingMs: f.estimatedSavingMs })),
+    findings: r.findings.map((f) => ({ id: f.id, title: f.title, savingMs: f.estimatedSavingMs,
+      ...(f.callSites?.[0] ? { site: { file: f.callSites[0].file, line: f.callSites[0].line } } : {}) })),
     exitCode: r.run.exitCode,
   };
 }
@@ -199,11 +200,11 @@ export function compareRuns(baseline: Baseline, current: readonly RunSample[], c
 
   // ---- findings the baseline did not have (in most current runs, and big enough to matter)
   const known = new Set(base.flatMap((r) => r.findings.map((f) => f.id)));
-  const seen = new Map<string, { title: string; savings: number[] }>();
+  const seen = new Map<string, { title: string; savings: number[]; site?: { file: string; line: number } }>();
   for (const r of current) for (const f of r.findings) {
     if (known.has(f.id)) continue;
     const e = seen.get(f.id) ?? { title: f.title, savings: [] };
-    e.savings.push(f.savingMs); seen.set(f.id, e);
+    e.savings.push(f.savingMs); e.site ??= f.site; seen.set(f.id, e);
   }
   const curWall = median(current.map((r) => r.wallMs));
   for (const [id, e] of seen) {
@@ -211,7 +212,8 @@ export function compareRuns(baseline: Baseline, current: readonly RunSample[], c
     const s = median(e.savings);
     const big = s >= o.newFindingMinMs && s >= o.newFindingShare * curWall;
     checks.push({ rule: 'finding', name: e.title, verdict: big ? 'fail' : 'info', baseline: null, current: r1(s),
-      message: `New finding ${big ? '' : '(small) '}"${e.title}" [${id}]: its fix would save ${r1(s)} ms of ${r1(curWall)} ms.` });
+      message: `New finding ${big ? '' : '(small) '}"${e.title}" [${id}]${e.site ? ` at ${e.site.file}:${e.site.line}` : ''}: its fix would save ${r1(s)} ms of ${r1(curWall)} ms.`,
+      ...(e.site ? { location: e.site } : {}) });
   }
 
   return finish(checks, baseline.job, perRecord, toolVersion);

@@ -26,7 +26,8 @@ export interface RunSample {
   /** Records the job declared (recordCount), summed; null when it declared none. */
   records: number | null;
   /** Findings of the run: stable id, title, predicted saving. */
-  findings: { id: string; title: string; savingMs: number }[];
+  /** `site`: where the job issues the calls behind it (its top call site), when known. */
+  findings: { id: string; title: string; savingMs: number; site?: { file: string; line: number } }[];
   exitCode: number | null;
 }
 
@@ -76,6 +77,8 @@ export interface GateCheck {
   message: string;
   baseline: number | null;
   current: number | null;
+  /** The line of the job's code a finding points at (its top call site): CI annotations are placed there. */
+  location?: { file: string; line: number };
   /** Statistics behind a timing verdict. */
   stats?: { ratio: number; ciLow: number; ciHigh: number; pValue: number; threshold: number; baselineRuns: number; currentRuns: number };
 }

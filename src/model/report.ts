@@ -93,6 +93,23 @@ export interface QueryClass {
   rows: number | null;
   /** Share of all database time. */
   share: number;
+  /** Where the job issues this statement, most calls first (absent when the probes sampled no stack for it). */
+  callSites?: CodeSite[];
+}
+
+/** A place in the job's own code that issues a statement class or a file transfer. */
+export interface CodeSite {
+  /** Path relative to the job's working directory (source-mapped when the job or its bundle had a map). */
+  file: string;
+  /** 1-based. */
+  line: number;
+  column: number;
+  function: string | null;
+  /** Estimated calls issued from here, and their share of the class's calls (from a bounded sample of stacks). */
+  calls: number;
+  share: number;
+  /** The job's own frames, innermost first: this site, then its callers up to the loop (at most 6). */
+  stack: { file: string; line: number; column: number; function: string | null; loop?: boolean }[];
 }
 
 /** One FTP transfer (upload or download). */
@@ -187,6 +204,8 @@ export interface Finding {
   risk?: string;
   evidence: Evidence;
   recommendation: Recommendation;
+  /** Where in the job's code the calls behind this finding are issued, most calls first (absent when unknown). */
+  callSites?: CodeSite[];
 }
 
 /** What each detector concluded. */

@@ -1,3 +1,4 @@
+import { annotateCallSites } from '../../collect/source-sites';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -130,6 +131,7 @@ async function analyzeInto(spans: SpanStore, files: string[], values: Record<str
     { command: ['batch-doctor', 'analyze', ...files.map((f) => path.basename(f))], startedAt, endedAt, exitCode: null, signal: null },
     processes, spans,
   );
+  annotateCallSites(model.processes, io.cwd);
   const report = analyze(model, {
     toolVersion: toolVersion(),
     ...(config ? { thresholds: config.thresholds, stageThresholds: config.stages, thresholdsFile: config.file } : {}),

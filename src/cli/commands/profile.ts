@@ -1,3 +1,4 @@
+import { annotateCallSites } from '../../collect/source-sites';
 import { watchServerDigests, watchSlowLog, type ServerWindow } from '../../db/server-window';
 import type { ServerDigest } from '../../analysis/server-view';
 import { randomBytes } from 'node:crypto';
@@ -128,6 +129,8 @@ export async function profileCommand(args: string[], io: CliIO, internals: Profi
     } else {
       model = await readTraceDir(runDir, runInfo);
     }
+    // Call sites: through the job's source maps on disk, loop frames marked (reads the job's own files only).
+    annotateCallSites(model.processes, io.cwd);
     const serverDigests: ServerDigest[] = [];
     for (const w of windows) { const r = await w.finish(); serverDigests.push(...r.digests); warnings.push(...r.warnings); }
     let ftpBench: FtpBenchReport | null = null;
