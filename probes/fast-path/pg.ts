@@ -57,6 +57,7 @@ export class PgFastPath extends InstrumentationBase<PgFastPathConfig> {
     const recorder = this.getConfig().recorder;
     const constancy = this.getConfig().constancy ?? null;
     const counter = this.counter;
+    const sites = this.getConfig().sites ?? null;
     // Shape ids by statement text, per server (one connectionParameters object per client): one map lookup per
     // call instead of building the statement key.
     const shapes = new WeakMap<object, Map<string, number>>();
@@ -78,6 +79,11 @@ export class PgFastPath extends InstrumentationBase<PgFastPathConfig> {
       let parent: string | null = null;
       try {
         const q = args[0] as { text?: unknown; submit?: unknown; values?: unknown } | string | undefined;
+        // Callback-style calls (knex, older code) take the official path; their call sites are still sampled here.
+        if (sites !== null && typeof args[args.length - 1] === 'function') {
+          const t = typeof q === 'string' ? q : q && typeof q === 'object' && typeof q.text === 'string' ? q.text : undefined;
+          if (t !== undefined) sites.observe('db', 'postgresql', t);
+        }
         if (typeof args[args.length - 1] !== 'function') {
           const text = typeof q === 'string' ? q : q && typeof q === 'object' && typeof q.submit !== 'function' && typeof q.text === 'string' ? q.text : undefined;
           if (text !== undefined && counter.fast(text)) {
