@@ -15,7 +15,7 @@ const siteKey = (f: CallSiteFrame) => `${f.file}:${f.line}:${f.column}`;
 export function mergeCallSites(model: TraceModel): Map<string, Merged> {
   const out = new Map<string, Merged>();
   for (const p of model.processes) {
-    for (const r of (p.footer?.callSites ?? []) as CallSiteRecord[]) {
+    for (const r of [...(p.footer?.callSites ?? []), ...(p.callSites ?? [])] as CallSiteRecord[]) {
       const k = `${r.kind}\u0000${r.system}\u0000${r.key}`;
       let m = out.get(k);
       if (!m) out.set(k, (m = { calls: 0, sites: new Map() }));

@@ -84,7 +84,7 @@ export class OtlpCollector {
       }
       for (const ss of Array.isArray(rs?.scopeSpans) ? rs.scopeSpans : []) {
         for (const sp of Array.isArray(ss?.spans) ? ss.spans : []) {
-          const s = this.toSpan(sp, proc.header.pid);
+          const s = this.toSpan(sp, proc);
           if (!s) { this.badRecords++; continue; }
           if (s.start < proc.header.startedAt) { proc.header.startedAt = s.start; proc.header.processStartedAt = s.start; }
           (this.sink ?? this.spans).push(s);
@@ -93,13 +93,37 @@ export class OtlpCollector {
     }
   }
 
+  /**
+   * A database or FTP span that says where it was issued (`code.file.path`/`code.filepath`, `code.line.number`/
+   * `code.lineno`, `code.function.name`/`code.function`): counted as a call site of its class, as the probes' are.
+   */
+  private noteCallSite(proc: ProcessTrace, s: TraceSpan, a: Record<string, Attr>): void {
+    if (s.kind !== 'db' && s.kind !== 'ftp') return;
+    const file = first(a, CODE_KEYS.file), line = first(a, CODE_KEYS.line);
+    if (typeof file !== 'string' || typeof line !== 'number') return;
+    const fn = first(a, CODE_KEYS.function), ns = first(a, CODE_KEYS.namespace);
+    const column = first(a, CODE_KEYS.column);
+    const system = s.kind === 'db' ? String(s.attrs['db.system'] ?? '') : 'ftp';
+    const key = s.kind === 'db' ? String(s.attrs['db.fingerprint'] ?? '') : s.name;
+    if (!key) return;
+    const sites = (proc.callSites ??= []);
+    let rec = sites.find((r) => r.kind === s.kind && r.system === system && r.key === key);
+    if (!rec) { if (sites.length >= 10_000) return; sites.push((rec = { kind: s.kind, system, key, calls: 0, sites: [], unattributedCalls: 0 })); }
+    rec.calls++;
+    const fname = typeof fn === 'string' ? (typeof ns === 'string' && !fn.includes('.') ? `${ns}.${fn}` : fn) : null;
+    const site = rec.sites.find((x) => x.frames[0]!.file === file && x.frames[0]!.line === line);
+    if (site) site.calls++;
+    else if (rec.sites.length < 16) rec.sites.push({ frames: [{ file, line, column: typeof column === 'number' ? column : 0, function: fname }], calls: 1 });
+  }
+
   result(): OtlpResult {
     const processes = [...this.procs.values()].filter((p) => Number.isFinite(p.header.startedAt));
     this.spans.sort((a, b) => a.start - b.start);
     return { spans: this.spans, processes, badRecords: this.badRecords };
   }
 
-  private toSpan(sp: OtlpSpan, pid: number): TraceSpan | null {
+  private toSpan(sp: OtlpSpan, proc: ProcessTrace): TraceSpan | null {
+    const pid = proc.header.pid;
     const start = nanosToMs(sp?.startTimeUnixNano), end = nanosToMs(sp?.endTimeUnixNano);
     if (start === null || end === null || end < start || typeof sp.name !== 'string' || typeof sp.spanId !== 'string') return null;
     const a = flatten(sp.attributes, WANTED);
@@ -107,12 +131,14 @@ export class OtlpCollector {
     const code = sp.status?.code;
     const error = code === 2 || code === 'STATUS_CODE_ERROR';
     const rowsV = first(a, KEYS.rows);
-    return {
+    const span: TraceSpan = {
       spanId: sp.spanId, parentSpanId: typeof sp.parentSpanId === 'string' && sp.parentSpanId !== '' ? sp.parentSpanId : null, pid,
       name: this.intern(sp.name), kind, start, end, error,
       errorType: error ? String(a['error.type'] ?? a['db.response.status_code'] ?? a['ftp.response.code'] ?? '') : null,
       rows: typeof rowsV === 'number' ? rowsV : null, attrs,
     };
+    if (a['code.file.path'] !== undefined || a['code.filepath'] !== undefined) this.noteCallSite(proc, span, a);
+    return span;
   }
 
   /**
@@ -179,8 +205,17 @@ function first(a: Record<string, Attr>, keys: readonly string[]): Attr | undefin
 }
 
 /** The span attributes the model uses (everything else is skipped while reading: a million spans, few keys). */
+/** Where a span was issued in the application's code, old and new semantic-convention names. */
+const CODE_KEYS = {
+  file: ['code.file.path', 'code.filepath'],
+  line: ['code.line.number', 'code.lineno'],
+  column: ['code.column.number', 'code.column'],
+  function: ['code.function.name', 'code.function'],
+  namespace: ['code.namespace'],
+} as const;
+
 const WANTED = new Set<string>([
-  ...Object.values(KEYS).flat(), 'batch_doctor.stage.name', 'error.type', 'db.response.status_code',
+  ...Object.values(KEYS).flat(), ...Object.values(CODE_KEYS).flat(), 'batch_doctor.stage.name', 'error.type', 'db.response.status_code',
   'ftp.bytes', 'ftp.transfer.mode', 'ftp.remote.ext', 'ftp.remote.path', 'ftp.direction', 'ftp.response.code',
 ]);
 

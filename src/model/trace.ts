@@ -32,6 +32,8 @@ export interface ProcessTrace {
   badLines: number;
   /** Where it came from: batch-doctor's probes (default) or an OpenTelemetry SDK over OTLP (no runtime signals, no summary). */
   source?: 'probes' | 'otlp';
+  /** Call sites read from the spans' `code.*` attributes (OTLP from other SDKs); the probes' are in the footer. */
+  callSites?: import('../../probes/trace-records').CallSiteRecord[];
 }
 
 /** The run as the profiler saw it from outside. */

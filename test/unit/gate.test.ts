@@ -125,3 +125,16 @@ describe('gate renderers', () => {
     expect(median([3, 1, 2])).toBe(2);
   });
 });
+
+describe('a new finding with a call site', () => {
+  it('is annotated on its file and line, so a pull request shows it where the N+1 was added', () => {
+    const base = noisy(5, 1000, 0.02, 10);
+    const cur = noisy(5, 1000, 0.02, 11).map((r) => ({ ...r, findings: [{ id: 'n-plus-one-read:abc', title: 'N+1 reads: 400 single-key lookups on customers', savingMs: 400, site: { file: 'src/repo,one.js', line: 11 } }] }));
+    const res = compareRuns(baselineOf(base), cur, ENV);
+    const check = res.checks.find((c) => c.rule === 'finding')!;
+    expect(check.location).toEqual({ file: 'src/repo,one.js', line: 11 });
+    expect(check.message).toContain('at src/repo,one.js:11');
+    const a = GATE_RENDERERS['github']!(res);
+    expect(a).toContain('::error file=src/repo%2Cone.js,line=11,title=batch-doctor finding regression::');
+  });
+});

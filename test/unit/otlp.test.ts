@@ -51,3 +51,32 @@ describe('OTLP from other SDKs', () => {
     expect(c.badRecords).toBe(3);
   });
 });
+
+describe('call sites from other SDKs', () => {
+  it('code.filepath/code.lineno (old) and code.file.path/code.line.number (new) become the class\'s call sites', async () => {
+    const { analyze } = await import('../../src/analysis/analyze');
+    const { SpanStore } = await import('../../src/collect/span-store');
+    const { modelFromStore } = await import('../../src/collect/read-trace');
+    const kv = (key: string, v: string | number) => ({ key, value: typeof v === 'number' ? { intValue: String(v) } : { stringValue: v } });
+    const spans = Array.from({ length: 40 }, (_, i) => {
+      const start = 1_795_000_000_000_000_000n + BigInt(i) * 2_000_000n;
+      const old = i % 4 !== 0; // 30 from the old names, 10 from the new ones, at another line
+      return {
+        traceId: '1'.padStart(32, '0'), spanId: (i + 1).toString(16).padStart(16, '0'), name: 'SELECT shop', kind: 3,
+        startTimeUnixNano: String(start), endTimeUnixNano: String(start + 1_000_000n),
+        attributes: [kv('db.system', 'postgresql'), kv('db.statement', `select name from customers where id = ${i}`),
+          ...(old ? [kv('code.filepath', 'etl/repo.py'), kv('code.lineno', 42), kv('code.function', 'get_customer')]
+            : [kv('code.file.path', 'etl/report.py'), kv('code.line.number', 7), kv('code.function.name', 'spot_check')])],
+      };
+    });
+    const store = new SpanStore();
+    const c = new OtlpCollector({}, store);
+    c.add({ resourceSpans: [{ resource: { attributes: [kv('service.name', 'py-etl'), kv('process.pid', 77)] }, scopeSpans: [{ spans }] }] } as never);
+    const r = c.result();
+    const model = modelFromStore({ command: ['x'], startedAt: 1_795_000_000_000, endedAt: 1_795_000_000_100, exitCode: 0, signal: null }, r.processes, store);
+    const report = analyze(model, { toolVersion: 'test' });
+    model.source.close();
+    const q = report.queries.find((x) => x.fingerprint === 'select name from customers where id = ?')!;
+    expect(q.callSites!.map((s) => [s.file, s.line, s.function, s.share])).toEqual([['etl/repo.py', 42, 'get_customer', 0.75], ['etl/report.py', 7, 'spot_check', 0.25]]);
+  });
+});
