@@ -54,9 +54,9 @@ export function parseFrame(line: string, cwd: string): CallSiteFrame | null {
   return { file: rel.startsWith('..') && path.isAbsolute(file) ? file : rel, line: Number(m[3]), column: Number(m[4]), function: m[1] && m[1] !== '<anonymous>' ? m[1].replace(/^(?:new |async )/, '') : null };
 }
 
-/** Whether a frame's file is the user's code: not a dependency, not Node, not the probes. */
-export function isUserFrame(file: string, probesDir: string): boolean {
-  return !file.includes('node_modules') && !file.startsWith(probesDir);
+/** Whether a frame's file may be a call site: not the probes, and not a dependency unless they are included. */
+export function isUserFrame(file: string, probesDir: string, includeDeps = false): boolean {
+  return (includeDeps || !file.includes('node_modules')) && !file.startsWith(probesDir);
 }
 
 /** The bounded stack sampler of one process. */
@@ -64,7 +64,8 @@ export class CallSiteSampler {
   private readonly keys = new Map<string, Entry>();
   private captures = 0;
 
-  constructor(private readonly cwd: string = process.cwd(), private readonly probesDir: string = __dirname) {}
+  /** @param includeDeps frames inside node_modules may be call sites too (`profile --call-sites-in-deps`). Default false. */
+  constructor(private readonly cwd: string = process.cwd(), private readonly probesDir: string = __dirname, private readonly includeDeps = false) {}
 
   /** Counts a call of `key` and captures its stack when this call is sampled. */
   observe(kind: 'db' | 'ftp', system: string, key: string): void {
@@ -118,7 +119,7 @@ export class CallSiteSampler {
       const f = parseFrame(line, this.cwd);
       if (!f) continue;
       const abs = path.resolve(this.cwd, f.file);
-      if (!isUserFrame(abs, this.probesDir)) continue;
+      if (!isUserFrame(abs, this.probesDir, this.includeDeps)) continue;
       frames.push(f);
       if (frames.length >= SITE_STACK_FRAMES) break;
     }

@@ -28,6 +28,8 @@ export const ENV = {
    * Default `<os.tmpdir()>/batch-doctor-code-cache-<uid>`.
    */
   codeCache: 'BATCH_DOCTOR_CODE_CACHE',
+  /** `1` lets call sites be frames inside node_modules (default: only the job's own code). */
+  sitesInDeps: 'BATCH_DOCTOR_SITES_IN_DEPS',
   /** Set when a Node child process is started by the profiled command: the run's id. */
   runId: 'BATCH_DOCTOR_RUN_ID',
 } as const;

@@ -130,7 +130,7 @@ function start(): void {
   const recorder = new SpanRecorder(writer, keepLiterals);
   // Where the job issues its statements and transfers: a bounded sample of stacks per statement (call-sites.ts).
   const { CallSiteSampler } = require('./call-sites') as typeof import('./call-sites');
-  const sites = new CallSiteSampler();
+  const sites = new CallSiteSampler(process.cwd(), undefined, process.env[ENV.sitesInDeps] === '1');
   const fastPathOn = !forward && process.env[ENV.fastPath] !== '0';
   const constancy = new ParamConstancy();
   const spanProcessors: import('@opentelemetry/sdk-trace-base').SpanProcessor[] = [recorder];

@@ -30,6 +30,7 @@ export const PROFILE: CommandSpec = {
     { name: 'out', type: 'string', short: 'o', help: 'Output directory for report.json and the traces. Default: ./batch-doctor-report' },
     { name: 'format', type: 'string', short: 'f', choices: ['table', 'json', 'none'], help: 'What to print on stderr after the run: table, json or none. Default: table' },
     { name: 'keep-literals', type: 'boolean', help: 'Keep query literals and FTP remote paths in the trace and report (off by default: they may hold personal data).' },
+    { name: 'call-sites-in-deps', type: 'boolean', help: 'Call sites may be frames inside node_modules too (off by default: only your own code is shown).' },
     { name: 'no-cpu-profile', type: 'boolean', help: 'Do not take an in-process V8 CPU profile: no hot functions in the report, a smaller overhead (1-4% of wall time on the call-dense sample job, Node 20 and 24: V8 logs every function compiled while it profiles; docs/overhead.md).' },
     { name: 'cpu-sample-us', type: 'string', help: 'CPU profile sampling interval in microseconds. Default: 10000' },
     { name: 'no-explain', type: 'boolean', help: 'Do not EXPLAIN the top PostgreSQL statement classes after the run (on by default; nothing is executed).' },

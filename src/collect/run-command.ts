@@ -17,6 +17,8 @@ export interface RunOptions {
   cwd: string;
   /** Keep query literals and remote paths (opt-in). Default false. */
   keepLiterals?: boolean;
+  /** Let call sites be frames inside node_modules. Default false. */
+  callSitesInDeps?: boolean;
   /** In-process CPU profile. Default true. */
   cpuProfile?: boolean;
   /** CPU sampling interval, µs. Default: the probes' default (10000). */
@@ -60,6 +62,7 @@ export function runWithProbes(o: RunOptions): Promise<RunResult> {
     BATCH_DOCTOR_RUN_ID: o.runId,
   };
   if (o.keepLiterals) env['BATCH_DOCTOR_KEEP_LITERALS'] = '1';
+  if (o.callSitesInDeps) env['BATCH_DOCTOR_SITES_IN_DEPS'] = '1';
   if (o.cpuProfile === false) env['BATCH_DOCTOR_CPU_PROFILE'] = '0';
   if (o.cpuSampleUs) env['BATCH_DOCTOR_CPU_SAMPLE_US'] = String(o.cpuSampleUs);
   if (o.paramSocket) env['BATCH_DOCTOR_PARAM_SOCKET'] = o.paramSocket;

@@ -15,9 +15,9 @@ const tmp = path.join(ROOT, 'test-artifacts', 'call-sites');
 /** The line number of the line holding `marker` in a fixture. */
 const lineOf = (file: string, marker: string) => fs.readFileSync(path.join(ROOT, file), 'utf8').split('\n').findIndex((l) => l.includes(marker)) + 1;
 
-async function profile(name: string, command: string[]): Promise<{ report: Report; stderr: string; out: string }> {
+async function profile(name: string, command: string[], options: string[] = []): Promise<{ report: Report; stderr: string; out: string }> {
   const out = path.join(tmp, name);
-  const r = await cli(['profile', '--format', 'table', '--no-explain', '--out', out, '--', ...command], { env: { ...process.env, ...testbedEnv() } });
+  const r = await cli(['profile', '--format', 'table', '--no-explain', '--out', out, ...options, '--', ...command], { env: { ...process.env, ...testbedEnv() } });
   expect(r.code, r.stderr).toBe(0);
   return { report: JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as Report, stderr: r.stderr, out };
 }
@@ -58,7 +58,11 @@ describe('call sites', () => {
     expect(at(q.callSites?.[0])).toBe(`${CS}/knex-repo.cjs:${lineOf(`${CS}/knex-repo.cjs`, 'KNEX-SITE')}`);
     expect(q.callSites![0]!.stack.some((s) => s.loop && s.file === `${CS}/knex-job.cjs`)).toBe(true);
     expect(JSON.stringify(q.callSites)).not.toContain('node_modules');
-  }, 60_000);
+    // Only when asked do a dependency's frames count.
+    const deps = await profile('knex-deps', [process.execPath, `${CS}/knex-job.cjs`], ['--call-sites-in-deps']);
+    const qd = deps.report.queries.find((x) => x.fingerprint.startsWith('select "id", "name" from "customers"'))!;
+    expect(qd.callSites?.[0]?.file).toMatch(/^node_modules\/(pg|knex)\//);
+  }, 90_000);
 
   it('TypeScript through tsx: the .ts file and line', async () => {
     const { report } = await profile('tsx', [process.execPath, '--import', 'tsx', `${CS}/ts-job.ts`]);

@@ -108,7 +108,7 @@ export async function profileCommand(args: string[], io: CliIO, internals: Profi
   try {
     result = await runWithProbes({
       command, traceDir: runDir, runId, env: jobEnv, cwd: io.cwd,
-      keepLiterals: !!values['keep-literals'], cpuProfile: !values['no-cpu-profile'], ...(cpuUs ? { cpuSampleUs: cpuUs } : {}),
+      keepLiterals: !!values['keep-literals'], callSitesInDeps: !!values['call-sites-in-deps'], cpuProfile: !values['no-cpu-profile'], ...(cpuUs ? { cpuSampleUs: cpuUs } : {}),
       ...(receiver ? { paramSocket: receiver.socketPath } : {}), ...(internals.jobStdoutToStderr ? { stdoutToStderr: true } : {}),
     });
   } catch (err) { await receiver?.close(); await otlp?.close(); receivedStore?.close(); for (const w of windows) await w.finish(); throw err; }
