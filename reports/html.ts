@@ -92,7 +92,7 @@ function sites(list: Finding['callSites']): string {
   if (!list?.length) return '';
   const frame = (x: { file: string; line: number; column: number; function: string | null; loop?: boolean }) =>
     `<li${x.loop ? ' class="loop"' : ''}><code>${esc(x.file)}:${esc(x.line)}:${esc(x.column)}</code>${x.function ? ` in <code>${esc(x.function)}</code>` : ''}${x.loop ? ' <strong>(the loop)</strong>' : ''}</li>`;
-  return `<div class="sites"><strong>Called from:</strong><ul>${list.map((c) => `<li><code>${esc(c.file)}:${esc(c.line)}</code>${c.function ? ` in <code>${esc(c.function)}</code>` : ''}: ${esc(pct(c.share, 0))} of the calls<ol class="stack">${c.stack.map(frame).join('')}</ol></li>`).join('')}</ul></div>`;
+  return `<div class="sites"><strong>Called from:</strong><ul>${list.map((c) => `<li><code>${esc(c.file)}:${esc(c.line)}</code>${c.function ? ` in <code>${esc(c.function)}</code>` : ''}: ${esc(pct(c.share, 1))} of the calls<ol class="stack">${c.stack.map(frame).join('')}</ol></li>`).join('')}</ul></div>`;
 }
 
 function findings(list: Finding[]): string {

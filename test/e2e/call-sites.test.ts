@@ -48,6 +48,7 @@ describe('call sites', () => {
     const html = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
     expect(html).toContain('Called from:');
     expect(html).toContain('(the loop)');
+    expect(html).toContain(`${(first!.share * 100).toFixed(0)}% of the calls`);
     const md = await cli(['report', path.join(out, 'report.json'), '--format', 'md']);
     expect(md.stdout).toContain(`repo.cjs:${first!.line}`);
   }, 60_000);
