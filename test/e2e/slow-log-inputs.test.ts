@@ -75,3 +75,32 @@ describe('zstd-compressed logs', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   }, 300_000);
 });
+
+describe('slow-log interrupted', () => {
+  it('a decompressed copy is removed at the first SIGINT, and the command ends within a second', async () => {
+    const { spawn } = await import('node:child_process');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-slowint-'));
+    const tmpdir = path.join(dir, 'tmp');
+    fs.mkdirSync(tmpdir);
+    const rec = (i: number) => `# User@Host: u[u] @ h []\n# Query_time: 0.001  Lock_time: 0  Rows_sent: 1  Rows_examined: 1\nSELECT * FROM t${i % 50} WHERE id = ${i} AND note = 'secret-${i}';\n`;
+    const big = path.join(dir, 'slow.log.gz');
+    const gz = zlib.createGzip({ level: 1 });
+    const outStream = fs.createWriteStream(big);
+    gz.pipe(outStream);
+    const block = Array.from({ length: 10_000 }, (_, i) => rec(i)).join(''); // ~1.1 MB
+    for (let i = 0; i < 120; i++) gz.write(block);
+    await new Promise<void>((resolve) => { outStream.on('finish', () => resolve()); gz.end(); });
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'bin', 'batch-doctor.js'), 'slow-log', big], { env: { ...process.env, TMPDIR: tmpdir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    // Interrupt while the copy is being written.
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && !fs.readdirSync(tmpdir).some((d) => fs.readdirSync(path.join(tmpdir, d)).length > 0)) await new Promise((r) => setTimeout(r, 10));
+    const t0 = performance.now();
+    child.kill('SIGINT');
+    const r = await exited;
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(r.signal).toBe('SIGINT');
+    expect(fs.readdirSync(tmpdir)).toEqual([]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
+});

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { DigestAccumulator } from '../../db/digest';
 import { readMysqlSlowLogParallel } from '../../db/sources/parallel-slow-log';
 import { readPostgresLog, type PostgresLogFormat } from '../../db/sources/postgresql-log';
-import { canDecompress, decompressToTemp, readHead, sniffLog } from '../../db/sources/log-detect';
+import { canDecompress, decompressToTemp, makeLogTempDir, readHead, sniffLog } from '../../db/sources/log-detect';
 import { writeFileAtomic } from '../../collect/write-file';
 import { InputError, UsageError } from '../../errors';
 import { DIGEST_SCHEMA_VERSION, type DigestSource, type QueryDigestReport } from '../../model/db';
@@ -32,13 +32,23 @@ export async function slowLogCommand(args: string[], io: CliIO): Promise<CliResu
   // Compressed logs are read as they are shipped: decompressed once into a private temporary file.
   let input = file;
   let tmpDir: string | null = null;
+  // A decompressed copy holds the log's statements, literals and all: it goes at the first SIGINT or SIGTERM, and
+  // the process then ends by that signal as it would have without this handler (within a second, whatever it reads).
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
+    process.off('SIGINT', onSignal); process.off('SIGTERM', onSignal);
+    process.kill(process.pid, sig);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     let sniffed = sniffLog(readHead(file));
     if (sniffed.kind === 'compressed') {
       if (!canDecompress(sniffed.codec)) {
         throw new InputError(`${shown} is ${sniffed.codec}-compressed, which this Node.js (${process.version}) cannot read${sniffed.codec === 'zstd' ? ' (Node.js 22.15 or newer can)' : ''}. Decompress it first, for example: ${sniffed.codec === 'zstd' ? 'zstd -d' : sniffed.codec === 'bzip2' ? 'bunzip2 -k' : 'unxz -k'} ${shown}`);
       }
-      try { ({ path: input, dir: tmpDir } = await decompressToTemp(file, sniffed.codec as 'gzip' | 'zstd')); }
+      tmpDir = makeLogTempDir();
+      try { ({ path: input } = await decompressToTemp(file, sniffed.codec as 'gzip' | 'zstd', tmpDir)); }
       catch (err) { throw new InputError(`${shown} looks ${sniffed.codec}-compressed but could not be decompressed (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): it may be truncated. Check the file, or decompress it yourself and pass the result.`); }
       sniffed = sniffLog(readHead(input));
     }
@@ -66,6 +76,7 @@ export async function slowLogCommand(args: string[], io: CliIO): Promise<CliResu
     const report = digestReport(acc, source, path.basename(file), bad, warnings);
     return writeDigest(report, values, io);
   } finally {
+    process.off('SIGINT', onSignal); process.off('SIGTERM', onSignal);
     if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
   }
 }

@@ -70,18 +70,22 @@ export function canDecompress(codec: string): boolean {
   return codec === 'gzip' || (codec === 'zstd' && typeof (zlib as { createZstdDecompress?: unknown }).createZstdDecompress === 'function');
 }
 
+/** A fresh private directory for a decompressed log (the caller removes it, also when interrupted). */
+export function makeLogTempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'batch-doctor-log-'));
+}
+
 /**
- * Decompresses a log into a private temporary file (mode 600, in a fresh directory) and returns its path; the
- * caller removes the directory. Logs are read several times (format, parallel ranges), so they are decompressed once.
+ * Decompresses a log into a private temporary file (mode 600) in `dir` (from {@link makeLogTempDir}) and returns its
+ * path. Logs are read several times (format, parallel ranges), so they are decompressed once.
  */
-export async function decompressToTemp(file: string, codec: 'gzip' | 'zstd'): Promise<{ path: string; dir: string }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'batch-doctor-log-'));
+export async function decompressToTemp(file: string, codec: 'gzip' | 'zstd', dir: string): Promise<{ path: string; dir: string }> {
   const out = path.join(dir, path.basename(file).replace(/\.(gz|zst)$/i, '') || 'log');
   const z = codec === 'gzip' ? zlib.createGunzip() : (zlib as unknown as { createZstdDecompress: () => NodeJS.ReadWriteStream }).createZstdDecompress();
   try {
     await pipeline(fs.createReadStream(file), z, fs.createWriteStream(out, { mode: 0o600 }));
   } catch (err) {
-    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(out, { force: true });
     throw err;
   }
   return { path: out, dir };
