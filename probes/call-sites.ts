@@ -54,9 +54,16 @@ export function parseFrame(line: string, cwd: string): CallSiteFrame | null {
   return { file: rel.startsWith('..') && path.isAbsolute(file) ? file : rel, line: Number(m[3]), column: Number(m[4]), function: m[1] && m[1] !== '<anonymous>' ? m[1].replace(/^(?:new |async )/, '') : null };
 }
 
+/**
+ * The probes' bundle by name. The V8 code cache of the bundle is shared between installs with the same bundle
+ * (it is keyed by content), and a function compiled from the cache keeps the file name it was first compiled under:
+ * the probes' own frames may name another install's `.../probes/bundle/probes.js`, not this one's directory.
+ */
+const PROBES_BUNDLE = /[\\/]probes[\\/]bundle[\\/]probes\.js$/;
+
 /** Whether a frame's file may be a call site: not the probes, and not a dependency unless they are included. */
 export function isUserFrame(file: string, probesDir: string, includeDeps = false): boolean {
-  return (includeDeps || !file.includes('node_modules')) && !file.startsWith(probesDir);
+  return (includeDeps || !file.includes('node_modules')) && !file.startsWith(probesDir) && !PROBES_BUNDLE.test(file);
 }
 
 /** The bounded stack sampler of one process. */
