@@ -111,13 +111,21 @@ export function safeDbError(err: unknown): string {
   const e = err as { code?: unknown; errno?: unknown; sqlState?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : '';
   if (/^[0-9A-Z]{5}$/.test(code)) return `SQLSTATE ${code}${PG_STATES[code] ? ` (${PG_STATES[code]})` : ''}`;
-  if (code.startsWith('ER_')) return `${code}${typeof e?.errno === 'number' ? ` (${e.errno})` : ''}`;
+  if (code.startsWith('ER_')) return `${code}${typeof e?.errno === 'number' ? ` (${e.errno})` : ''}${typeof e?.errno === 'number' && MY_ERRNOS[e.errno] ? `: ${MY_ERRNOS[e.errno]}` : ''}`;
+  // MariaDB's own errors have no name in the driver: their number, and what it means when we know.
+  if (!code && typeof e?.errno === 'number') return `MySQL/MariaDB error ${e.errno}${MY_ERRNOS[e.errno] ? ` (${MY_ERRNOS[e.errno]})` : ''}`;
   if (code === 'ECONNREFUSED') return 'connection refused';
   if (code === 'ENOTFOUND') return 'host not found';
   if (code === 'ETIMEDOUT' || /timeout/i.test(String((err as Error)?.message))) return 'timed out';
   if (/password authentication failed|Access denied/i.test(String((err as Error)?.message))) return 'authentication failed';
   return code || 'error';
 }
+
+/** MySQL/MariaDB error numbers the EXPLAIN path meets, in words. */
+const MY_ERRNOS: Record<number, string> = {
+  1969: 'max_statement_time exceeded', 3024: 'max_execution_time exceeded', 1792: 'read-only transaction: the statement would write',
+  1317: 'query execution was interrupted', 1205: 'lock wait timeout exceeded',
+};
 
 const PG_STATES: Record<string, string> = {
   '57014': 'statement timeout or cancel', '55P03': 'lock not available (lock_timeout)', '25006': 'read-only transaction: the statement would write',
