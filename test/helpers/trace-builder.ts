@@ -36,10 +36,10 @@ export class TraceBuilder {
     return spanId;
   }
 
-  /** A database connect span (pg.connect). */
-  dbConnect(start: number, end: number): string {
+  /** A database connect span (pg.connect), failed with `errorType` when given. */
+  dbConnect(start: number, end: number, o: { errorType?: string } = {}): string {
     const spanId = this.id();
-    this.spans.push({ spanId, parentSpanId: null, pid: 1, name: 'pg.connect', kind: 'db-connect', start: this.t0 + start, end: this.t0 + end, error: false, errorType: null, rows: null,
+    this.spans.push({ spanId, parentSpanId: null, pid: 1, name: 'pg.connect', kind: 'db-connect', start: this.t0 + start, end: this.t0 + end, error: o.errorType !== undefined, errorType: o.errorType ?? null, rows: null,
       attrs: { 'db.system': 'postgresql', 'server.address': '127.0.0.1', 'server.port': 5432 } });
     return spanId;
   }
@@ -50,10 +50,10 @@ export class TraceBuilder {
     return this;
   }
 
-  /** An FTP span. */
-  ftp(name: string, start: number, end: number, attrs: Record<string, string | number | boolean> = {}): string {
+  /** An FTP span (failed when `error`). */
+  ftp(name: string, start: number, end: number, attrs: Record<string, string | number | boolean> = {}, error = false): string {
     const spanId = this.id();
-    this.spans.push({ spanId, parentSpanId: null, pid: 1, name, kind: 'ftp', start: this.t0 + start, end: this.t0 + end, error: false, errorType: null, rows: null,
+    this.spans.push({ spanId, parentSpanId: null, pid: 1, name, kind: 'ftp', start: this.t0 + start, end: this.t0 + end, error, errorType: null, rows: null,
       attrs: { 'server.address': '127.0.0.1', 'server.port': 21, ...attrs } });
     return spanId;
   }

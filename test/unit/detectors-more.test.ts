@@ -132,3 +132,27 @@ describe('logic and structure detectors', () => {
     expect(f.category).toBe('structure');
   });
 });
+
+describe('failed logins', () => {
+  it('refused database and FTP logins are findings with their codes; logins that work are not', () => {
+    const b = new TraceBuilder(3000);
+    for (let i = 0; i < 4; i++) b.dbConnect(i * 100, i * 100 + 40, { errorType: '28P01' });
+    b.dbConnect(500, 510);
+    for (let i = 0; i < 3; i++) b.ftp('ftp.connect', 1000 + i * 300, 1000 + i * 300 + 250, { 'ftp.response.code': 530 }, true);
+    const all = kinds(b).filter((f) => f.kind === 'failed-logins');
+    const db = all.find((f) => f.category === 'db')!;
+    expect(db.title).toBe('4 of 5 logins refused: postgresql (pg.connect)');
+    expect(db.estimatedSavingMs).toBeCloseTo(160, 3);
+    expect(db.confidence).toBe('high');
+    expect(db.evidence.summary).toContain('28P01 x4');
+    const ftp = all.find((f) => f.category === 'ftp')!;
+    expect(ftp.title).toBe('3 of 3 logins refused: FTP 127.0.0.1:21');
+    expect(ftp.risk).toMatch(/Every login failed \(530 x3\)/);
+    const ok = new TraceBuilder(3000);
+    for (let i = 0; i < 4; i++) ok.dbConnect(i * 100, i * 100 + 40);
+    ok.ftp('ftp.connect', 1000, 1200);
+    const r = analyze(ok.build(), { toolVersion: 't' });
+    expect(r.findings.filter((f) => f.kind === 'failed-logins')).toEqual([]);
+    expect(r.detectors.find((d) => d.id === 'failed-logins')).toMatchObject({ status: 'ran', findings: 0 });
+  });
+});
