@@ -28,9 +28,10 @@ const variants = {
   probes: { args: ['--require', register, sample], env: { BATCH_DOCTOR_TRACE_DIR: traceDir } },
   'probes, no CPU profile': { args: ['--require', register, sample], env: { BATCH_DOCTOR_TRACE_DIR: traceDir, BATCH_DOCTOR_CPU_PROFILE: '0' } },
   'probes, no fast path': { args: ['--require', register, sample], env: { BATCH_DOCTOR_TRACE_DIR: traceDir, BATCH_DOCTOR_FAST_PATH: '0' } },
+  'probes, no call sites': { args: ['--require', register, sample], env: { BATCH_DOCTOR_TRACE_DIR: traceDir, BATCH_DOCTOR_CALL_SITES: '0' } },
   'batch-doctor profile': { args: [cliPath, 'profile', '--format', 'none', '--out', path.join(tmp, 'r'), '--', process.execPath, sample], env: {} },
 };
-const keys = { probes: 'probes', 'no-cpu': 'probes, no CPU profile', 'no-fast': 'probes, no fast path', profile: 'batch-doctor profile' };
+const keys = { probes: 'probes', 'no-cpu': 'probes, no CPU profile', 'no-fast': 'probes, no fast path', 'no-sites': 'probes, no call sites', profile: 'batch-doctor profile' };
 const only = arg('only', '');
 if (only) {
   const keep = new Set(['bare', ...only.split(',').map((k) => { if (!keys[k]) { console.error(`--only: unknown variant ${k} (one of ${Object.keys(keys).join(', ')})`); process.exit(2); } return keys[k]; })]);

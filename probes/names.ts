@@ -28,6 +28,8 @@ export const ENV = {
    * Default `<os.tmpdir()>/batch-doctor-code-cache-<uid>`.
    */
   codeCache: 'BATCH_DOCTOR_CODE_CACHE',
+  /** `0` turns the call-site sampler off (no stack is captured). Default on. */
+  callSites: 'BATCH_DOCTOR_CALL_SITES',
   /** `1` lets call sites be frames inside node_modules (default: only the job's own code). */
   sitesInDeps: 'BATCH_DOCTOR_SITES_IN_DEPS',
   /** Set when a Node child process is started by the profiled command: the run's id. */

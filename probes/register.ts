@@ -130,7 +130,7 @@ function start(): void {
   const recorder = new SpanRecorder(writer, keepLiterals);
   // Where the job issues its statements and transfers: a bounded sample of stacks per statement (call-sites.ts).
   const { CallSiteSampler } = require('./call-sites') as typeof import('./call-sites');
-  const sites = new CallSiteSampler(process.cwd(), undefined, process.env[ENV.sitesInDeps] === '1');
+  const sites = process.env[ENV.callSites] === '0' ? null : new CallSiteSampler(process.cwd(), undefined, process.env[ENV.sitesInDeps] === '1');
   const fastPathOn = !forward && process.env[ENV.fastPath] !== '0';
   const constancy = new ParamConstancy();
   const spanProcessors: import('@opentelemetry/sdk-trace-base').SpanProcessor[] = [recorder];
@@ -154,7 +154,7 @@ function start(): void {
     const sampler = paramSocket ? new (require('./param-sampler') as typeof import('./param-sampler')).ParamSampler(paramSocket) : null;
     const pgRequestHook = (_span: unknown, info: import('./param-sampler').PgCallInfo) => {
       // With the fast path on, its statement counter samples the call sites (it sees every call, in the caller's stack).
-      if (!fastPathOn && typeof info.query?.text === 'string') safely('call-sites', () => sites.observe('db', 'postgresql', info.query!.text!));
+      if (!fastPathOn && sites && typeof info.query?.text === 'string') safely('call-sites', () => sites.observe('db', 'postgresql', info.query!.text!));
       safely('param-constancy', () => constancy.observe('postgresql', info.query?.text, info.query?.values));
       sampler?.samplePg(info);
     };
@@ -247,7 +247,7 @@ function start(): void {
         ...rt, records, memory: { heapUsed: mem.heapUsed, maxRss: process.resourceUsage().maxRSS * 1024 }, internalErrors,
         cpuMs: (() => { const u = process.cpuUsage(); return Math.round((u.user + u.system) / 1000); })(),
         constantParams: safely('param-constancy', () => constancy.summary()) ?? [],
-        callSites: safely('call-sites', () => sites.summary()) ?? [],
+        callSites: (sites && safely('call-sites', () => sites.summary())) ?? [],
       });
       writer.close();
     });
