@@ -35,3 +35,17 @@ describe('failed logins', () => {
     expect(r.stderr + fs.readFileSync(path.join(tmp, 'report.json'), 'utf8')).not.toContain('wrong-password');
   }, 60_000);
 });
+
+describe('mysql2 connects', () => {
+  it('are recorded, so a new MariaDB connection per lookup is found as on PostgreSQL', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-mycon-'));
+    const r = await cli(['profile', '--format', 'none', '--no-explain', '--out', tmp, '--', process.execPath, 'fixtures/pipelines/safety/mysql-connect-per-lookup.cjs'],
+      { env: { ...process.env, ...testbedEnv(), LOOKUPS: '120' } });
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(fs.readFileSync(path.join(tmp, 'report.json'), 'utf8')) as Report;
+    const f = report.findings.find((x) => x.kind === 'connection-per-query');
+    expect(f?.title, JSON.stringify(report.findings.map((x) => x.title))).toMatch(/120 connects for 120 statements/);
+    expect(f!.rank).toBe(1);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }, 60_000);
+});
