@@ -73,10 +73,10 @@ export class TraceBuilder {
   }
 
   /** A CPU profile summary: job functions with their attributed time (ms). */
-  cpuProfile(functions: { name: string; url: string; line: number; attributedMs: number; selfMs?: number }[], samples = 1000): this {
+  cpuProfile(functions: { name: string; url: string; line: number; attributedMs: number; selfMs?: number; spentIn?: { frame: string; ms: number }[] }[], samples = 1000): this {
     this.profile = {
       type: 'cpu-profile', sampleIntervalUs: 10_000, samples, idleMs: 0, gcMs: 0, programMs: 0,
-      functions: functions.map((f) => ({ functionName: f.name, url: f.url, line: f.line, column: 1, selfMs: f.selfMs ?? f.attributedMs, totalMs: f.attributedMs, attributedMs: f.attributedMs })),
+      functions: functions.map((f) => ({ functionName: f.name, url: f.url, line: f.line, column: 1, selfMs: f.selfMs ?? f.attributedMs, totalMs: f.attributedMs, attributedMs: f.attributedMs, ...(f.spentIn ? { spentIn: f.spentIn } : {}) })),
     };
     return this;
   }

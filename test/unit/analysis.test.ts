@@ -255,6 +255,18 @@ describe('chatty progress and CPU hot spots', () => {
     expect(hot[0]!.evidence.metrics['criticalShare']).toBeCloseTo(500 / 800, 3);
     expect(hot[0]!.estimatedSavingMs).toBeCloseTo(400 * (500 / 800), 1);
   });
+
+  it('loading modules is start-up, not a per-record hot spot; the same function doing its own work still is', () => {
+    const make = (spentIn: { frame: string; ms: number }[]) => {
+      const b = new TraceBuilder(2000);
+      b.busy(0, 2000, 0.9);
+      // The CommonJS wrapper of the job (line 1) requiring knex, sequelize...: its time is resolving and compiling.
+      b.cpuProfile([{ name: '(anonymous)', url: 'file:///jobs/job.js', line: 1, attributedMs: 600, spentIn }]);
+      return analyze(b.build(), { toolVersion: 't' }).findings.filter((f) => f.kind === 'cpu-hot-spot');
+    };
+    expect(make([{ frame: 'compileFunctionForCJSLoader', ms: 250 }, { frame: 'wrapSafe loader:1', ms: 120 }, { frame: '_resolveFilename loader:2', ms: 80 }, { frame: 'internalModuleStat', ms: 60 }])).toEqual([]);
+    expect(make([{ frame: 'createHash', ms: 500 }, { frame: 'compileFunctionForCJSLoader', ms: 60 }])).toHaveLength(1);
+  });
 });
 
 describe('critical-path time (property)', () => {

@@ -18,6 +18,14 @@ const KNOWN_COSTS: { frame: RegExp; advice: string; code?: string }[] = [
 ];
 
 /**
+ * Node's module loading, by the innermost frame's function name: resolving, reading package.json files, compiling.
+ * Time a job function spends there is start-up (its `require`/`import` of a library runs once), not per record.
+ */
+const MODULE_LOADING = /^(?:wrapSafe|compileFunction\w*|_resolveFilename|_findPath|resolveExports|tryExtensions|tryFile|tryPackage|toRealPath|realpathSync|internalModuleStat|readPackage\w*|getPackageScopeConfig|Module\._compile|Module\._load|Module\._extensions\.\.js|_compile|_load|finalizeResolution|defaultResolve|compileSourceTextModule|moduleStrategy|loadESMFromCJS)\b/;
+/** A function whose attributed time is at least this share (0..1) module loading is start-up, not a hot spot: most of it is then not the function's own work. */
+const MODULE_LOADING_SHARE = 0.5;
+
+/**
  * CPU hot spot: one function of the job's own code that takes a large part of the run's CPU, named with file
  * and line from the in-process V8 CPU profile. A function's time here is its "attributed" time: its own samples
  * plus the library and native code it called directly (where `new Intl.NumberFormat` or a regex compile lands),
@@ -44,7 +52,13 @@ export const cpuHotSpot: Detector = {
         for (const s of f.spentIn ?? []) cur.spentIn.set(s.frame, (cur.spentIn.get(s.frame) ?? 0) + s.ms);
       }
     }
-    if (fns.size === 0) return { status: 'no-data', reason: "the CPU profile attributes no time to the job's own code (traces of older probes, or a job that runs only library code)" };
+    // Module loading is start-up: a job's `require('knex')` at line 1 runs once, and caching its result per record
+    // (the advice below) would be wrong. Such functions are left out.
+    for (const [k, f] of fns) {
+      const loading = [...f.spentIn].filter(([frame]) => MODULE_LOADING.test(frame)).reduce((a, [, ms]) => a + ms, 0);
+      if (f.ms > 0 && loading >= MODULE_LOADING_SHARE * f.ms) fns.delete(k);
+    }
+    if (fns.size === 0) return { status: 'no-data', reason: "the CPU profile attributes no time to the job's own code beyond loading modules (traces of older probes, or a job that runs only library code)" };
     const t = ctx.thresholds;
     const wall = ctx.breakdown.wallMs;
     const logic = ctx.breakdown.categories.find((c) => c.category === 'logic')?.ms ?? 0;
