@@ -26,6 +26,7 @@ export const LOGIN_REFUSED_CODES: ReadonlySet<string> = new Set([
 /** One target's failed attempts. */
 interface Failures { label: string; category: 'db' | 'ftp'; key: string; attempts: number; failed: number; codes: Map<string, number>; sole: () => number }
 
+/** The failed-logins detector (see the top of this file for what it finds and its saving model). */
 export const failedLogins: Detector = {
   id: 'failed-logins',
   detect(trace, ctx) {
