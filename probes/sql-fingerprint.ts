@@ -6,6 +6,9 @@
  * backslash escapes, E'...', $tag$...$tag$, "..." (an identifier in PostgreSQL,
  * a string in MySQL), `...`, -- and # and /* *\/ comments.
  *
+ * Placeholders of every style count as values: `$1`, `?`, `:name`, and from other languages' drivers `%s`,
+ * `%(name)s` and (PostgreSQL dialect) `@p1`.
+ *
  * It fails closed: a statement it cannot tokenize (an unterminated quote or
  * comment) is never shown; the result then carries `parsed: false` and a
  * placeholder text without any of the statement's characters.
@@ -50,6 +53,17 @@ const isWordStartAt = (sql: string, i: number) => (cls(sql.charCodeAt(i)) & C_WO
 /** Letters, digits, `_`, `$` and anything non-ASCII. */
 const isWordAt = (sql: string, i: number) => { const c = sql.charCodeAt(i); return (cls(c) & (C_WORD_START | C_DIGIT)) !== 0 || c === 36; };
 const isHexAt = (sql: string, i: number) => { const c = sql.charCodeAt(i) | 32; return (c >= 48 && c <= 57) || (c >= 97 && c <= 102); };
+
+/** The end of a Python DB-API placeholder (`%s`, `%(name)s`) starting at `i` (a `%`), or -1. */
+function pyPlaceholderEnd(sql: string, i: number): number {
+  const next = sql.charCodeAt(i + 1);
+  if ((next | 32) === 115 && !isWordAt(sql, i + 2)) return i + 2;
+  if (next === 40) {
+    let j = i + 2; while (j < sql.length && isWordAt(sql, j)) j++;
+    if (j > i + 2 && sql.charCodeAt(j) === 41 && (sql.charCodeAt(j + 1) | 32) === 115 && !isWordAt(sql, j + 2)) return j + 2;
+  }
+  return -1;
+}
 
 /** Reads a quoted run starting at `i` (the opening quote). Returns the index after the close, or -1. */
 function skipQuoted(sql: string, i: number, q: number, backslash: boolean): number {
@@ -184,9 +198,19 @@ function tokenize(sql: string, dialect: SqlDialect, markExecutableComments = fal
       let j = i + 1; while (j < n && isWordAt(sql, j)) j++;
       out.push(QPARAM); i = j; continue;
     }
-    // Operators: keep runs of operator characters together (::, <=, ->>).
+    // Placeholders of other languages' drivers, as they reach us in foreign traces: Python's %s and %(name)s
+    // (psycopg, PyMySQL, MySQLdb), and @p1 (.NET, Go's mssql-style drivers) where @ is no MySQL variable.
+    if (code === 37) { // %
+      const e = pyPlaceholderEnd(sql, i);
+      if (e > 0) { out.push(QPARAM); i = e; continue; }
+    }
+    if (code === 64 && !my && (next | 32) === 112 && isDigitAt(sql, i + 2)) { // @p1
+      let j = i + 2; while (isDigitAt(sql, j)) j++;
+      if (!isWordAt(sql, j)) { out.push(QPARAM); i = j; continue; }
+    }
+    // Operators: keep runs of operator characters together (::, <=, ->>), up to a placeholder (`=%s`).
     let j = i + 1;
-    if (k & C_OP) while (j < n && (cls(sql.charCodeAt(j)) & C_OP)) j++;
+    if (k & C_OP) while (j < n && (cls(sql.charCodeAt(j)) & C_OP) && !(sql.charCodeAt(j) === 37 && pyPlaceholderEnd(sql, j) > 0)) j++;
     out.push({ k: 'p', v: sql.slice(i, j) });
     i = j;
   }

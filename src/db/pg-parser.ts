@@ -168,3 +168,46 @@ export function inspectPgStatement(sql: string): PgStatementInfo {
   }
   return info;
 }
+
+/** Whether {@link loadPgParser} has run: synchronous callers (the analysis) use the parser only then. */
+export function isPgParserLoaded(): boolean {
+  return lib !== null;
+}
+
+/** A value a lookup compares its key with: a parameter, a constant, or either cast (`$1::int`). */
+function isValueNode(n: unknown): boolean {
+  const r = n as Raw | null;
+  if (!r || typeof r !== 'object') return false;
+  if (r['ParamRef'] || r['A_Const']) return true;
+  const tc = r['TypeCast'] as Raw | undefined;
+  return !!tc && isValueNode(tc['arg']);
+}
+
+/**
+ * A single-key lookup read with PostgreSQL's own parser, from a fingerprint (literals as `?`): one table, and a
+ * WHERE that is one `column = value` however an ORM writes it (`where (("Customer"."id" = $1)) limit ?`, quoted
+ * and schema-qualified names, casts, LIMIT/ORDER BY/FOR UPDATE around it). Null when the parser is not loaded, the
+ * text does not parse, or the statement is anything else. Never throws.
+ */
+export function pgKeyLookup(fingerprint: string): { column: string; param: string } | null {
+  if (!lib) return null;
+  let k = 1000;
+  // A fingerprint's value positions as parameters PostgreSQL can parse: `?` and a collapsed list `(?+)`.
+  const sql = fingerprint.replace(/\(\?\+\)/g, () => `($${k++})`).replace(/\?/g, () => `$${k++}`);
+  let tree: { stmts?: { stmt: Raw }[] };
+  try { tree = lib.parseSync(sql); } catch { return null; }
+  const stmts = tree.stmts ?? [];
+  if (stmts.length !== 1) return null;
+  const sel = stmts[0]!.stmt['SelectStmt'] as Raw | undefined;
+  if (!sel || sel['groupClause'] || sel['havingClause'] || sel['withClause'] || sel['op'] && sel['op'] !== 'SETOP_NONE') return null;
+  const from = sel['fromClause'] as Raw[] | undefined;
+  if (!Array.isArray(from) || from.length !== 1 || !from[0]!['RangeVar']) return null;
+  const e = (sel['whereClause'] as Raw | undefined)?.['A_Expr'] as Raw | undefined;
+  if (!e || e['kind'] !== 'AEXPR_OP') return null;
+  const op = ((e['name'] as Raw[] | undefined)?.[0]?.['String'] as Raw | undefined)?.['sval'];
+  if (op !== '=') return null;
+  const l = colRef(e['lexpr']), r = colRef(e['rexpr']);
+  const col = l && isValueNode(e['rexpr']) ? l : r && isValueNode(e['lexpr']) ? r : null;
+  if (!col) return null;
+  return { column: col.qualifier ? `${col.qualifier}.${col.column}` : col.column, param: '?' };
+}

@@ -156,3 +156,38 @@ describe('failed logins', () => {
     expect(r.detectors.find((d) => d.id === 'failed-logins')).toMatchObject({ status: 'ran', findings: 0 });
   });
 });
+
+describe('N+1 reads in the shapes ORMs and other languages write', () => {
+  it('TypeORM\'s parenthesized, quoted, LIMITed lookup and knex\'s LIMIT $2 are lookups by key (PostgreSQL\'s parser)', async () => {
+    const { loadPgParser } = await import('../../src/db/pg-parser');
+    await loadPgParser();
+    for (const fp of [
+      'select "Customer"."id" as "Customer_id", "Customer"."name" as "Customer_name" from "customers" "Customer" where (("Customer"."id" = $1)) limit ?',
+      'select "id", "name" from "customers" where "id" = $1 limit $2',
+      'select * from shop.customers c where c.id = $1::bigint',
+    ]) {
+      const b = new TraceBuilder(3000);
+      for (let i = 0; i < 300; i++) b.db(fp, i * 5, i * 5 + 3, { rows: 1 });
+      expect(find(b, 'n-plus-one-read'), fp).toBeDefined();
+    }
+    // Not a lookup by key: a range, a join, a subquery on the right.
+    for (const fp of [
+      'select * from "orders" where (("created_at" > $1)) limit ?',
+      'select * from a join b on a.id = b.a_id where (a.id = $1)',
+      'select * from t where (id = (select max(id) from t))',
+    ]) {
+      const b = new TraceBuilder(3000);
+      for (let i = 0; i < 300; i++) b.db(fp, i * 5, i * 5 + 3, { rows: 1 });
+      expect(find(b, 'n-plus-one-read'), fp).toBeUndefined();
+    }
+  });
+
+  it('a Python job\'s `where id = %s` (psycopg) from an OTLP trace is an N+1', async () => {
+    const { fingerprintSql } = await import('../../probes/sql-fingerprint');
+    const fp = fingerprintSql('SELECT name FROM customers WHERE id = %s', 'postgresql').text;
+    expect(fp).toBe('select name from customers where id = ?');
+    const b = new TraceBuilder(4000);
+    for (let i = 0; i < 2000; i++) b.db(fp, i * 1.5, i * 1.5 + 1.4, { rows: 1 });
+    expect(find(b, 'n-plus-one-read')?.title).toMatch(/N\+1 reads: 2000 single-key lookups on customers/);
+  });
+});

@@ -2,6 +2,7 @@ import { round3 } from '../intervals';
 import type { QueryGroup } from '../query-digest';
 import type { Detector, DetectorContext, RawFinding } from './types';
 import { mainTable, singleKeyPredicate, verbOf } from './sql-shape';
+import { pgKeyLookup } from '../../db/pg-parser';
 
 /**
  * N+1 reads: one SELECT by key, issued once per record of an earlier result,
@@ -26,7 +27,9 @@ export const nPlusOneRead: Detector = {
     const perRow = perRowMs(ctx.queries, t.minRepeatedCalls) ?? t.defaultPerRowMs;
     const findings: RawFinding[] = [];
     for (const g of selects) {
-      const key = singleKeyPredicate(g.cls.fingerprint);
+      // The plain `where col = $1` form by its shape; anything an ORM wraps (parentheses, qualified and quoted names,
+      // casts) through PostgreSQL's own parser when it is loaded (the CLI loads it before analysing).
+      const key = singleKeyPredicate(g.cls.fingerprint) ?? (g.cls.system === 'postgresql' ? pgKeyLookup(g.cls.fingerprint) : null);
       if (!key || g.cls.calls < t.minRepeatedCalls || g.cls.totalMs < t.minRepeatedTotalMs) continue;
       const meanRows = g.cls.rows === null ? null : g.cls.rows / g.cls.calls;
       if (meanRows !== null && meanRows > t.maxRowsPerLookup) continue;

@@ -1,3 +1,4 @@
+import { loadPgParser } from '../../db/pg-parser';
 import { annotateCallSites } from '../../collect/source-sites';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -132,6 +133,8 @@ async function analyzeInto(spans: SpanStore, files: string[], values: Record<str
     processes, spans,
   );
   annotateCallSites(model.processes, io.cwd);
+  // Statement shapes an ORM writes are read with PostgreSQL's own parser (WebAssembly, loaded once).
+  await loadPgParser().catch(() => undefined);
   const report = analyze(model, {
     toolVersion: toolVersion(),
     ...(config ? { thresholds: config.thresholds, stageThresholds: config.stages, thresholdsFile: config.file } : {}),

@@ -1,3 +1,4 @@
+import { loadPgParser } from '../../db/pg-parser';
 import { annotateCallSites } from '../../collect/source-sites';
 import { watchServerDigests, watchSlowLog, type ServerWindow } from '../../db/server-window';
 import type { ServerDigest } from '../../analysis/server-view';
@@ -161,6 +162,8 @@ export async function profileCommand(args: string[], io: CliIO, internals: Profi
       deepDive = { tool: `clinic ${c.tool}`, report: c.report, problem: c.problem };
       if (c.problem) warnings.push(`Clinic.js ${clinicTool}: ${c.problem}`);
     }
+    // Statement shapes an ORM writes are read with PostgreSQL's own parser (WebAssembly, loaded once).
+    await loadPgParser().catch(() => undefined);
     const report = analyze(model, {
       deepDive,
       toolVersion: toolVersion(), ftpBench, warnings, explains, serverDigests,
