@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analysis/analyze';
 import { TraceBuilder } from '../helpers/trace-builder';
+import { queryClassId } from '../../src/analysis/query-digest';
 
 /** One positive and one negative case per detector, on synthetic traces (times in ms). */
 const kinds = (b: TraceBuilder) => analyze(b.build(), { toolVersion: 't' }).findings;
@@ -189,5 +190,70 @@ describe('N+1 reads in the shapes ORMs and other languages write', () => {
     const b = new TraceBuilder(4000);
     for (let i = 0; i < 2000; i++) b.db(fp, i * 1.5, i * 1.5 + 1.4, { rows: 1 });
     expect(find(b, 'n-plus-one-read')?.title).toMatch(/N\+1 reads: 2000 single-key lookups on customers/);
+  });
+});
+
+/**
+ * Where each detector must stay silent: the same kind of data as its positive case, without the problem. A detector
+ * that fires on everything passes every positive test; these catch it.
+ */
+describe('silent cases', () => {
+  const statusOf = (b: TraceBuilder, id: string) => analyze(b.build(), { toolVersion: 't' }).detectors.find((d) => d.id === id);
+  const upload = (b: TraceBuilder, s: number, e: number, bytes = 1_000_000) =>
+    b.ftp('ftp.upload', s, e, { 'ftp.bytes': bytes, 'ftp.remote.ext': '.bin', 'ftp.transfer.mode': 'binary', 'ftp.direction': 'upload' });
+
+  it('serial FTP: transfers already running four at a time', () => {
+    const b = new TraceBuilder(3000);
+    for (let i = 0; i < 8; i++) upload(b, Math.floor(i / 4) * 1000, Math.floor(i / 4) * 1000 + 1000);
+    expect(find(b, 'serial-ftp')).toBeUndefined();
+    expect(statusOf(b, 'serial-ftp')?.status).toBe('ran');
+  });
+
+  it('login per file: one login, many files', () => {
+    const b = new TraceBuilder(3000);
+    b.ftp('ftp.connect', 0, 40);
+    for (let i = 0; i < 10; i++) upload(b, 40 + i * 100, 40 + i * 100 + 90, 1000);
+    expect(find(b, 'ftp-connection-per-file')).toBeUndefined();
+    expect(statusOf(b, 'ftp-connection-per-file')?.status).toBe('ran');
+  });
+
+  it('stalled transfer: every transfer at the same throughput', () => {
+    const b = new TraceBuilder(10_000);
+    for (let i = 0; i < 6; i++) upload(b, i * 200, i * 200 + 100);
+    expect(find(b, 'ftp-slow-transfer')).toBeUndefined();
+  });
+
+  it('event loop: short delays only', () => {
+    const b = new TraceBuilder(5000).runtime({ eventLoopDelayMs: { p50: 10, p99: 30, max: 60, mean: 11 } });
+    expect(find(b, 'event-loop-blocked')).toBeUndefined();
+    expect(statusOf(b, 'event-loop-blocked')?.status).toBe('ran');
+  });
+
+  it('serial stages: two stages that already overlap, and one stage alone', () => {
+    const b = new TraceBuilder(3000);
+    b.stage('extract', 0, 1500); b.db('select * from orders', 0, 1400, { rows: 10 });
+    b.stage('upload', 100, 1600); b.ftp('ftp.upload', 100, 1500, { 'ftp.bytes': 100, 'ftp.remote.ext': '.bin' });
+    expect(find(b, 'serial-stages')).toBeUndefined();
+    const one = new TraceBuilder(3000);
+    one.stage('extract', 0, 1000); one.db('select * from orders', 0, 900, { rows: 10 });
+    expect(find(one, 'serial-stages')).toBeUndefined();
+  });
+
+  it('errors and retries: statements that all succeed', () => {
+    const b = new TraceBuilder(3000);
+    for (let i = 0; i < 20; i++) b.db('insert into t(a) values (?+)', i * 100, i * 100 + 50, { rows: 1 });
+    expect(find(b, 'errors-and-retries')).toBeUndefined();
+    expect(statusOf(b, 'errors-and-retries')?.status).toBe('ran');
+  });
+
+  it('missing index: an EXPLAIN with nothing to fix gives no finding', () => {
+    const b = new TraceBuilder(3000);
+    for (let i = 0; i < 300; i++) b.db('select * from t where id = $1', i * 5, i * 5 + 3, { rows: 1 });
+    const model = b.build();
+    const fp = 'select * from t where id = $1';
+    const plan = { nodeType: 'Index Scan', relation: 't', index: 't_pkey', filter: null, rowsRemovedByFilter: null, totalCost: 8.3, planRows: 1, actualRows: null, loops: null, exclusiveMs: null, children: [] };
+    const r = analyze(model, { toolVersion: 't', explains: [{ system: 'postgresql', queryClassId: queryClassId('postgresql', fp), fingerprint: fp, mode: 'plan', plan, diagnostics: [], indexAdvice: [], note: null } as never] });
+    expect(r.findings.find((f) => f.kind === 'missing-index')).toBeUndefined();
+    expect(r.detectors.find((d) => d.id === 'missing-index')?.status).toBe('ran');
   });
 });
