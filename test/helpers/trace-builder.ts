@@ -44,6 +44,13 @@ export class TraceBuilder {
     return spanId;
   }
 
+  private noFooter = false;
+  /** The process died without writing its summary (a SIGKILL): the trace has no footer. */
+  killed(): this {
+    this.noFooter = true;
+    return this;
+  }
+
   /** Runtime figures of the footer (GC, event-loop delay, memory). */
   runtime(r: { gc?: { count: number; totalMs: number; maxMs: number }; eventLoopDelayMs?: { p50: number; p99: number; max: number; mean: number }; maxRss?: number }): this {
     this.rt = r;
@@ -91,7 +98,8 @@ export class TraceBuilder {
     const proc: ProcessTrace = {
       header: { type: 'header', format: 'batch-doctor-trace', version: 1, pid: 1, ppid: 0, runId: null, nodeVersion: 'v20.0.0', platform: 'linux-x64', script: 'job.js',
         startedAt: this.t0, processStartedAt: this.t0, keepLiterals: false },
-      footer: this.constants.length || this.rt ? {
+      // A process that exited normally writes its summary; killed() builds one that did not.
+      footer: !this.noFooter ? {
         type: 'footer', endedAt: this.t0 + this.wallMs, exitCode: 0, spansRecorded: this.spans.length, spansDropped: 0, forwardFailures: 0,
         eventLoopDelayMs: this.rt?.eventLoopDelayMs ?? null, gc: this.rt?.gc ?? null, records: {}, memory: { heapUsed: 0, maxRss: this.rt?.maxRss ?? 0 },
         internalErrors: {}, constantParams: this.constants,

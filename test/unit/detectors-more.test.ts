@@ -257,3 +257,11 @@ describe('silent cases', () => {
     expect(r.detectors.find((d) => d.id === 'missing-index')?.status).toBe('ran');
   });
 });
+
+describe('a process that died without its summary', () => {
+  it('is named in the warnings; one that exited normally is not', () => {
+    const warn = (b: TraceBuilder) => analyze(b.build(), { toolVersion: 't' }).warnings.join('\n');
+    expect(warn(new TraceBuilder(1000).killed())).toMatch(/ended without writing its summary/);
+    expect(warn(new TraceBuilder(1000))).not.toMatch(/ended without writing its summary/);
+  });
+});
