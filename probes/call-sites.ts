@@ -36,7 +36,7 @@ export const SITE_STACK_FRAMES = 6;
 const CAPTURE_FRAMES = 60;
 
 interface Site { frames: CallSiteFrame[]; samples: number[] }
-interface Entry { kind: 'db' | 'ftp'; system: string; n: number; next: number; captures: number; sites: Map<string, Site>; otherSamples: number[] }
+interface Entry { kind: 'db' | 'ftp'; system: string; key: string; n: number; next: number; captures: number; sites: Map<string, Site>; otherSamples: number[] }
 
 /** The call number of a key's next sample after a sample at call `n`. */
 export const nextSampledCall = (n: number): number => (n < SITE_FIRST_CALLS ? n + 1 : n + Math.max(1, Math.floor(n / SITE_SPACING)));
@@ -104,7 +104,7 @@ export class CallSiteSampler {
     let e = this.keys.get(k);
     if (!e) {
       if (this.keys.size >= MAX_KEYS) return undefined;
-      e = { kind, system, n: 0, next: 1, captures: 0, sites: new Map(), otherSamples: [] };
+      e = { kind, system, key, n: 0, next: 1, captures: 0, sites: new Map(), otherSamples: [] };
       this.keys.set(k, e);
     }
     return e;
@@ -153,9 +153,8 @@ export class CallSiteSampler {
       }
     }
     const out = new Map<string, CallSiteRecord>();
-    for (const [k, e] of this.keys) {
-      const key = k.split('\u0000')[2]!;
-      const name = e.kind === 'db' ? fingerprintSql(key, dialectForSystem(e.system)).text : key;
+    for (const e of this.keys.values()) {
+      const name = e.kind === 'db' ? fingerprintSql(e.key, dialectForSystem(e.system)).text : e.key;
       const all: { n: number; site: string | null }[] = [];
       for (const [sk, s] of e.sites) for (const n of s.samples) all.push({ n, site: sk });
       for (const n of e.otherSamples) all.push({ n, site: null });

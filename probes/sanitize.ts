@@ -204,12 +204,14 @@ const LITERAL_ATTRIBUTES: ReadonlySet<string> = new Set([ATTR.ftpRemotePath]);
 /**
  * The attributes that may leave the process: {@link ALLOWED_ATTRIBUTES} as they are, statements fingerprinted
  * (as they are with `keepLiterals`, credentials still redacted), an FTP command's verb only, everything else
- * dropped (bind values, connection strings, user names, the job's own attributes).
+ * dropped (bind values, connection strings, user names, the job's own attributes). `only`: look at these keys alone
+ * (a caller that keeps a few need not fingerprint a statement it drops).
  */
-export function sanitizeAttributes(attrs: Readonly<Record<string, unknown>>, keepLiterals: boolean): Record<string, AttrValue> {
+export function sanitizeAttributes(attrs: Readonly<Record<string, unknown>>, keepLiterals: boolean, only?: readonly string[]): Record<string, AttrValue> {
   const out: Record<string, AttrValue> = {};
   const system = String(attrs['db.system.name'] ?? attrs['db.system'] ?? '');
-  for (const [k, v] of Object.entries(attrs)) {
+  for (const k of only ?? Object.keys(attrs)) {
+    const v = attrs[k];
     if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') continue;
     if (STATEMENT_ATTRIBUTES.includes(k)) {
       if (typeof v === 'string') out[k] = keepLiterals ? redactCredentials(v) : fingerprintSql(v, dialectForSystem(system)).text;

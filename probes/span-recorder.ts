@@ -76,13 +76,6 @@ export function classify(name: string, attrs: Record<string, unknown>): SpanKind
   return 'other';
 }
 
-function copyAttrs(a: Record<string, unknown>, keys: string[], into: Record<string, string | number | boolean>): void {
-  for (const k of keys) {
-    const v = a[k];
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') into[k] = v;
-  }
-}
-
 /** What an error type may look like to be written: a code or a class name, never a sentence (which can hold data). */
 const ERROR_CODE = /^[A-Za-z0-9_.:-]{1,64}$/;
 
@@ -149,7 +142,7 @@ export class SpanRecorder implements SpanProcessor {
     }
     const attrs: Record<string, string | number | boolean> = {};
     // Through the one sanitizer (allow-list, FTP commands to their verb, remote paths only when opted in).
-    copyAttrs(sanitizeAttributes(a, this.keepLiterals), COPY_KEYS, attrs);
+    Object.assign(attrs, sanitizeAttributes(a, this.keepLiterals, COPY_KEYS));
     if (attrs['error.type'] !== undefined && !ERROR_CODE.test(String(attrs['error.type']))) delete attrs['error.type'];
     if (kind === 'db' || kind === 'db-connect') this.addDbAttrs(a, attrs);
     if (span.status.code === 2 && attrs['error.type'] === undefined) {
@@ -184,7 +177,7 @@ export class SpanRecorder implements SpanProcessor {
       id = this.shapes.size + 1;
       this.shapes.set(key, id);
       const attrs: Record<string, string | number | boolean> = {};
-      copyAttrs(sanitizeAttributes(a, this.keepLiterals), SHAPE_KEYS, attrs);
+      Object.assign(attrs, sanitizeAttributes(a, this.keepLiterals, SHAPE_KEYS));
       this.addDbAttrs(a, attrs);
       this.writer.write({ type: 'shape', id, name: sanitizeSpanName(span.name, 'db'), kind: 'db', attrs });
       if (typeof stmt === 'string' && this.shapeByStatement.size < MAX_SHAPES) {

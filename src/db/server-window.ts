@@ -4,9 +4,7 @@ import type { ServerDigest } from '../analysis/server-view';
 import type { DigestClass } from '../model/db';
 import { DigestAccumulator } from './digest';
 import { describeTarget, openSqlClient, resolveDbTarget, safeDbError, type SqlClient } from './connection';
-import { readHead, sniffLog } from './sources/log-detect';
-import { readMysqlSlowLog } from './sources/mysql-slow-log';
-import { readPostgresLog } from './sources/postgresql-log';
+import { readHead, readLog, sniffLog } from './sources/log-detect';
 import { readPerformanceSchemaDigests, readPgStatStatements } from './sources/server-digests';
 
 /**
@@ -45,8 +43,7 @@ export function watchSlowLog(file: string): ServerWindow {
       const acc = new DigestAccumulator();
       let bad = 0;
       try {
-        if (kind.kind === 'mysql') bad = (await readMysqlSlowLog(file, acc, { start, end })).badRecords;
-        else bad = (await readPostgresLog(file, acc, kind.format, { start, end })).badRecords;
+        bad = (await readLog(file, acc, kind, { start, end })).badRecords;
       } catch (err) {
         return { digests: [], warnings: [...warnings, `--slow-log: reading ${name} failed (${(err as NodeJS.ErrnoException).code ?? 'error'}).`] };
       }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { escapeControl, escapeTerminalOutput, literalFreeMessage, redactCredentials, sanitizeSpanName } from '../../probes/sanitize';
-import { redactCommand } from '../../src/collect/redact-command';
+import { redactCommandLine as redactCommand } from '../../probes/sanitize';
 
 const PW = 'p@ss:/w?rd#CANARY';
 

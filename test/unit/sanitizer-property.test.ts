@@ -12,7 +12,7 @@ import { TraceWriter } from '../../probes/trace-writer';
 import { TRACE_FORMAT, TRACE_FORMAT_VERSION } from '../../probes/names';
 import { analyze } from '../../src/analysis/analyze';
 import { readTraceDir } from '../../src/collect/read-trace';
-import { redactCommand } from '../../src/collect/redact-command';
+import { redactCommandLine as redactCommand } from '../../probes/sanitize';
 import { RENDERERS } from '../../reports/registry';
 
 /**

@@ -10,7 +10,7 @@ import type { Report } from '../../model/report';
 import { toolVersion } from '../../version';
 import { GATE_RENDERERS } from '../../../reports/gate';
 import { commandHelp, GATE, parseOptions } from '../options';
-import { redactCommand } from '../../collect/redact-command';
+import { redactCommandLine } from '../../../probes/sanitize';
 import type { CliIO, CliResult } from '../io';
 import { profileCommand } from './profile';
 import { loadReport } from './report';
@@ -79,7 +79,7 @@ export async function gateCommand(args: string[], io: CliIO): Promise<CliResult>
   }
   const samples: RunSample[] = reports.map(sampleFromReport);
   const env: GateEnvironment = environmentOf(reports[0]!, machine());
-  const shown = redactCommand(command);
+  const shown = redactCommandLine(command);
   const scriptName = shown.length ? path.basename(shown.find((c, i) => i > 0 && !c.startsWith('-')) ?? shown[0]!) : 'job';
   const job = (values['job'] as string | undefined) ?? baseline?.job ?? scriptName;
 

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { analyze } from '../../analysis/analyze';
 import { modelFromStore, readTraceDir, readTraceFiles } from '../../collect/read-trace';
 import { SpanStore, type SpanSink } from '../../collect/span-store';
-import { redactCommand } from '../../collect/redact-command';
+import { redactCommandLine } from '../../../probes/sanitize';
 import { runWithProbes } from '../../collect/run-command';
 import { startSampleReceiver, type SampleReceiver } from '../../collect/statement-samples';
 import { explainRunClasses } from '../../db/explain-run';
@@ -116,7 +116,7 @@ export async function profileCommand(args: string[], io: CliIO, internals: Profi
   const passThrough: CliResult = result.signal ? { exitCode: 128, signal: result.signal } : { exitCode: result.exitCode ?? 1 };
   let model: TraceModel | null = null;
   try {
-    const runInfo = { command: redactCommand(command), startedAt: result.startedAt, endedAt: result.endedAt, exitCode: result.exitCode, signal: result.signal };
+    const runInfo = { command: redactCommandLine(command), startedAt: result.startedAt, endedAt: result.endedAt, exitCode: result.exitCode, signal: result.signal };
     const warnings: string[] = [];
     if (otlp) {
       await otlp.close();

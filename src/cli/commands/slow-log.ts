@@ -1,9 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DigestAccumulator } from '../../db/digest';
-import { readMysqlSlowLogParallel } from '../../db/sources/parallel-slow-log';
-import { readPostgresLog, type PostgresLogFormat } from '../../db/sources/postgresql-log';
-import { canDecompress, decompressToTemp, makeLogTempDir, readHead, sniffLog } from '../../db/sources/log-detect';
+import { canDecompress, decompressToTemp, makeLogTempDir, readHead, readLog, sniffLog, type LogType } from '../../db/sources/log-detect';
 import { writeFileAtomic } from '../../collect/write-file';
 import { InputError, UsageError } from '../../errors';
 import { DIGEST_SCHEMA_VERSION, type DigestSource, type QueryDigestReport } from '../../model/db';
@@ -13,7 +11,7 @@ import { commandHelp, parseOptions, SLOW_LOG } from '../options';
 import type { CliIO, CliResult } from '../io';
 
 /** `--type` values and what they read. */
-const TYPES: Record<string, { kind: 'mysql' } | { kind: 'postgresql'; format: PostgresLogFormat }> = {
+const TYPES: Record<string, LogType> = {
   mysql: { kind: 'mysql' }, postgresql: { kind: 'postgresql', format: 'stderr' }, 'postgresql-csv': { kind: 'postgresql', format: 'csvlog' },
   'postgresql-json': { kind: 'postgresql', format: 'jsonlog' }, 'postgresql-cnpg': { kind: 'postgresql', format: 'cnpg' }, 'postgresql-syslog': { kind: 'postgresql', format: 'syslog' },
 };
@@ -62,8 +60,7 @@ export async function slowLogCommand(args: string[], io: CliIO): Promise<CliResu
     let bad = 0;
     let source: DigestSource;
     try {
-      if (type.kind === 'mysql') { source = 'mysql-slow-log'; bad = (await readMysqlSlowLogParallel(input, acc)).badRecords; }
-      else { source = 'postgresql-log'; bad = (await readPostgresLog(input, acc, type.format)).badRecords; }
+      ({ source, badRecords: bad } = await readLog(input, acc, type));
     } catch (err) {
       throw new InputError(`Reading ${shown} failed (${(err as NodeJS.ErrnoException).code ?? 'read error'}). Check the file is readable and complete.`);
     }

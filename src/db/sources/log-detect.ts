@@ -4,7 +4,11 @@ import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import { parse as parseCsvSync } from 'csv-parse/sync';
-import { jsonLogEntry, syslogToStderr, type PostgresLogFormat } from './postgresql-log';
+import type { DigestAccumulator } from '../digest';
+import type { DigestSource } from '../../model/db';
+import { readMysqlSlowLog } from './mysql-slow-log';
+import { readMysqlSlowLogParallel } from './parallel-slow-log';
+import { jsonLogEntry, readPostgresLog, syslogToStderr, type PostgresLogFormat } from './postgresql-log';
 
 /** Bytes read from the start of a log to tell its format. */
 export const SNIFF_BYTES = 64 * 1024;
@@ -89,4 +93,19 @@ export async function decompressToTemp(file: string, codec: 'gzip' | 'zstd', dir
     throw err;
   }
   return { path: out, dir };
+}
+
+/** A log type to read: a MySQL/MariaDB slow log, or a PostgreSQL log in one of its formats. */
+export type LogType = { kind: 'mysql' } | { kind: 'postgresql'; format: PostgresLogFormat };
+
+/**
+ * Reads a log of a known type into `acc`: the whole file (a MySQL slow log on several threads when it is large), or
+ * the byte range given (what a log grew by during a run).
+ */
+export async function readLog(file: string, acc: DigestAccumulator, type: LogType, range?: { start: number; end: number }): Promise<{ source: DigestSource; badRecords: number }> {
+  if (type.kind === 'mysql') {
+    const r = range ? await readMysqlSlowLog(file, acc, range) : await readMysqlSlowLogParallel(file, acc);
+    return { source: 'mysql-slow-log', badRecords: r.badRecords };
+  }
+  return { source: 'postgresql-log', badRecords: (await readPostgresLog(file, acc, type.format, range)).badRecords };
 }
