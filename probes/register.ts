@@ -111,7 +111,7 @@ function start(): void {
 
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { SpanRecorder } = require('./span-recorder') as typeof import('./span-recorder');
-  const { ParamConstancy } = require('./param-constancy') as typeof import('./param-constancy');
+  const { ValueStats } = require('./value-stats') as typeof import('./value-stats');
   const { RuntimeMonitor } = require('./runtime') as typeof import('./runtime');
   const { FtpInstrumentation } = require('./ftp/instrumentation') as typeof import('./ftp/instrumentation');
   const { fingerprintSql } = require('./sql-fingerprint') as typeof import('./sql-fingerprint');
@@ -132,7 +132,7 @@ function start(): void {
   const { CallSiteSampler } = require('./call-sites') as typeof import('./call-sites');
   const sites = process.env[ENV.callSites] === '0' ? null : new CallSiteSampler(process.cwd(), undefined, process.env[ENV.sitesInDeps] === '1');
   const fastPathOn = !forward && process.env[ENV.fastPath] !== '0';
-  const constancy = new ParamConstancy();
+  const constancy = new ValueStats();
   const spanProcessors: import('@opentelemetry/sdk-trace-base').SpanProcessor[] = [recorder];
   let forwarder: import('./forward').Forwarder | undefined;
   const forwardFailures = { n: 0 };
@@ -155,7 +155,7 @@ function start(): void {
     const pgRequestHook = (_span: unknown, info: import('./param-sampler').PgCallInfo) => {
       // With the fast path on, its statement counter samples the call sites (it sees every call, in the caller's stack).
       if (!fastPathOn && sites && typeof info.query?.text === 'string') safely('call-sites', () => sites.observe('db', 'postgresql', info.query!.text!));
-      safely('param-constancy', () => constancy.observe('postgresql', info.query?.text, info.query?.values));
+      safely('value-stats', () => constancy.observe('postgresql', info.query?.text, info.query?.values));
       sampler?.samplePg(info);
     };
     const instrumentations = [
@@ -246,7 +246,7 @@ function start(): void {
         spansRecorded: recorder.recorded, spansDropped: recorder.dropped + writer.dropped, forwardFailures: forwardFailures.n,
         ...rt, records, memory: { heapUsed: mem.heapUsed, maxRss: process.resourceUsage().maxRSS * 1024 }, internalErrors,
         cpuMs: (() => { const u = process.cpuUsage(); return Math.round((u.user + u.system) / 1000); })(),
-        constantParams: safely('param-constancy', () => constancy.summary()) ?? [],
+        valueStats: safely('value-stats', () => constancy.summary()) ?? [],
         callSites: (sites && safely('call-sites', () => sites.summary())) ?? [],
       });
       writer.close();

@@ -22,17 +22,27 @@ export function dialectForSystem(system: string): SqlDialect {
   return /mysql|maria/i.test(system) ? 'mysql' : 'postgresql';
 }
 
+/**
+ * One value position of a fingerprint (each `?`, `$n` or `(?+)` of its text, in order): a literal's hash
+ * (a non-negative 32-bit integer; the value itself is never kept), a bind parameter's 0-based index as
+ * `-(index + 1)` (`$2` is -2; the third `?` is -3), or null when the position holds a list of parameters
+ * or a placeholder whose value cannot be found (`:name`).
+ */
+export type ValueSlot = number | null;
+
 /** A statement's fingerprint. */
 export interface SqlFingerprint {
   /** Normalized text, safe to show: it holds no literal of the original. */
   text: string;
   /** False when the tokenizer could not read the statement (text is then a placeholder). */
   parsed: boolean;
+  /** Its value positions, in the order of the text (see {@link ValueSlot}); absent from uncached fingerprints. */
+  slots?: readonly ValueSlot[];
 }
 
 /** Token kinds: a word (keyword or bare identifier, lower-cased), a literal, a parameter, a quoted identifier, punctuation. */
 type TokKind = 'w' | 'lit' | 'param' | 'ident' | 'p' | 'xc';
-type Tok = { readonly k: TokKind; readonly v: string };
+type Tok = { readonly k: TokKind; readonly v: string; readonly h?: number };
 /** Shared tokens for the commonest kinds: fewer allocations per statement. */
 const LIT: Tok = { k: 'lit', v: '?' };
 const QPARAM: Tok = { k: 'param', v: '?' };
@@ -65,6 +75,21 @@ function pyPlaceholderEnd(sql: string, i: number): number {
   return -1;
 }
 
+/** Murmur3's 32-bit finalizer: spreads a hash over all 32 bits (the distinct-value sketch needs uniform hashes). */
+export function mix32(h: number): number {
+  h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** FNV-1a over `s[from, to)`, mixed: a literal's identity without its value. */
+export function hashChars(s: string, from: number, to: number): number {
+  let h = 0x811c9dc5;
+  for (let i = from; i < to; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 0x01000193); }
+  return mix32(h ^ (to - from));
+}
+
 /** Reads a quoted run starting at `i` (the opening quote). Returns the index after the close, or -1. */
 function skipQuoted(sql: string, i: number, q: number, backslash: boolean): number {
   let j = i + 1;
@@ -85,9 +110,17 @@ const Q1 = 39, Q2 = 34, BT = 96; // ' " `
 /** A backquoted MySQL identifier that needs no quoting. */
 const SIMPLE_IDENT = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 
-function tokenize(sql: string, dialect: SqlDialect, markExecutableComments = false): Tok[] | null {
+function tokenize(sql: string, dialect: SqlDialect, markExecutableComments = false, hashLiterals = false): Tok[] | null {
   const out: Tok[] = [];
   const my = dialect === 'mysql';
+  // A literal token, with the hash of its text when the caller tracks values: a quoted literal's without its
+  // quotes, so that 'abc' inlined and 'abc' bound hash alike (as 5 and '5' do; escapes are not undone).
+  const lit = (from: number, to: number): Tok => {
+    if (!hashLiterals) return LIT;
+    const q = sql.charCodeAt(to - 1);
+    if ((q === Q1 || q === Q2) && to - from >= 2) { const open = sql.indexOf(String.fromCharCode(q), from); return { k: 'lit', v: '?', h: hashChars(sql, open + 1, to - 1) }; }
+    return { k: 'lit', v: '?', h: hashChars(sql, from, to) };
+  };
   let execComments = 0;
   let i = 0;
   const n = sql.length;
@@ -122,25 +155,25 @@ function tokenize(sql: string, dialect: SqlDialect, markExecutableComments = fal
     if (code === Q1) {
       const e = skipQuoted(sql, i, Q1, my);
       if (e < 0) return null;
-      out.push(LIT); i = e; continue;
+      out.push(lit(i, e)); i = e; continue;
     }
     if (next === Q1) {
       const lc = code | 32;
       if (lc === 101 && !my) { // E'...'
         const e = skipQuoted(sql, i + 1, Q1, true);
         if (e < 0) return null;
-        out.push(LIT); i = e; continue;
+        out.push(lit(i, e)); i = e; continue;
       }
       if (lc === 120 || lc === 98 || lc === 110) { // X'..', B'..', N'..'
         const e = skipQuoted(sql, i + 1, Q1, false);
         if (e < 0) return null;
-        out.push(LIT); i = e; continue;
+        out.push(lit(i, e)); i = e; continue;
       }
     }
     if (code === Q2) {
       const e = skipQuoted(sql, i, Q2, my);
       if (e < 0) return null;
-      out.push(my ? LIT : { k: 'ident', v: sql.slice(i, e) });
+      out.push(my ? lit(i, e) : { k: 'ident', v: sql.slice(i, e) });
       i = e; continue;
     }
     if (code === BT) {
@@ -163,7 +196,7 @@ function tokenize(sql: string, dialect: SqlDialect, markExecutableComments = fal
         const tag = sql.slice(i, j + 1);
         const e = sql.indexOf(tag, j + 1);
         if (e < 0) return null;
-        out.push(LIT); i = e + tag.length; continue;
+        out.push(lit(i, e + tag.length)); i = e + tag.length; continue;
       }
     }
     if ((k & C_DIGIT) || (code === 46 && isDigitAt(sql, i + 1))) {
@@ -177,7 +210,7 @@ function tokenize(sql: string, dialect: SqlDialect, markExecutableComments = fal
         }
       }
       // A number glued to a word (t1, col2) is part of the word, handled below.
-      out.push(LIT); i = j; continue;
+      out.push(lit(i, j)); i = j; continue;
     }
     if (k & C_WORD_START) {
       let j = i + 1; while (j < n && isWordAt(sql, j)) j++;
@@ -232,6 +265,8 @@ function foldSigns(toks: Tok[]): Tok[] {
     const prev = out[out.length - 1];
     if (t.k === 'p' && (t.v === '-' || t.v === '+') && next?.k === 'lit' &&
         (!prev || prev.k === 'p' && prev.v !== ')' || prev.k === 'w' && KEYWORDS_BEFORE_VALUE.has(prev.v))) {
+      // -5 and 5 are different values: the sign goes into the literal's hash.
+      if (t.v === '-' && next.h !== undefined) toks[i + 1] = { k: 'lit', v: '?', h: mix32(next.h ^ 0x2d2d2d2d) };
       continue;
     }
     out.push(t);
@@ -246,9 +281,18 @@ const isValue = (t: Tok | undefined) => t !== undefined && (t.k === 'lit' || t.k
  * Collapses a parenthesized list of plain values `(?, ?, $3)` into `(?+)`, and a
  * run of such groups after VALUES into one group.
  */
-function collapseLists(toks: Tok[]): string[] {
+function collapseLists(toks: Tok[], slots: ValueSlot[] | null): string[] {
   const out: string[] = [];
   let i = 0;
+  let ordinal = 0; // placeholders written `?` (and :name, %s, @p1) are numbered in order of appearance
+  const slotOf = (t: Tok): ValueSlot => {
+    if (t.k === 'lit') return t.h ?? null;
+    if (t.k === 'param') {
+      if (t.v.charCodeAt(0) === 36) return -Number(t.v.slice(1)); // $n
+      return -(++ordinal);
+    }
+    return mix32(t.v.length * 0x9e3779b1 + t.v.charCodeAt(0)); // null, true, false, default: constants
+  };
   while (i < toks.length) {
     const t = toks[i]!;
     if (t.k === 'p' && t.v === '(') {
@@ -264,13 +308,25 @@ function collapseLists(toks: Tok[]): string[] {
       if (ok) {
         const prevOut = out[out.length - 1];
         const prevPrev = out[out.length - 2];
+        // A list is one value position: its literals' hashes combined, or unknown when it holds a parameter
+        // (the list's values would have to be read one by one; ordinals still advance past them).
+        let h: ValueSlot = 0x1b873593;
+        for (let m = i + 1; m < j; m++) {
+          const v = toks[m]!;
+          if (v.k === 'p') continue;
+          const s1 = slotOf(v);
+          h = h === null || s1 === null || s1 < 0 ? null : mix32((h ^ s1) + m);
+        }
         // Second and later VALUES groups: "(?+)" "," "(" ... -> drop
-        if (prevOut === ',' && prevPrev === '(?+)') { out.pop(); }
-        else out.push('(?+)');
+        if (prevOut === ',' && prevPrev === '(?+)') {
+          out.pop();
+          if (slots) { const last = slots[slots.length - 1]; slots[slots.length - 1] = last === null || last === undefined || h === null ? null : mix32(last ^ h); }
+        } else { out.push('(?+)'); slots?.push(h); }
         i = j + 1;
         continue;
       }
     }
+    if (slots && (t.k === 'lit' || t.k === 'param')) slots.push(slotOf(t));
     out.push(t.v);
     i++;
   }
@@ -328,7 +384,7 @@ export function fingerprintSql(sql: string, dialect: SqlDialect): SqlFingerprint
   const key = dialect === 'mysql' ? 'm' + sql : 'p' + sql;
   const hit = cache.get(key);
   if (hit) return hit;
-  const fp = computeFingerprint(sql, dialect);
+  const fp = computeFingerprint(sql, dialect, true);
   if (cache.size >= FINGERPRINT_CACHE_MAX) cache.clear();
   cache.set(key, fp);
   return fp;
@@ -342,15 +398,17 @@ export function fingerprintSqlUncached(sql: string, dialect: SqlDialect): SqlFin
   return computeFingerprint(sql, dialect);
 }
 
-function computeFingerprint(sql: string, dialect: SqlDialect): SqlFingerprint {
+function computeFingerprint(sql: string, dialect: SqlDialect, withSlots = false): SqlFingerprint {
   if (typeof sql !== 'string') return { text: '<statement not captured>', parsed: false };
   if (sql.charCodeAt(0) === 60 && /^<unparseable [a-z ]*statement, redacted>$/.test(sql)) return { text: sql, parsed: false };
-  const toks = tokenize(sql, dialect);
+  const toks = tokenize(sql, dialect, false, withSlots);
   if (!toks) {
     const verb = /^\s*([A-Za-z]+)/.exec(sql)?.[1]?.toLowerCase();
     return { text: `<unparseable ${verb && /^(select|insert|update|delete|with|call|create|alter|drop|set|begin|commit|rollback|copy|replace|merge|explain|show)$/.test(verb) ? verb + ' ' : ''}statement, redacted>`, parsed: false };
   }
   // Drop a trailing semicolon so "x;" and "x" are one class.
   while (toks.length && toks[toks.length - 1]!.k === 'p' && toks[toks.length - 1]!.v === ';') toks.pop();
-  return { text: join(collapseLists(foldSigns(toks))), parsed: true };
+  if (!withSlots) return { text: join(collapseLists(foldSigns(toks), null)), parsed: true };
+  const slots: ValueSlot[] = [];
+  return { text: join(collapseLists(foldSigns(toks), slots)), parsed: true, slots };
 }

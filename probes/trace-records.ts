@@ -130,20 +130,28 @@ export interface HotFunction {
   spentIn?: { frame: string; ms: number }[];
 }
 
+/** One value position of a statement class: whether it kept one value, and about how many it took. */
+export interface ValueSlotStats {
+  /** Every call had the first call's value. */
+  constant: boolean;
+  /** Distinct values seen (estimated from a sketch of hashes unless `exact`). */
+  distinct: number;
+  /** The count is exact (fewer distinct values than the sketch keeps). */
+  exact: boolean;
+}
+
 /**
- * A repeated statement's bind parameters that kept the first call's value on every call (values are never
- * written, only positions).
+ * A repeated statement class's value positions (bind parameters and inlined literals alike, each `?`, `$n` or
+ * `(?+)` of the fingerprint in order), from hashes computed in the process: no value or hash is written.
  */
-export interface ConstantParamsRecord {
+export interface ValueStatsRecord {
   system: 'postgresql' | 'mysql';
   /** The statement's fingerprint (as in the spans' db.fingerprint). */
   fingerprint: string;
   /** Calls seen. */
   calls: number;
-  /** Parameters compared. */
-  params: number;
-  /** 1-based positions ($1 is 1; the first ? is 1) whose value never changed. */
-  constant: number[];
+  /** Per value position, in order; null where a value could not be hashed (a buffer, a list of parameters). */
+  slots: (ValueSlotStats | null)[];
 }
 
 /** One frame of the job's own code (a path relative to the job's working directory, 1-based line and column). */
@@ -191,8 +199,8 @@ export interface FooterRecord {
   internalErrors: Record<string, number>;
   /** CPU time of the process (user + system, all threads) at exit, ms. Absent in traces of older probes. */
   cpuMs?: number;
-  /** Repeated statements with their never-changing bind positions. Absent in traces of older probes. */
-  constantParams?: ConstantParamsRecord[];
+  /** Repeated statement classes with what their values do. Absent in traces of older probes. */
+  valueStats?: ValueStatsRecord[];
   /** Where statement classes and transfers are issued in the job's code. Absent in traces of older probes. */
   callSites?: CallSiteRecord[];
 }

@@ -16,7 +16,7 @@ export interface Mysql2FastPathConfig extends InstrumentationConfig {
   /** Receives the first call of each statement class with its values, for EXPLAIN after the run. Default none. */
   sampler?: import('../param-sampler').ParamSampler | null;
   /** Told every call with its values (never stored beyond the first call's). Default none. */
-  constancy?: import('../param-constancy').ParamConstancy | null;
+  constancy?: import('../value-stats').ValueStats | null;
 }
 
 /** Statement texts whose shape is cached per connection config (a bound on memory; others are looked up each call). */

@@ -6,7 +6,7 @@ import { statementKey, type SpanRecorder } from '../span-recorder';
 import { TRACER_NAME } from '../names';
 import { markFast, officialOriginal, StatementCounter } from './counter';
 import type { CallSiteSampler } from '../call-sites';
-import type { ParamConstancy } from '../param-constancy';
+import type { ValueStats } from '../value-stats';
 
 /** Options of {@link PgFastPath}. */
 export interface PgFastPathConfig extends InstrumentationConfig {
@@ -14,7 +14,7 @@ export interface PgFastPathConfig extends InstrumentationConfig {
   /** Samples the stacks of a bounded number of calls per statement (where the job issues it). Default none. */
   sites?: CallSiteSampler | null;
   /** Told every call it times, with its values (never stored beyond the first call's). Default none. */
-  constancy?: ParamConstancy | null;
+  constancy?: ValueStats | null;
 }
 
 interface ClientLike { connectionParameters?: { host?: string; port?: number; database?: string } }

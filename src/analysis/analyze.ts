@@ -7,6 +7,7 @@ import type { FtpBenchReport } from '../model/ftp-bench';
 import type { ExplainResult } from '../model/db';
 import { computeBreakdown, computeStages, stageRuns, summarizeProcesses, summarizeTimeline, Timeline } from './breakdown';
 import { DETECTORS, type DetectorContext, type RawFinding } from './detectors/index';
+import type { MergedValueStats } from './detectors/types';
 import { soleTimeFunctions } from './critical-path';
 import { summarizeFtp } from './ftp-summary';
 import { groupConnects, groupQueries, type QueryGroup } from './query-digest';
@@ -61,13 +62,13 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
   const groups = groupQueries(model, agg);
   const connects = groupConnects(model, agg);
   const ftp = summarizeFtp(model);
-  const constants = mergeConstantParams(model);
+  const values = mergeValueStats(model);
   const stages = computeStages(model, timeline);
   const sole = soleTimeFunctions(model, agg);
   const ctxWith = (t: Thresholds): DetectorContext => ({
     queries: groups, connects, run: agg, breakdown, ftp, stages, thresholds: t, ftpBench: options.ftpBench ?? null, explains: options.explains ?? null,
     ...sole,
-    constantParams: (system, fingerprint) => constants.get(constantKey(system, fingerprint)) ?? null,
+    valueStats: (system, fingerprint) => values.get(classKey(system, fingerprint)) ?? null,
   });
   const keep = (f: RawFinding, t: Thresholds) => f.risk !== undefined || (f.estimatedSavingMs > 0 && f.estimatedSavingMs >= t.minSavingMs);
   const base = runDetectors(model, ctxWith(thresholds));
@@ -187,19 +188,25 @@ function findingStage(model: TraceModel, groups: QueryGroup[], stageUnions: read
 }
 
 /** The probes write 'postgresql' and 'mysql'; spans may say 'mariadb' for the same client. */
-const constantKey = (system: string, fingerprint: string) => `${/postgres/i.test(system) ? 'postgresql' : 'mysql'}\u0000${fingerprint}`;
+const classKey = (system: string, fingerprint: string) => `${/postgres/i.test(system) ? 'postgresql' : 'mysql'}\u0000${fingerprint}`;
 
-/** Per statement class: bind positions constant in every process that ran it (a value can differ between processes, so this errs towards "varies" only when a process saw a change). */
-function mergeConstantParams(model: TraceModel): Map<string, { calls: number; params: number; constant: Set<number> }> {
-  const out = new Map<string, { calls: number; params: number; constant: Set<number> }>();
+/**
+ * Per statement class, its value positions over all processes: constant where every process saw one value,
+ * distinct values summed (each process's are an estimate; processes may share values, so the sum is an upper
+ * bound, capped at the calls). Unknown in any process makes the position unknown.
+ */
+function mergeValueStats(model: TraceModel): Map<string, MergedValueStats> {
+  const out = new Map<string, MergedValueStats>();
   for (const p of model.processes) {
-    for (const c of p.footer?.constantParams ?? []) {
-      const k = constantKey(c.system, c.fingerprint);
+    for (const c of p.footer?.valueStats ?? []) {
+      const k = classKey(c.system, c.fingerprint);
       const cur = out.get(k);
-      if (!cur) { out.set(k, { calls: c.calls, params: c.params, constant: new Set(c.constant) }); continue; }
+      if (!cur) { out.set(k, { calls: c.calls, slots: c.slots.map((s) => (s ? { constant: s.constant, distinct: s.distinct } : null)) }); continue; }
       cur.calls += c.calls;
-      cur.params = Math.max(cur.params, c.params);
-      for (const pos of [...cur.constant]) if (!c.constant.includes(pos)) cur.constant.delete(pos);
+      cur.slots = cur.slots.map((s, i) => {
+        const o = c.slots[i];
+        return s && o ? { constant: s.constant && o.constant, distinct: Math.min(cur.calls, s.distinct + o.distinct) } : null;
+      });
     }
   }
   return out;

@@ -174,40 +174,90 @@ export function isPgParserLoaded(): boolean {
   return lib !== null;
 }
 
-/** A value a lookup compares its key with: a parameter, a constant, or either cast (`$1::int`). */
-function isValueNode(n: unknown): boolean {
+/** The value position a value node stands for (`$1001` is position 0 after {@link numberSlots}), or null. */
+function slotOfValue(n: unknown): number | null {
   const r = n as Raw | null;
-  if (!r || typeof r !== 'object') return false;
-  if (r['ParamRef'] || r['A_Const']) return true;
+  if (!r || typeof r !== 'object') return null;
+  const p = r['ParamRef'] as Raw | undefined;
+  if (p) { const k = Number(p['number']); return k > SLOT_BASE ? k - SLOT_BASE - 1 : null; }
   const tc = r['TypeCast'] as Raw | undefined;
-  return !!tc && isValueNode(tc['arg']);
+  if (tc) return slotOfValue(tc['arg']);
+  const list = r['List'] as Raw | undefined;
+  const items = list?.['items'] as unknown[] | undefined;
+  if (Array.isArray(items) && items.length === 1) return slotOfValue(items[0]);
+  return null;
+}
+
+const SLOT_BASE = 1000;
+
+/** A fingerprint with every value position (`?`, `$n`, `(?+)`) as a parameter `$1001`, `$1002`... in order. */
+export function numberSlots(fingerprint: string): string {
+  let k = SLOT_BASE;
+  return fingerprint.replace(/\(\?\+\)|\?|\$\d+/g, (m) => (m === '(?+)' ? `($${++k})` : `$${++k}`));
+}
+
+/** A lookup by key: the key columns and the value positions compared with them. */
+export interface KeyLookup {
+  /** Key columns as written (`c.id`, `id`), one per predicate. */
+  columns: string[];
+  /** The fingerprint's value position (0-based) compared with each column. */
+  slots: number[];
+  /** The table read or written. */
+  table: string | null;
+  /** `in`: one of the predicates is `IN (...)` / `= ANY(...)` (already a batched form when the list is long). */
+  form: 'eq' | 'in';
 }
 
 /**
- * A single-key lookup read with PostgreSQL's own parser, from a fingerprint (literals as `?`): one table, and a
- * WHERE that is one `column = value` however an ORM writes it (`where (("Customer"."id" = $1)) limit ?`, quoted
- * and schema-qualified names, casts, LIMIT/ORDER BY/FOR UPDATE around it). Null when the parser is not loaded, the
- * text does not parse, or the statement is anything else. Never throws.
+ * A lookup by key read with PostgreSQL's own parser, from a fingerprint (literals as `?`): one table, and a WHERE
+ * that is `column = value` (or a conjunction of them: a composite key; `IN (...)`, `= ANY(...)`), however an ORM
+ * writes it (`where (("Customer"."id" = $1)) limit ?`, quoted and schema-qualified names, casts, LIMIT/ORDER BY/FOR
+ * UPDATE around it). SELECT, UPDATE and DELETE. Null when the parser is not loaded, the text does not parse, or
+ * the statement is anything else. Never throws.
  */
-export function pgKeyLookup(fingerprint: string): { column: string; param: string } | null {
+export function pgKeyLookup(fingerprint: string): KeyLookup | null {
   if (!lib) return null;
-  let k = 1000;
-  // A fingerprint's value positions as parameters PostgreSQL can parse: `?` and a collapsed list `(?+)`.
-  const sql = fingerprint.replace(/\(\?\+\)/g, () => `($${k++})`).replace(/\?/g, () => `$${k++}`);
   let tree: { stmts?: { stmt: Raw }[] };
-  try { tree = lib.parseSync(sql); } catch { return null; }
+  try { tree = lib.parseSync(numberSlots(fingerprint)); } catch { return null; }
   const stmts = tree.stmts ?? [];
   if (stmts.length !== 1) return null;
-  const sel = stmts[0]!.stmt['SelectStmt'] as Raw | undefined;
-  if (!sel || sel['groupClause'] || sel['havingClause'] || sel['withClause'] || sel['op'] && sel['op'] !== 'SETOP_NONE') return null;
-  const from = sel['fromClause'] as Raw[] | undefined;
-  if (!Array.isArray(from) || from.length !== 1 || !from[0]!['RangeVar']) return null;
-  const e = (sel['whereClause'] as Raw | undefined)?.['A_Expr'] as Raw | undefined;
-  if (!e || e['kind'] !== 'AEXPR_OP') return null;
-  const op = ((e['name'] as Raw[] | undefined)?.[0]?.['String'] as Raw | undefined)?.['sval'];
-  if (op !== '=') return null;
-  const l = colRef(e['lexpr']), r = colRef(e['rexpr']);
-  const col = l && isValueNode(e['rexpr']) ? l : r && isValueNode(e['lexpr']) ? r : null;
-  if (!col) return null;
-  return { column: col.qualifier ? `${col.qualifier}.${col.column}` : col.column, param: '?' };
+  const st = stmts[0]!.stmt;
+  const sel = st['SelectStmt'] as Raw | undefined;
+  const upd = (st['UpdateStmt'] ?? st['DeleteStmt']) as Raw | undefined;
+  let where: unknown;
+  let table: string | null = null;
+  if (sel) {
+    if (sel['groupClause'] || sel['havingClause'] || sel['withClause'] || sel['op'] && sel['op'] !== 'SETOP_NONE') return null;
+    const from = sel['fromClause'] as Raw[] | undefined;
+    if (!Array.isArray(from) || from.length !== 1 || !from[0]!['RangeVar']) return null;
+    table = ((from[0]!['RangeVar'] as Raw)['relname'] as string | undefined) ?? null;
+    where = sel['whereClause'];
+  } else if (upd) {
+    if (upd['fromClause'] && (upd['fromClause'] as unknown[]).length || upd['usingClause'] && (upd['usingClause'] as unknown[]).length || upd['withClause']) return null;
+    table = ((upd['relation'] as Raw | undefined)?.['relname'] as string | undefined) ?? null;
+    where = upd['whereClause'];
+  } else return null;
+  const preds: Raw[] = [];
+  const w = where as Raw | undefined;
+  const b = w?.['BoolExpr'] as Raw | undefined;
+  if (b) { if (b['boolop'] !== 'AND_EXPR') return null; preds.push(...((b['args'] as Raw[] | undefined) ?? [])); }
+  else if (w) preds.push(w);
+  if (preds.length === 0 || preds.length > 4) return null;
+  const out: KeyLookup = { columns: [], slots: [], table, form: 'eq' };
+  for (const p of preds) {
+    const e = p['A_Expr'] as Raw | undefined;
+    if (!e) return null;
+    const op = ((e['name'] as Raw[] | undefined)?.[0]?.['String'] as Raw | undefined)?.['sval'];
+    if (op !== '=') return null;
+    if (e['kind'] === 'AEXPR_IN' || e['kind'] === 'AEXPR_OP_ANY') out.form = 'in';
+    else if (e['kind'] !== 'AEXPR_OP') return null;
+    const l = colRef(e['lexpr']), r = colRef(e['rexpr']);
+    const ls = slotOfValue(e['lexpr']), rs = slotOfValue(e['rexpr']);
+    const col = l && rs !== null ? l : r && ls !== null && e['kind'] === 'AEXPR_OP' ? r : null;
+    const slot = col === l ? rs : ls;
+    if (!col || slot === null) return null;
+    out.columns.push(col.qualifier ? `${col.qualifier}.${col.column}` : col.column);
+    out.slots.push(slot);
+  }
+  return out;
 }

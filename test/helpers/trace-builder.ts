@@ -18,7 +18,7 @@ export class TraceBuilder {
   private elu: number[] = [];
   private n = 0;
   private shapes = new Map<string, Record<string, string | number | boolean>>();
-  private constants: NonNullable<NonNullable<ProcessTrace['footer']>['constantParams']> = [];
+  private values: NonNullable<NonNullable<ProcessTrace['footer']>['valueStats']> = [];
   private profile: ProcessTrace['cpuProfile'] = null;
   private rt: Parameters<TraceBuilder['runtime']>[0] | null = null;
   constructor(private readonly wallMs: number) {}
@@ -73,9 +73,12 @@ export class TraceBuilder {
     return spanId;
   }
 
-  /** Bind positions of a statement class that the probes saw keep one value (footer.constantParams). */
-  constantParams(fingerprint: string, calls: number, params: number, constant: number[], system: 'postgresql' | 'mysql' = 'postgresql'): this {
-    this.constants.push({ system, fingerprint, calls, params, constant });
+  /**
+   * What a statement class's value positions did (footer.valueStats): per position in fingerprint order, the
+   * distinct values seen (1 means constant), or null for an untracked position.
+   */
+  valueStats(fingerprint: string, calls: number, distinct: (number | null)[], system: 'postgresql' | 'mysql' = 'postgresql'): this {
+    this.values.push({ system, fingerprint, calls, slots: distinct.map((d) => (d === null ? null : { constant: d === 1, distinct: d, exact: d < 32 })) });
     return this;
   }
 
@@ -102,7 +105,7 @@ export class TraceBuilder {
       footer: !this.noFooter ? {
         type: 'footer', endedAt: this.t0 + this.wallMs, exitCode: 0, spansRecorded: this.spans.length, spansDropped: 0, forwardFailures: 0,
         eventLoopDelayMs: this.rt?.eventLoopDelayMs ?? null, gc: this.rt?.gc ?? null, records: {}, memory: { heapUsed: 0, maxRss: this.rt?.maxRss ?? 0 },
-        internalErrors: {}, constantParams: this.constants,
+        internalErrors: {}, valueStats: this.values,
       } : null,
       cpuProfile: this.profile, eluWindows: this.elu, badLines: 0,
     };

@@ -1,11 +1,11 @@
 import { round3 } from '../intervals';
 import type { Detector, RawFinding } from './types';
-import { mainTable, singleKeyPredicate, verbOf } from './sql-shape';
+import { keyValues, mainTable, verbOf } from './sql-shape';
 
 /**
  * Chatty progress updates: the same row UPDATEd over and over, many times a second (a progress counter or a
  * heartbeat written after every record). Told apart from a row-by-row update of many rows by the probes'
- * parameter tracking: the key's bind value never changed. Each write is a round trip, a row version (dead
+ * value tracking: the key's value (a bind parameter or a literal inlined in the text) never changed. Each write is a round trip, a row version (dead
  * tuple in PostgreSQL, undo in InnoDB) and under autocommit a commit; nobody reads progress faster than a
  * screen refreshes.
  *
@@ -23,10 +23,11 @@ export const chattyProgress: Detector = {
     let tracked = 0;
     for (const g of updates) {
       if (g.cls.calls < t.minRepeatedCalls) continue;
-      const key = constantKey(g.cls.system, g.cls.fingerprint, ctx);
-      if (key === null) continue;
+      const key = keyValues(g.cls.fingerprint, g.cls.system, ctx);
+      if (key === null || key.constant === null) continue;
       tracked++;
       if (!key.constant) continue;
+      const column = key.lookup.columns.join(', ');
       const first = g.stats.firstStart;
       const last = g.stats.lastEnd;
       const activeMs = Math.max(1, last - first);
@@ -37,7 +38,7 @@ export const chattyProgress: Detector = {
       const after = Math.min(g.cls.calls, Math.ceil(activeMs / t.progressIntervalMs) + 1);
       const saving = Math.max(0, sole - after * p50);
       if (sole < t.minRepeatedTotalMs) continue;
-      const table = mainTable(g.cls.fingerprint) ?? 'the table';
+      const table = key.lookup.table ?? mainTable(g.cls.fingerprint) ?? 'the table';
       findings.push({
         id: `chatty-progress:${g.cls.id}`,
         kind: 'chatty-progress',
@@ -48,7 +49,7 @@ export const chattyProgress: Detector = {
         confidence: 'high',
         savingModel: `${round3(sole)} ms of these UPDATEs on the critical path minus ${after} throttled writes (one per ${t.progressIntervalMs} ms over ${round3(activeMs)} ms) at the median ${round3(p50)} ms`,
         evidence: {
-          summary: `${g.cls.calls} UPDATEs of the same ${table} row (the ${key.column} bind value never changed), ${round3(perSecond)} per second, median ${round3(p50)} ms`,
+          summary: `${g.cls.calls} UPDATEs of the same ${table} row (the ${column} value never changed), ${round3(perSecond)} per second, median ${round3(p50)} ms`,
           metrics: { calls: g.cls.calls, totalMs: g.cls.totalMs, criticalMs: round3(sole), perSecond: round3(perSecond), p50Ms: round3(p50), activeMs: round3(activeMs) },
           queryClassId: g.cls.id,
           fingerprint: g.cls.fingerprint,
@@ -68,31 +69,8 @@ export const chattyProgress: Detector = {
       });
     }
     if (tracked === 0 && findings.length === 0) {
-      return { status: 'no-data', reason: 'the repeated UPDATEs carry no tracked bind values (inline literals, callback-style calls, or traces of older probes): cannot tell one row updated many times from many rows' };
+      return { status: 'no-data', reason: 'the repeated UPDATEs have no key the grammar could read, or their values were not tracked (callback-style calls, foreign traces, older probes): cannot tell one row updated many times from many rows' };
     }
     return { status: 'ran', findings };
   },
 };
-
-/**
- * The single-key predicate's bind position and whether its value never changed; null when unknown (no
- * single-key predicate, no tracking, or placeholders that cannot be matched to bind positions).
- */
-export function constantKey(system: string, fingerprint: string, ctx: Parameters<Detector['detect']>[1]): { column: string; constant: boolean } | null {
-  const key = singleKeyPredicate(fingerprint);
-  if (!key) return null;
-  const info = ctx.constantParams(system, fingerprint);
-  if (!info) return null;
-  let pos: number;
-  if (key.param.startsWith('$')) pos = Number(key.param.slice(1));
-  else {
-    // `?` placeholders: its ordinal, trusted only when the fingerprint has exactly one ? per tracked parameter.
-    const where = fingerprint.search(/\bwhere\s/);
-    const before = (fingerprint.slice(0, where).match(/\?/g) ?? []).length;
-    const all = (fingerprint.match(/\?/g) ?? []).length;
-    if (all !== info.params) return null;
-    pos = before + 1;
-  }
-  if (!(pos >= 1 && pos <= info.params)) return null;
-  return { column: key.column, constant: info.constant.has(pos) };
-}

@@ -1,8 +1,7 @@
 import { round3 } from '../intervals';
 import type { QueryGroup } from '../query-digest';
 import type { Detector, DetectorContext, RawFinding } from './types';
-import { mainTable, singleKeyPredicate, verbOf } from './sql-shape';
-import { pgKeyLookup } from '../../db/pg-parser';
+import { keyValues, mainTable, verbOf, type KeyValues } from './sql-shape';
 
 /**
  * N+1 reads: one SELECT by key, issued once per record of an earlier result,
@@ -16,7 +15,10 @@ import { pgKeyLookup } from '../../db/pg-parser';
  * median latency, plus rows x the per-row cost. The per-row cost comes from
  * the run itself (the slowest-per-row multi-row SELECT of the run, i.e. the
  * pessimistic figure) or, failing that, thresholds.defaultPerRowMs.
- * Calls are an upper bound on distinct keys (bind values are not recorded).
+ * The probes count the distinct keys (from hashes of the values, bound or inlined): when the calls use far fewer
+ * keys than there are calls (at most half), the same rows are read again and again and the fix is a cache, whose
+ * saving is the class's critical-path time minus one lookup per distinct key at the median latency. Without value
+ * tracking, calls stand in for distinct keys.
  */
 export const nPlusOneRead: Detector = {
   id: 'n-plus-one-read',
@@ -27,10 +29,11 @@ export const nPlusOneRead: Detector = {
     const perRow = perRowMs(ctx.queries, t.minRepeatedCalls) ?? t.defaultPerRowMs;
     const findings: RawFinding[] = [];
     for (const g of selects) {
-      // The plain `where col = $1` form by its shape; anything an ORM wraps (parentheses, qualified and quoted names,
-      // casts) through PostgreSQL's own parser when it is loaded (the CLI loads it before analysing).
-      const key = singleKeyPredicate(g.cls.fingerprint) ?? (g.cls.system === 'postgresql' ? pgKeyLookup(g.cls.fingerprint) : null);
-      if (!key || g.cls.calls < t.minRepeatedCalls || g.cls.totalMs < t.minRepeatedTotalMs) continue;
+      if (g.cls.calls < t.minRepeatedCalls || g.cls.totalMs < t.minRepeatedTotalMs) continue;
+      // Read with the engine's grammar: however an ORM wraps the key (parentheses, quoted and qualified names,
+      // casts, LIMIT), bound or inlined.
+      const key = keyValues(g.cls.fingerprint, g.cls.system, ctx);
+      if (!key) continue;
       const meanRows = g.cls.rows === null ? null : g.cls.rows / g.cls.calls;
       if (meanRows !== null && meanRows > t.maxRowsPerLookup) continue;
       findings.push(buildFinding(g, key, meanRows, perRow, ctx, findSource(ctx.queries, g)));
@@ -62,20 +65,22 @@ function findSource(queries: QueryGroup[], g: QueryGroup): QueryGroup | null {
   return best;
 }
 
-function buildFinding(g: QueryGroup, key: { column: string; param: string }, meanRows: number | null, perRow: number, ctx: DetectorContext, source: QueryGroup | null): RawFinding {
+function buildFinding(g: QueryGroup, kv: KeyValues, meanRows: number | null, perRow: number, ctx: DetectorContext, source: QueryGroup | null): RawFinding {
   const t = ctx.thresholds;
   const occupied = g.stats.soleMs;
   const concurrency = g.stats.maxConcurrency;
   const p50 = g.stats.durations.quantile(0.5);
+  const keyCols = kv.lookup.columns.join(', ');
+  const table = kv.lookup.table ?? mainTable(g.cls.fingerprint) ?? 'the table';
+  // Few keys for many calls: the same rows read again and again; a cache, not a batch.
+  if (kv.distinct !== null && kv.distinct <= g.cls.calls / 2) return repeatedLookup(g, kv, table, keyCols, occupied, p50);
+  const key = { column: kv.lookup.columns[0]! };
   const batches = Math.ceil(g.cls.calls / t.batchSize);
   const rows = g.cls.rows ?? g.cls.calls;
   const batchCost = batches * p50 + rows * perRow;
   const saving = Math.max(0, occupied - batchCost);
-  const table = mainTable(g.cls.fingerprint) ?? 'the table';
   const pg = /postgres/i.test(g.cls.system);
-  const batchedSql = pg
-    ? g.cls.fingerprint.replace(new RegExp(`=\\s*\\${key.param}`), '= any($1)')
-    : g.cls.fingerprint.replace(/=\s*\?/, 'in (?)');
+  const batchedSql = pg ? `select * from ${table} where ${key.column} = any($1)` : `select * from ${table} where ${key.column} in (?)`;
   const col = key.column.replace(/^.*\./, '').replace(/["`]/g, '');
   const code = [
     `// before: one query per record`,
@@ -100,10 +105,11 @@ function buildFinding(g: QueryGroup, key: { column: string; param: string }, mea
     confidence: g.cls.calls >= 5 * t.minRepeatedCalls ? 'high' : 'medium',
     savingModel: `time the ${g.cls.calls} calls occupied on the critical path (${round3(occupied)} ms, overlaps counted once) minus ${batches} batched round trip(s) at the median ${round3(p50)} ms and ${rows} rows at ${round3(perRow)} ms/row`,
     evidence: {
-      summary: `${g.cls.calls} calls of one SELECT by ${key.column}${meanRows !== null ? `, ${round3(meanRows)} rows per call on average` : ''}, ${concurrency > 1 ? `up to ${concurrency} at once` : 'one after another'}${source ? `, after a query that returned ${source.cls.rows} rows` : ''}`,
+      summary: `${g.cls.calls} calls of one SELECT by ${keyCols}${kv.distinct !== null ? ` with about ${kv.distinct} distinct keys` : ''}${meanRows !== null ? `, ${round3(meanRows)} rows per call on average` : ''}, ${concurrency > 1 ? `up to ${concurrency} at once` : 'one after another'}${source ? `, after a query that returned ${source.cls.rows} rows` : ''}`,
       metrics: {
         calls: g.cls.calls, totalMs: g.cls.totalMs, occupiedMs: round3(occupied), p50Ms: round3(p50), p95Ms: g.cls.p95Ms,
         maxConcurrency: concurrency, ...(meanRows !== null ? { rowsPerCall: round3(meanRows) } : {}),
+        ...(kv.distinct !== null ? { distinctKeys: kv.distinct } : {}),
         ...(source ? { sourceRows: source.cls.rows!, sourceQueryClassId: source.cls.id } : {}),
       },
       queryClassId: g.cls.id,
@@ -112,6 +118,41 @@ function buildFinding(g: QueryGroup, key: { column: string; param: string }, mea
     recommendation: {
       summary: `Fetch the ${table} rows for many keys at once: ${pg ? '`= any($1)` with an array of keys' : '`IN (?)` with an array of keys'}, ${t.batchSize} keys per query, and look them up in a Map.`,
       code,
+    },
+  };
+}
+
+/** Many lookups of a few keys: cache the rows; one lookup per distinct key remains. */
+function repeatedLookup(g: QueryGroup, kv: KeyValues, table: string, keyCols: string, occupied: number, p50: number): RawFinding {
+  const distinct = kv.distinct!;
+  const saving = Math.max(0, occupied - distinct * p50);
+  return {
+    id: `n-plus-one-read:${g.cls.id}`,
+    kind: 'n-plus-one-read',
+    scope: [`query:${g.cls.id}`],
+    title: kv.constant ? `Repeated lookup: the same ${table} row read ${g.cls.calls} times` : `Repeated lookups: ${g.cls.calls} reads of about ${distinct} ${table} rows`,
+    category: 'db',
+    estimatedSavingMs: round3(saving),
+    confidence: 'high',
+    savingModel: `time the ${g.cls.calls} calls occupied on the critical path (${round3(occupied)} ms) minus one lookup per distinct key (${distinct}) at the median ${round3(p50)} ms`,
+    evidence: {
+      summary: `${g.cls.calls} calls of one SELECT by ${keyCols} used ${kv.constant ? 'one key' : `about ${distinct} distinct keys`} (counted in the process from hashes of the values)`,
+      metrics: { calls: g.cls.calls, distinctKeys: distinct, totalMs: g.cls.totalMs, occupiedMs: round3(occupied), p50Ms: round3(p50) },
+      queryClassId: g.cls.id,
+      fingerprint: g.cls.fingerprint,
+    },
+    recommendation: {
+      summary: kv.constant
+        ? `Read the ${table} row once before the loop and reuse it.`
+        : `Cache the ${table} rows by ${keyCols} in a Map for the run (or load the ${distinct} rows once up front): each key is read ${Math.round(g.cls.calls / Math.max(1, distinct))} times on average.`,
+      code: [
+        `const cache = new Map();`,
+        `async function lookup(key) {`,
+        `  let row = cache.get(key);`,
+        `  if (row === undefined) { row = await readOne(key); cache.set(key, row); } // readOne: the per-record query`,
+        `  return row;`,
+        `}`,
+      ].join('\n'),
     },
   };
 }

@@ -1,7 +1,6 @@
 import { round3 } from '../intervals';
-import { constantKey } from './chatty-progress';
 import type { Detector, RawFinding } from './types';
-import { insertColumns, mainTable, singleKeyPredicate, verbOf } from './sql-shape';
+import { insertColumns, keyValues, mainTable, verbOf } from './sql-shape';
 
 /**
  * Row-by-row writes: a single-row INSERT (or an UPDATE/DELETE by key) repeated
@@ -27,9 +26,12 @@ export const rowByRowWrite: Detector = {
       const rowsPerCall = g.cls.rows === null ? null : g.cls.rows / g.cls.calls;
       if (rowsPerCall !== null && rowsPerCall > 1.5) continue;
       if (verb === 'insert' || verb === 'replace') { if (!/\bvalues\s*\(\?\+\)/.test(g.cls.fingerprint) || /\bselect\b/.test(g.cls.fingerprint)) continue; }
-      else if (!singleKeyPredicate(g.cls.fingerprint)) continue;
-      // The same row every time is a progress counter (chatty-progress), not a row-by-row write of many rows.
-      else if (constantKey(g.cls.system, g.cls.fingerprint, ctx)?.constant) continue;
+      else {
+        const key = keyValues(g.cls.fingerprint, g.cls.system, ctx);
+        if (!key || key.lookup.form !== 'eq') continue;
+        // The same row every time is a progress counter (chatty-progress), not a row-by-row write of many rows.
+        if (key.constant) continue;
+      }
       const occupied = g.stats.soleMs;
       const p50 = g.stats.durations.quantile(0.5);
       const batches = Math.ceil(g.cls.calls / t.batchSize);

@@ -38,10 +38,21 @@ export interface DetectorContext {
   /** Critical-path time of the given long calls together (one pass over the run's spans). */
   soleOfCalls(calls: readonly LongCall[]): number;
   /**
-   * Bind positions (1-based) of a statement class that kept one value on every call, merged over processes;
-   * null when the probes did not track the class (inline literals, callback-style pg calls, older probes).
+   * What a statement class's values did (bind parameters and inlined literals alike, by value position of the
+   * fingerprint), merged over processes; null when the probes did not track the class (callback-style pg calls,
+   * foreign traces, older probes).
    */
-  constantParams(system: string, fingerprint: string): { calls: number; params: number; constant: ReadonlySet<number> } | null;
+  valueStats(system: string, fingerprint: string): MergedValueStats | null;
+}
+
+/** A statement class's value positions over the whole run. */
+export interface MergedValueStats {
+  calls: number;
+  /**
+   * Per value position: constant (one value in each process that ran it; two processes may have had different
+   * ones) and distinct values (summed over processes, at most `calls`); null when unknown.
+   */
+  slots: ({ constant: boolean; distinct: number } | null)[];
 }
 
 /** A finding before ranking (rank is assigned by rank.ts). */
