@@ -9,6 +9,10 @@ import { fingerprintSql } from './sql-fingerprint';
  * process (BATCH_DOCTOR_PARAM_SOCKET), which never writes them anywhere; the
  * trace file and the forwarded spans never hold them. One sample per statement
  * class, so the cost is one write per class, not per call.
+ *
+ * A sample also carries the password the job connected with (when its client holds it as a string), by the same
+ * socket into the same memory: the CLI explains the job's statements on the job's own server with the job's own
+ * settings, without the user exporting them again. It is never written anywhere either.
  */
 
 /** Most statement classes sampled per process (a bound on what is sent). */
@@ -31,20 +35,33 @@ export class ParamSampler {
   private readonly doneTexts = new Set<string>();
   private socket: net.Socket | null = null;
   private broken = false;
+  /** PostgreSQL passwords by server and user, from the clients seen (memory only). */
+  private readonly pgPasswords = new Map<string, string>();
+  private readonly pgSeen = new WeakSet<object>();
 
   constructor(private readonly socketPath: string) {}
 
+  /** Notes a pg client's password (its connectionParameters), once per client; called on every call (guarded). */
+  notePgClient(params: { host?: unknown; port?: unknown; database?: unknown; user?: unknown; password?: unknown } | undefined): void {
+    if (!params || this.pgSeen.has(params)) return;
+    this.pgSeen.add(params);
+    if (typeof params.password === 'string' && this.pgPasswords.size < 64) this.pgPasswords.set(serverKey(params), params.password);
+  }
+
   /** Called from the pg request hook (guarded: never throws into the job). */
   samplePg(info: PgCallInfo): void {
-    safely('param-sampler', () => this.sample('postgresql', info.query?.text, info.query?.values, info.connection));
+    safely('param-sampler', () => {
+      const c = info.connection;
+      this.sample('postgresql', info.query?.text, info.query?.values, c ? { ...c, password: this.pgPasswords.get(serverKey(c)) } : c);
+    });
   }
 
   /** Called from the mysql2 wrapper with the statement as the application passed it (guarded). */
-  sampleMysql(text: unknown, values: unknown, server: PgCallInfo['connection']): void {
+  sampleMysql(text: unknown, values: unknown, server: (PgCallInfo['connection'] & { password?: unknown }) | undefined): void {
     safely('param-sampler', () => this.sample('mysql', text, Array.isArray(values) ? values : values === undefined ? [] : undefined, server));
   }
 
-  private sample(system: 'postgresql' | 'mysql', text: unknown, rawValues: unknown[] | undefined, server: PgCallInfo['connection']): void {
+  private sample(system: 'postgresql' | 'mysql', text: unknown, rawValues: unknown[] | undefined, server: (PgCallInfo['connection'] & { password?: unknown }) | undefined): void {
     if (this.broken || this.seen.size >= MAX_SAMPLED_CLASSES || typeof text !== 'string' || rawValues === undefined) return;
     if (this.doneTexts.has(text)) return;
     if (this.doneTexts.size < MAX_DONE_TEXTS) this.doneTexts.add(text);
@@ -55,7 +72,8 @@ export class ParamSampler {
     const values = rawValues.map((v) => (v instanceof Date ? v.toISOString() : Buffer.isBuffer(v) ? null : v));
     const line = JSON.stringify({
       system, fingerprint: fp.text, text, values,
-      server: { host: server?.host ?? null, port: server?.port ?? null, database: server?.database ?? null, user: server?.user ?? null },
+      server: { host: server?.host ?? null, port: server?.port ?? null, database: server?.database ?? null, user: server?.user ?? null,
+        password: typeof server?.password === 'string' ? server.password : null },
     });
     if (line.length > MAX_SAMPLE_BYTES) return;
     this.send(line + '\n');
@@ -72,3 +90,5 @@ export class ParamSampler {
     this.socket.write(line);
   }
 }
+
+const serverKey = (c: { host?: unknown; port?: unknown; database?: unknown; user?: unknown }) => `${String(c.host)}|${String(c.port)}|${String(c.database)}|${String(c.user)}`;

@@ -181,7 +181,7 @@ function start(): void {
     if (fastPathOn) {
       const { PgFastPath } = require('./fast-path/pg') as typeof import('./fast-path/pg');
       const { Mysql2FastPath } = require('./fast-path/mysql2') as typeof import('./fast-path/mysql2');
-      instrumentations.push(new PgFastPath({ recorder, constancy, sites }) as never, new Mysql2FastPath({ recorder, sampler, constancy, sites }) as never);
+      instrumentations.push(new PgFastPath({ recorder, constancy, sites, sampler }) as never, new Mysql2FastPath({ recorder, sampler, constancy, sites }) as never);
     }
     if (forward) {
       // Forwarding to the user's collector: the full NodeSDK, configured from the standard OTEL_* variables.

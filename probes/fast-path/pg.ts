@@ -13,11 +13,13 @@ export interface PgFastPathConfig extends InstrumentationConfig {
   recorder: SpanRecorder;
   /** Samples the stacks of a bounded number of calls per statement (where the job issues it). Default none. */
   sites?: CallSiteSampler | null;
-  /** Told every call it times, with its values (never stored beyond the first call's). Default none. */
+  /** Told every call it times, with its values (hashed, never stored). Default none. */
   constancy?: ValueStats | null;
+  /** Told each client's connection parameters once (the password for EXPLAIN, memory only). Default none. */
+  sampler?: import('../param-sampler').ParamSampler | null;
 }
 
-interface ClientLike { connectionParameters?: { host?: string; port?: number; database?: string } }
+interface ClientLike { connectionParameters?: { host?: string; port?: number; database?: string; user?: string; password?: unknown } }
 
 /**
  * The fast path for repeated PostgreSQL statements. The official
@@ -58,6 +60,7 @@ export class PgFastPath extends InstrumentationBase<PgFastPathConfig> {
     const constancy = this.getConfig().constancy ?? null;
     const counter = this.counter;
     const sites = this.getConfig().sites ?? null;
+    const sampler = this.getConfig().sampler ?? null;
     // Shape ids by statement text, per server (one connectionParameters object per client): one map lookup per
     // call instead of building the statement key.
     const shapes = new WeakMap<object, Map<string, number>>();
@@ -79,6 +82,7 @@ export class PgFastPath extends InstrumentationBase<PgFastPathConfig> {
       let parent: string | null = null;
       try {
         const q = args[0] as { text?: unknown; submit?: unknown; values?: unknown } | string | undefined;
+        if (sampler !== null) sampler.notePgClient(this.connectionParameters);
         // Callback-style calls (knex, older code) take the official path; their call sites are still sampled here.
         if (sites !== null && typeof args[args.length - 1] === 'function') {
           const t = typeof q === 'string' ? q : q && typeof q === 'object' && typeof q.text === 'string' ? q.text : undefined;

@@ -18,7 +18,8 @@ export interface StatementSample {
   text: string;
   /** Its bind values. Sensitive: memory only. */
   values: unknown[];
-  server: { host: string | null; port: number | null; database: string | null; user: string | null };
+  /** The server the job used, and the password it connected with when its client held one. Sensitive: memory only. */
+  server: { host: string | null; port: number | null; database: string | null; user: string | null; password?: string | null };
 }
 
 /** Key of a sample in {@link SampleReceiver.samples}. */

@@ -46,7 +46,8 @@ export async function explainRunClasses(o: ExplainRunOptions): Promise<{ explain
         const fromEnv = resolveDbTarget(undefined, o.env, system);
         target = { ...fromEnv.target, host: sample.server.host ?? fromEnv.target.host, port: sample.server.port ?? fromEnv.target.port,
           database: sample.server.database ?? fromEnv.target.database, user: sample.server.user ?? fromEnv.target.user };
-        password = fromEnv.password;
+        // The job's own password (sent with the sample, memory only) when the CLI's environment has none.
+        password = fromEnv.password ?? (typeof sample.server.password === 'string' ? sample.server.password : undefined);
       }
       const key = describeTarget(target);
       if (!clients.has(key)) {

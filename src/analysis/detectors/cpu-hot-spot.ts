@@ -31,24 +31,28 @@ const MODULE_LOADING_SHARE = 0.5;
  * plus the library and native code it called directly (where `new Intl.NumberFormat` or a regex compile lands),
  * so that the name points at code the user can change.
  *
- * Saving model: the work made to go away (done once instead of per record, cached, hoisted): its attributed
- * time, scaled by the share of the run's CPU time that was on the critical path (exclusive logic time over
- * event-loop busy time: CPU work that ran while I/O was pending would not shorten the run). An upper bound:
- * a fix that makes the function k times faster saves (1 - 1/k) of it.
+ * Saving model: the work made to go away (done once instead of per record, cached, hoisted) is the whole cost
+ * the function causes: its inclusive time (its own code, the job functions it calls, and the library and native
+ * code below them), plus the garbage collection its allocations cause, taken as the run's GC samples in
+ * proportion to the function's share of the profile's active (non-idle, non-GC) CPU samples; scaled by the share
+ * of the run's CPU time that was on the critical path (exclusive logic time over event-loop busy time: CPU work
+ * that ran while I/O was pending would not shorten the run). An upper bound: a fix that makes the function k
+ * times faster saves (1 - 1/k) of it.
  */
 export const cpuHotSpot: Detector = {
   id: 'cpu-hot-spot',
   detect(trace, ctx) {
     const profiles = trace.processes.filter((p) => p.cpuProfile !== null);
     if (profiles.length === 0) return { status: 'no-data', reason: 'no CPU profile was recorded (BATCH_DOCTOR_CPU_PROFILE=0, or the process was killed before it wrote one)' };
-    const fns = new Map<string, { name: string; url: string; line: number; column: number; ms: number; spentIn: Map<string, number> }>();
+    const fns = new Map<string, { name: string; url: string; line: number; column: number; ms: number; inclusiveMs: number; spentIn: Map<string, number> }>();
     for (const p of profiles) {
       for (const f of p.cpuProfile!.functions) {
         if (!f.attributedMs) continue;
         const k = `${f.functionName}@${f.url}:${f.line}:${f.column}`;
         let cur = fns.get(k);
-        if (!cur) fns.set(k, (cur = { name: f.functionName, url: f.url, line: f.line, column: f.column, ms: 0, spentIn: new Map() }));
+        if (!cur) fns.set(k, (cur = { name: f.functionName, url: f.url, line: f.line, column: f.column, ms: 0, inclusiveMs: 0, spentIn: new Map() }));
         cur.ms += f.attributedMs;
+        cur.inclusiveMs += Math.max(f.attributedMs, f.totalMs);
         for (const s of f.spentIn ?? []) cur.spentIn.set(s.frame, (cur.spentIn.get(s.frame) ?? 0) + s.ms);
       }
     }
@@ -64,6 +68,8 @@ export const cpuHotSpot: Detector = {
     const logic = ctx.breakdown.categories.find((c) => c.category === 'logic')?.ms ?? 0;
     const critical = ctx.breakdown.busyMs.cpu > 0 ? Math.min(1, logic / ctx.breakdown.busyMs.cpu) : 1;
     const samplesMs = profiles.reduce((a, p) => a + p.cpuProfile!.samples * (p.cpuProfile!.sampleIntervalUs / 1000), 0);
+    const gcMs = profiles.reduce((a, p) => a + p.cpuProfile!.gcMs, 0);
+    const activeMs = Math.max(1, samplesMs - profiles.reduce((a, p) => a + p.cpuProfile!.idleMs + p.cpuProfile!.gcMs + p.cpuProfile!.programMs, 0));
     const findings: RawFinding[] = [];
     for (const f of [...fns.values()].sort((a, b) => b.ms - a.ms).slice(0, MAX_FINDINGS)) {
       if (f.ms < t.minHotFunctionMs || f.ms < t.minHotFunctionShare * wall) break;
@@ -74,7 +80,9 @@ export const cpuHotSpot: Detector = {
       const spent = [...f.spentIn].filter(([frame]) => frame !== self).sort((a, b) => b[1] - a[1]);
       const top = spent[0];
       const known = top ? KNOWN_COSTS.find((c) => c.frame.test(top[0])) : undefined;
-      const saving = Math.min(f.ms * critical, logic);
+      const gcShare = gcMs * Math.min(1, f.inclusiveMs / activeMs);
+      const causedMs = f.inclusiveMs + gcShare;
+      const saving = Math.min(causedMs * critical, logic);
       const fn = f.name === '(anonymous)' ? 'an anonymous function' : `${f.name}()`;
       findings.push({
         id: `cpu-hot-spot:${f.name}@${file.replace(/^.*\//, '')}:${f.line}`,
@@ -84,11 +92,11 @@ export const cpuHotSpot: Detector = {
         scope: [`cpu:${f.name}@${where}`],
         estimatedSavingMs: round3(saving),
         confidence: samplesMs >= 20 * (profiles[0]!.cpuProfile!.sampleIntervalUs / 1000) ? 'medium' : 'low',
-        savingModel: `its ${round3(f.ms)} ms of CPU (own code and the library/native code it called) x ${round3(critical)}, the share of the run's CPU time on the critical path (exclusive logic ${round3(logic)} ms / event-loop busy ${round3(ctx.breakdown.busyMs.cpu)} ms); an upper bound: if its work went away`,
+        savingModel: `the ${round3(causedMs)} ms of CPU it causes (${round3(f.inclusiveMs)} ms inclusive of what it calls, plus ${round3(gcShare)} ms of the run's ${round3(gcMs)} ms GC in proportion to its share of active CPU) x ${round3(critical)}, the share of the run's CPU time on the critical path (exclusive logic ${round3(logic)} ms / event-loop busy ${round3(ctx.breakdown.busyMs.cpu)} ms); an upper bound: if its work went away`,
         evidence: {
           summary: `${fn} (${where}) accounts for ${round3(f.ms)} ms of CPU, ${round3((100 * f.ms) / Math.max(1, wall))}% of the wall time${top ? `; most of it in ${spent.slice(0, 3).map(([frame, ms]) => `${frame} (${round3(ms)} ms)`).join(', ')}` : ''}`,
           metrics: {
-            function: f.name, file, line: f.line, column: f.column, attributedMs: round3(f.ms), criticalShare: round3(critical),
+            function: f.name, file, line: f.line, column: f.column, attributedMs: round3(f.ms), inclusiveMs: round3(f.inclusiveMs), gcShareMs: round3(gcShare), criticalShare: round3(critical),
             ...(top ? { spentIn: top[0], spentInMs: round3(top[1]) } : {}),
           },
         },
