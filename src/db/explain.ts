@@ -6,7 +6,7 @@ import { inspectPgStatement, loadPgParser } from './pg-parser';
 import { parsePostgresPlan, walkPlan } from './plan-postgres';
 import { parseMysqlPlan } from './plan-mysql';
 import { diagnosePlan } from './plan-diagnostics';
-import { adviseIndexesPg, adviseIndexesUnconfirmed } from './index-advisor';
+import { adviseIndexesPg, adviseIndexesUnconfirmed, keptShareOf } from './index-advisor';
 import { inspectMysqlStatement, mysqlStoredFunctionRefusal, pgVolatileFunctions } from './explain-guard';
 
 /**
@@ -128,7 +128,7 @@ async function explainPg(client: SqlClient, o: ExplainOptions, base: Omit<Explai
   let indexAdvice: ExplainResult['indexAdvice'] = [];
   if (o.indexAdvice !== false && diagnostics.some((d) => d.kind === 'seq-scan-filter' || d.kind === 'slow-node' || d.kind === 'nested-loop-many')) {
     const adv = await adviseIndexesPg(client, { sql: o.sql, params: o.params, info, timeoutMs: timeout });
-    indexAdvice = adv.advice;
+    indexAdvice = adv.advice.map((a) => ({ ...a, keptShare: keptShareOf(root, a.table, tableRows) }));
     if (adv.note) note = note ? `${note} ${adv.note}` : adv.note;
   }
   return { ...base, mode, plan: root, diagnostics, indexAdvice, note };
@@ -175,6 +175,6 @@ async function explainMysql(client: SqlClient, o: ExplainOptions, base: Omit<Exp
   let root: PlanNode;
   try { root = parseMysqlPlan(raw, !!o.keepLiterals).root; } catch (err) { return refused(base, `The plan could not be read: ${(err as Error).message}`); }
   const diagnostics = diagnosePlan(root, { system: 'mysql' });
-  const indexAdvice = o.indexAdvice === false ? [] : adviseIndexesUnconfirmed(root, diagnostics, 'mysql');
+  const indexAdvice = o.indexAdvice === false ? [] : adviseIndexesUnconfirmed(root, diagnostics, 'mysql').map((a) => ({ ...a, keptShare: keptShareOf(root, a.table) }));
   return { ...base, mode, plan: root, diagnostics, indexAdvice, note };
 }

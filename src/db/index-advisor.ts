@@ -171,3 +171,25 @@ export function adviseIndexesUnconfirmed(root: PlanNode, diagnostics: PlanDiagno
   }
   return out;
 }
+
+/**
+ * Share of `table`'s rows its scan in the plan keeps (see {@link IndexAdvice.keptShare}), or null: measured when the
+ * plan was executed, else the planner's estimate over the table's rows (`tableRows`, PostgreSQL's reltuples), else
+ * MySQL's `filtered` percentage when it is an estimate at all (100 is what MySQL says when it has none).
+ */
+export function keptShareOf(root: PlanNode, table: string, tableRows: Record<string, number> = {}): number | null {
+  const short = (t: string) => t.split('.').pop()!.replace(/[`"]/g, '');
+  for (const { node } of walkPlan(root)) {
+    if (!node.relation || short(node.relation) !== short(table)) continue;
+    if (node.actualRows !== null && node.rowsRemovedByFilter !== null) {
+      const kept = node.actualRows * (node.loops ?? 1);
+      return kept + node.rowsRemovedByFilter > 0 ? kept / (kept + node.rowsRemovedByFilter) : null;
+    }
+    const total = tableRows[node.relation] ?? tableRows[short(node.relation)];
+    if (node.planRows !== null && total && total > 0 && node.filter) return Math.min(1, node.planRows / total);
+    const filtered = Number(node.details['filtered']);
+    if (Number.isFinite(filtered) && filtered > 0 && filtered < 100) return filtered / 100;
+    return null;
+  }
+  return null;
+}

@@ -61,6 +61,12 @@ export interface IndexAdvice {
   basis: string;
   costBefore: number | null;
   costAfter: number | null;
+  /**
+   * Share of the table's rows (0..1) the filtered scan keeps: measured (EXPLAIN ANALYZE's rows against those the
+   * filter removed, MariaDB's r_filtered) or the planner's estimate (rows out of the scan over the table's rows,
+   * MySQL's `filtered`); null or absent when unknown. An index only helps a filter that keeps a small share.
+   */
+  keptShare?: number | null;
 }
 
 /** The outcome of EXPLAIN for one statement class. */

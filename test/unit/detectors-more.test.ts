@@ -265,3 +265,39 @@ describe('a process that died without its summary', () => {
     expect(warn(new TraceBuilder(1000))).not.toMatch(/ended without writing its summary/);
   });
 });
+
+describe('index advice without the planner\'s confirmation', () => {
+  const plan = (table: string, planRows: number) => ({ nodeType: 'ALL', relation: table, index: null, totalCost: 1000, planRows, actualRows: null, loops: null, actualTotalMs: null, exclusiveMs: null, filter: '`v` = ?', rowsRemovedByFilter: null, details: {}, children: [] });
+  const explain = (id: string, fp: string, keptShare: number | null, planRows = 100_000) => ({
+    system: 'mysql' as const, queryClassId: id, fingerprint: fp, mode: 'plan' as const, plan: plan('events', planRows), diagnostics: [],
+    indexAdvice: [{ table: 'events', columns: ['v'], createStatement: 'ALTER TABLE `events` ADD INDEX (`v`);', confirmed: false, basis: 'Unconfirmed', costBefore: 1000, costAfter: null, keptShare }],
+    note: null,
+  });
+  const build = (rowsPerCall: number) => {
+    const b = new TraceBuilder(10_000);
+    for (let i = 0; i < 20; i++) b.db('select * from events where v = ?', i * 200, i * 200 + 180, { rows: rowsPerCall, system: 'mysql' });
+    for (let i = 0; i < 20; i++) b.db('select count(*) from events where v = ? and w > ?', 5000 + i * 200, 5000 + i * 200 + 150, { rows: 1, system: 'mysql' });
+    return b.build();
+  };
+  const ids = (trace: ReturnType<TraceBuilder['build']>) => analyze(trace, { toolVersion: 't' }).queries.map((q) => q.id);
+
+  it('is not given for a filter that keeps 42% of the rows, by the plan\'s estimate or by the rows the calls returned', () => {
+    const t = build(42_000);
+    const [a, b2] = ids(t);
+    const r1 = analyze(t, { toolVersion: 't', explains: [explain(a!, 'select * from events where v = ?', 0.42)] });
+    expect(r1.findings.filter((f) => f.kind === 'missing-index')).toEqual([]);
+    const r2 = analyze(t, { toolVersion: 't', explains: [explain(a!, 'select * from events where v = ?', null)] });
+    expect(r2.findings.filter((f) => f.kind === 'missing-index')).toEqual([]);
+    void b2;
+  });
+
+  it('is given once, for both classes, when the filter is selective', () => {
+    const t = build(20);
+    const [a, b2] = ids(t);
+    const r = analyze(t, { toolVersion: 't', explains: [explain(a!, 'select * from events where v = ?', 0.0002), explain(b2!, 'select count(*) from events where v = ? and w > ?', null)] });
+    const mi = r.findings.filter((f) => f.kind === 'missing-index');
+    expect(mi).toHaveLength(1);
+    expect(mi[0]!.scope).toHaveLength(2);
+    expect(mi[0]!.title).toMatch(/40 call\(s\) of 2 statement classes/);
+  });
+});
