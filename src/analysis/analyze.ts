@@ -12,6 +12,7 @@ import { soleTimeFunctions } from './critical-path';
 import { summarizeFtp } from './ftp-summary';
 import { groupConnects, groupQueries, type QueryGroup } from './query-digest';
 import { sweepRun } from './sweep';
+import { unexplainedClasses } from './unexplained';
 import { overlapWith, totalLength, union, type Interval } from './intervals';
 import { rankFindings, whatIf } from './rank';
 import { summarizeRuntime } from './runtime-summary';
@@ -73,6 +74,8 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
   const keep = (f: RawFinding, t: Thresholds) => f.risk !== undefined || (f.estimatedSavingMs > 0 && f.estimatedSavingMs >= t.minSavingMs);
   const base = runDetectors(model, ctxWith(thresholds));
   let raw = base.findings.filter((f) => keep(f, thresholds));
+  // Every class some detector spoke of, kept or not (a stage's thresholds may tolerate it): explained.
+  const spoken = [...base.findings];
   // Stages with their own thresholds: their findings come from a run of the detectors with those thresholds.
   if (stageSets.length) {
     const stageOf = findingStage(model, groups, stageUnionList);
@@ -80,9 +83,13 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
     raw = raw.filter((f) => !overridden.has(stageOf(f) ?? ''));
     for (const [name, over] of stageSets) {
       const t = { ...thresholds, ...over };
-      raw.push(...runDetectors(model, ctxWith(t)).findings.filter((f) => stageOf(f) === name && keep(f, t)));
+      const staged = runDetectors(model, ctxWith(t)).findings.filter((f) => stageOf(f) === name);
+      spoken.push(...staged);
+      raw.push(...staged.filter((f) => keep(f, t)));
     }
   }
+  // The run's biggest costs are never left without a word: a dominant class no finding covers says what is known.
+  raw.push(...unexplainedClasses(groups, spoken, breakdown.wallMs, options.explains ?? null));
   const detectors = base.statuses;
   // Where the job issues the calls behind each class and finding (the probes' bounded stack samples).
   const sited = attachCallSites(groups.map((g) => g.cls), rankFindings(raw), mergeCallSites(model));

@@ -35,12 +35,22 @@ describe('database detectors', () => {
     expect(find(one, 'commit-per-row')).toBeUndefined();
   });
 
-  it('large result set: a risk finding without a time claim', () => {
-    const b = new TraceBuilder(3000);
+  it('large result set: used whole (written back), a risk finding without a time claim; reduced in JavaScript, filter in SQL', () => {
+    const b = new TraceBuilder(4000);
     b.db('select * from events', 0, 2000, { rows: 500_000 });
+    for (let i = 0; i < 500; i++) b.db('insert into archive (a, b) values (?+)', 2000 + i * 3, 2000 + i * 3 + 2, { rows: 1000 });
     const f = find(b, 'large-result-set')!;
     expect(f.estimatedSavingMs).toBe(0);
     expect(f.risk).toMatch(/500000 rows/);
+    const reduced = new TraceBuilder(3000);
+    reduced.db('select * from events', 0, 2000, { rows: 500_000 });
+    const g = find(reduced, 'large-result-set')!;
+    expect(g.title).toBe('500000 rows read to keep none: filter in SQL');
+    expect(g.estimatedSavingMs).toBeCloseTo(2000, 0);
+    const some = new TraceBuilder(3000);
+    some.db('select * from events', 0, 2000, { rows: 500_000 });
+    some.db('insert into hits (a) values (?+)', 2100, 2200, { rows: 50_000 });
+    expect(find(some, 'large-result-set')!.estimatedSavingMs).toBeCloseTo(2000 * 0.9, 0);
     const small = new TraceBuilder(3000);
     small.db('select * from events', 0, 2000, { rows: 5000 });
     expect(find(small, 'large-result-set')).toBeUndefined();

@@ -2,12 +2,22 @@ import { round3 } from '../intervals';
 import { verbOf } from './sql-shape';
 import type { Detector, RawFinding } from './types';
 
+
 /**
  * Large result sets read whole into memory: a SELECT returning hundreds of thousands of rows in one call.
  * The driver builds every row as an object before the job sees the first one: memory grows with the input
  * (a job that fits today runs out of memory next quarter) and the heap the GC must walk grows with it.
  *
- * Saving model: none claimed for time (GC time is the gc-pressure finding's); reported for the risk.
+ * Saving model, when the job shows it keeps few of the rows (what it writes afterwards, as rows of INSERT/UPDATE/
+ * DELETE statements started after the read, is under half of them; a job that writes nothing and uploads nothing
+ * keeps none: it reduces the rows to a summary): filtering or aggregating in SQL ships only the kept rows, so the
+ * time the read occupied on the critical path (the server's sending, the transfer, and the driver building an
+ * object per row, which happens inside the call) and the GC those objects cause (the run's GC time in proportion
+ * to this read's share of all rows the run read) shrink by the share of rows not kept:
+ *   saving = (read critical-path time + GC share) x (1 - kept / rows).
+ * The server's own scan stays, and is inside the read time: an upper bound, medium confidence. When the job
+ * uses the rows (writes about as many, or uploads a file) no time is claimed: the finding is then about memory
+ * (stream or page through it).
  */
 export const largeResultSet: Detector = {
   id: 'large-result-set',
@@ -16,11 +26,49 @@ export const largeResultSet: Detector = {
     const selects = ctx.queries.filter((g) => verbOf(g.cls.fingerprint) === 'select' && g.cls.rows !== null);
     if (selects.length === 0) return { status: 'no-data', reason: 'no SELECT with a row count was recorded' };
     const peak = Math.max(0, ...trace.processes.map((p) => p.footer?.memory.maxRss ?? 0));
+    const gcMs = trace.processes.reduce((a, p) => a + (p.footer?.gc?.totalMs ?? 0), 0);
+    const rowsRead = selects.reduce((a, q) => a + (q.cls.rows ?? 0), 0);
     const findings: RawFinding[] = [];
     for (const g of selects) {
       const biggest = g.stats.maxRows;
       if (biggest < t.largeResultRows) continue;
       const pg = /postgres/i.test(g.cls.system);
+      const start = g.stats.firstStart;
+      const rows = g.cls.rows ?? biggest;
+      // What the job does with the rows afterwards: writes (rows of later write statements) or uploads.
+      const written = ctx.queries
+        .filter((q) => q !== g && q.stats.firstStart >= start && ['insert', 'update', 'delete', 'replace', 'copy'].includes(verbOf(q.cls.fingerprint)))
+        .reduce((a, q) => a + (q.cls.rows ?? q.cls.calls), 0);
+      const uploads = trace.spans.some((s) => s.kind === 'ftp' && s.start >= start && /upload|append/i.test(s.name));
+      const kept = uploads ? rows : Math.min(rows, written);
+      const keptShare = kept / Math.max(1, rows);
+      const gcShare = rowsRead > 0 ? gcMs * Math.min(1, rows / rowsRead) : 0;
+      const readMs = g.stats.soleMs;
+      if (keptShare < 0.5) {
+        const saving = Math.max(0, (readMs + gcShare) * (1 - keptShare));
+        findings.push({
+          id: `large-result-set:${g.cls.id}`,
+          kind: 'large-result-set',
+          title: `${rows} rows read to keep ${kept === 0 ? 'none' : `about ${kept}`}: filter in SQL`,
+          category: 'db',
+          scope: [`query:${g.cls.id}`],
+          estimatedSavingMs: round3(saving),
+          confidence: 'medium',
+          savingModel: `(${round3(readMs)} ms the read occupied on the critical path + ${round3(gcShare)} ms of the run's ${round3(gcMs)} ms GC for its share of the rows read) x (1 - ${kept} kept / ${rows} read); the server's scan is inside the read time and stays: an upper bound`,
+          risk: `Memory grows with the input: ${biggest} rows are held as objects at once${peak ? ` (peak RSS ${round3(peak / 1048576)} MiB)` : ''}.`,
+          evidence: {
+            summary: `up to ${biggest} rows per call, ${g.cls.calls} call(s); ${kept === 0 ? 'the job wrote and uploaded nothing afterwards: it reduced the rows in JavaScript' : `the job wrote about ${kept} rows afterwards`}`,
+            metrics: { rows, maxRows: biggest, calls: g.cls.calls, keptRows: kept, readMs: round3(readMs), gcShareMs: round3(gcShare), ...(peak ? { peakRssBytes: peak } : {}) },
+            queryClassId: g.cls.id,
+            fingerprint: g.cls.fingerprint,
+          },
+          recommendation: {
+            summary: 'Move the filter (or the aggregation) the job does in JavaScript into the statement\'s WHERE / GROUP BY, so only the rows it keeps leave the server.',
+            code: [`// before: every row to the client, filtered there`, `const rows = (await db.query('SELECT * FROM t')).rows.filter((r) => r.status === 'open');`, `// after: the server filters (and an index on the filter column can serve it)`, `const { rows } = await db.query('SELECT * FROM t WHERE status = $1', ['open']);`].join('\n'),
+          },
+        });
+        continue;
+      }
       findings.push({
         id: `large-result-set:${g.cls.id}`,
         kind: 'large-result-set',
