@@ -125,6 +125,19 @@ export interface SweepOptions {
 
 const isIo = (k: string) => k === 'db' || k === 'db-connect' || k === 'ftp';
 
+/**
+ * Pool checkouts (`pg-pool.connect`): waiting for a pooled client is not I/O of its own. The wait is for another
+ * call of the job to give a client back (that call's span is the I/O), or for a new physical connection (its own
+ * `pg.connect` span inside the checkout). Counting it as I/O would make concurrent pool queries overlap "other I/O"
+ * and leave them no critical-path time at all.
+ */
+const POOL_CHECKOUT = /(^|[.-])pool\.connect$|^pool\.acquire$/;
+
+/** Per group: true for pool checkouts (not I/O, see POOL_CHECKOUT). */
+function checkoutGroups(source: SpanSource): boolean[] {
+  return source.groups.map((g) => g.kind === 'db-connect' && POOL_CHECKOUT.test(g.name));
+}
+
 /** A min-heap of in-flight calls keyed by end time, carrying their group and whether they are a query. */
 class EndHeap {
   ends = new Float64Array(64);
@@ -172,6 +185,7 @@ class EndHeap {
  */
 export function sweepRun(source: SpanSource, options: SweepOptions = {}): RunAggregates {
   const G = source.groups.length;
+  const checkout = checkoutGroups(source);
   const stages = options.stageUnions ?? [];
   const groups: GroupStats[] = [];
   for (let g = 0; g < G; g++) {
@@ -238,7 +252,7 @@ export function sweepRun(source: SpanSource, options: SweepOptions = {}): RunAgg
     let p = processes.get(r.pid);
     if (!p) processes.set(r.pid, (p = { spans: 0, db: new RunningUnion(), ftp: new RunningUnion() }));
     p.spans++;
-    const io = isIo(r.kind);
+    const io = isIo(r.kind) && !(r.group >= 0 && checkout[r.group]);
     const positive = r.end > r.start;
     if (io) {
       endUntil(r.start);
@@ -326,11 +340,12 @@ export function soleTimeOf(source: SpanSource, isOwn: (r: SpanRow) => boolean, o
     if (t !== Number.POSITIVE_INFINITY) accrue(t);
   };
   const addOther = (a: number, b: number) => { advance(a); other.push(b, 1); ownOther++; };
+  const checkout = checkoutGroups(source);
   source.forEach((r) => {
     if (!(r.end > r.start)) return;
     while (k < extra.length && extra[k]![0] <= r.start) { addOther(extra[k]![0], extra[k]![1]); k++; }
     const own = isOwn(r);
-    if (isIo(r.kind)) {
+    if (isIo(r.kind) && !(r.group >= 0 && checkout[r.group])) {
       advance(r.start);
       io.push(r.end, own ? 1 : 0); total++; if (own) ownIo++;
     } else if (own) addOther(r.start, r.end);

@@ -34,6 +34,10 @@ export const nPlusOneRead: Detector = {
       // casts, LIMIT), bound or inlined.
       const key = keyValues(g.cls.fingerprint, g.cls.system, ctx);
       if (!key) continue;
+      // A column without an index is no key: when EXPLAIN shows each call scanning the table, the cost is the scan
+      // (the missing-index finding), not the round trips.
+      const ex = ctx.explains?.find((e) => e.queryClassId === g.cls.id);
+      if (ex && (ex.indexAdvice.length > 0 || ex.diagnostics.some((d) => d.kind === 'seq-scan-filter' || d.kind === 'full-scan'))) continue;
       const meanRows = g.cls.rows === null ? null : g.cls.rows / g.cls.calls;
       if (meanRows !== null && meanRows > t.maxRowsPerLookup) continue;
       findings.push(buildFinding(g, key, meanRows, perRow, ctx, findSource(ctx.queries, g)));
