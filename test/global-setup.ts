@@ -13,7 +13,7 @@ export default async function setup(): Promise<void> {
     if (process.env['CI'] === 'true') throw err;
     return;
   }
-  for (const seed of ['orders-export/seed.cjs', 'families/missing-index/seed.cjs']) {
-    execFileSync(process.execPath, [path.join(ROOT, 'fixtures', 'pipelines', seed)], { env: { ...process.env, ...testbedEnv() }, stdio: 'inherit' });
+  for (const seed of ['pipelines/orders-export/seed.cjs', 'pipelines/families/missing-index/seed.cjs', 'corpus/seed.cjs']) {
+    execFileSync(process.execPath, [path.join(ROOT, 'fixtures', seed)], { env: { ...process.env, ...testbedEnv() }, stdio: 'inherit' });
   }
 }
