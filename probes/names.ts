@@ -48,6 +48,8 @@ export const ATTR = {
   records: 'batch_doctor.records',
   ftpCommand: 'ftp.command',
   ftpBytes: 'ftp.bytes',
+  /** Upload only: original / gzip -6 size of the first 64 KiB of the data (probes/ftp/compress-sample.ts). */
+  ftpSampleGzipRatio: 'ftp.sample.gzip_ratio',
   ftpTransferMode: 'ftp.transfer.mode',
   ftpRemotePath: 'ftp.remote.path',
   ftpRemoteExt: 'ftp.remote.ext',

@@ -193,7 +193,7 @@ export const ALLOWED_ATTRIBUTES: ReadonlySet<string> = new Set([
   'network.peer.address', 'network.peer.port', 'network.protocol.name', 'error.type', 'otel.status_code',
   'thread.id', 'thread.name', 'code.function', 'code.function.name', 'code.namespace',
   ATTR.dbRows, 'db.postgresql.idle.timeout.millis', 'db.postgresql.max.client',
-  ATTR.stageName, ATTR.records, ATTR.ftpCommand, ATTR.ftpBytes, ATTR.ftpTransferMode, ATTR.ftpRemoteExt, ATTR.ftpDirection,
+  ATTR.stageName, ATTR.records, ATTR.ftpCommand, ATTR.ftpBytes, ATTR.ftpSampleGzipRatio, ATTR.ftpTransferMode, ATTR.ftpRemoteExt, ATTR.ftpDirection,
   ATTR.ftpSecure, ATTR.ftpResponseCode,
 ]);
 /** Statement attributes: fingerprinted (literals removed) unless the user opted in to literals. */

@@ -21,7 +21,7 @@ const SHAPE_KEYS = ['server.address', 'server.port', 'net.peer.name', 'net.peer.
   'db.client.connection.pool.name'];
 /** Attributes copied for non-database spans. */
 const COPY_KEYS = [...SHAPE_KEYS, 'error.type', ATTR.dbRows, ATTR.stageName, ATTR.records,
-  ATTR.ftpCommand, ATTR.ftpBytes, ATTR.ftpTransferMode, ATTR.ftpRemotePath, ATTR.ftpSecure, ATTR.ftpResponseCode,
+  ATTR.ftpCommand, ATTR.ftpBytes, ATTR.ftpSampleGzipRatio, ATTR.ftpTransferMode, ATTR.ftpRemotePath, ATTR.ftpSecure, ATTR.ftpResponseCode,
   ATTR.ftpRemoteExt, ATTR.ftpDirection];
 
 const toMs = (t: [number, number]) => t[0] * 1e3 + t[1] / 1e6;
@@ -169,7 +169,9 @@ export class SpanRecorder implements SpanProcessor {
   }
 
   private toCompact(span: ReadableSpan, a: Record<string, unknown>): CompactSpan | undefined {
-    const stmt = first(a, DB_STATEMENT_KEYS);
+    const raw = first(a, DB_STATEMENT_KEYS);
+    // One shape per statement class, not per text: code that inlines its values writes a new text every call.
+    const stmt = typeof raw === 'string' ? fingerprintSql(raw, dialectForSystem(String(first(a, DB_SYSTEM_KEYS)))).text : raw;
     const key = `${span.name}\u0000${String(stmt)}\u0000${String(a['server.address'] ?? a['net.peer.name'])}\u0000${String(a['server.port'] ?? a['net.peer.port'])}\u0000${String(a['db.namespace'] ?? a['db.name'])}`;
     let id = this.shapes.get(key);
     if (id === undefined) {

@@ -372,8 +372,10 @@ export function sqlTokens(sql: string, dialect: SqlDialect): SqlToken[] | null {
   return typeof sql === 'string' ? tokenize(sql, dialect, true) : null;
 }
 
-const cache = new Map<string, SqlFingerprint>();
-/** Most distinct statement texts kept in the fingerprint cache (entries; a bound on memory, not a limit on output). */
+/** Fingerprints by statement text, one map per dialect (the text itself is the key: no string built per call). */
+const cachePg = new Map<string, SqlFingerprint>();
+const cacheMy = new Map<string, SqlFingerprint>();
+/** Most distinct statement texts kept in the fingerprint cache, per dialect (entries; a bound on memory, not a limit on output). */
 export const FINGERPRINT_CACHE_MAX = 5000;
 
 /**
@@ -381,12 +383,12 @@ export const FINGERPRINT_CACHE_MAX = 5000;
  * (batch jobs repeat the same few texts thousands of times).
  */
 export function fingerprintSql(sql: string, dialect: SqlDialect): SqlFingerprint {
-  const key = dialect === 'mysql' ? 'm' + sql : 'p' + sql;
-  const hit = cache.get(key);
+  const cache = dialect === 'mysql' ? cacheMy : cachePg;
+  const hit = cache.get(sql);
   if (hit) return hit;
   const fp = computeFingerprint(sql, dialect, true);
   if (cache.size >= FINGERPRINT_CACHE_MAX) cache.clear();
-  cache.set(key, fp);
+  cache.set(sql, fp);
   return fp;
 }
 

@@ -92,7 +92,10 @@ export class Mysql2FastPath extends InstrumentationBase<Mysql2FastPathConfig> {
           sampler?.sampleMysql(text, values, this.config);
           constancy?.observe('mysql', text, values);
         }
-        if (text === undefined || !counter.fast(text)) return undefined;
+        // Counted by statement class: a text with its values inlined is new on every call, its class is not.
+        if (text === undefined) return undefined;
+        const fp = fingerprintSql(text, 'mysql');
+        if (!fp.parsed || !counter.fast(fp.text)) return undefined;
         // The official instrumentation records the masked statement: our fingerprint of the formatted text,
         // which is the fingerprint of the text with its placeholders.
         const shape = shapeOf(this.config, text);

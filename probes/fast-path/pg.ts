@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { safely } from '../guard';
 import { statementKey, type SpanRecorder } from '../span-recorder';
 import { TRACER_NAME } from '../names';
+import { fingerprintSql } from '../sql-fingerprint';
 import { markFast, officialOriginal, StatementCounter } from './counter';
 import type { CallSiteSampler } from '../call-sites';
 import type { ValueStats } from '../value-stats';
@@ -25,7 +26,8 @@ interface ClientLike { connectionParameters?: { host?: string; port?: number; da
  * The fast path for repeated PostgreSQL statements. The official
  * `@opentelemetry/instrumentation-pg` costs ~30 µs per call (its wrapper and
  * the SDK span); batch jobs make the same call tens of thousands of times.
- * Once a statement text has produced FULL_SPANS_PER_STATEMENT (50) full spans, its
+ * Once a statement class (its fingerprint: literals inlined in the text count as values) has produced
+ * FULL_SPANS_PER_STATEMENT (50) full spans, its
  * further promise-style calls skip the OTel wrapper (calling the function it
  * wrapped) and are timed here instead, into the same compact trace line a span
  * would give: every call is still recorded, at 1-4 µs each. Callback-style calls,
@@ -61,7 +63,7 @@ export class PgFastPath extends InstrumentationBase<PgFastPathConfig> {
     const counter = this.counter;
     const sites = this.getConfig().sites ?? null;
     const sampler = this.getConfig().sampler ?? null;
-    // Shape ids by statement text, per server (one connectionParameters object per client): one map lookup per
+    // Shape ids by statement class, per server (one connectionParameters object per client): one map lookup per
     // call instead of building the statement key.
     const shapes = new WeakMap<object, Map<string, number>>();
     const shapeOf = (client: ClientLike, text: string): number | undefined => {
@@ -90,8 +92,10 @@ export class PgFastPath extends InstrumentationBase<PgFastPathConfig> {
         }
         if (typeof args[args.length - 1] !== 'function') {
           const text = typeof q === 'string' ? q : q && typeof q === 'object' && typeof q.submit !== 'function' && typeof q.text === 'string' ? q.text : undefined;
-          if (text !== undefined && counter.fast(text)) {
-            shape = shapeOf(this, text);
+          // Counted and shaped by statement class: a text with its values inlined is new on every call, its class is not.
+          const fp = text === undefined ? undefined : fingerprintSql(text, 'postgresql');
+          if (text !== undefined && fp!.parsed && counter.fast(fp!.text)) {
+            shape = shapeOf(this, fp!.text);
             if (shape !== undefined) {
               constancy?.observe('postgresql', text, Array.isArray(args[1]) ? args[1] : q && typeof q === 'object' ? q.values : undefined);
               parent = trace.getSpan(context.active())?.spanContext().spanId ?? null;

@@ -2,6 +2,7 @@ import { context, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, type InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { ATTR, TRACER_NAME } from '../names';
 import { faultInjected, safely } from '../guard';
+import { sampleCompressibility } from './compress-sample';
 import { bytesSoFar, errorCode, modeFromCommand, pathAttributes, serverAttributes, WRAPPED_METHODS, type FtpClientLike } from './utils';
 
 /** Options of the basic-ftp instrumentation. */
@@ -86,11 +87,16 @@ export class FtpInstrumentation extends InstrumentationBase<FtpInstrumentationCo
         const attrs: Record<string, string | number | boolean> = { [ATTR.ftpCommand]: method, ...pathAttributes(spec.pathArg === undefined ? undefined : args[spec.pathArg], !!inst.getConfig().keepRemotePaths) };
         const span = inst.tracer.startSpan(spec.span, { attributes: attrs });
         inst.getConfig().sites?.observe('ftp', 'ftp', spec.span);
-        return { span, bytesBefore: bytesSoFar(this) };
+        const sample = { ratio: 0 };
+        if (spec.direction === 'upload') sampleCompressibility(args[0], (r) => { sample.ratio = r; });
+        return { span, bytesBefore: bytesSoFar(this), sample };
       });
       if (!started) return original.apply(this, args);
-      const { span, bytesBefore } = started;
-      const finish = (err?: unknown) => safely('ftp-hook', () => inst.endSpan(span, this, spec.direction, bytesBefore, err));
+      const { span, bytesBefore, sample } = started;
+      const finish = (err?: unknown) => safely('ftp-hook', () => {
+        if (sample.ratio > 0) span.setAttribute(ATTR.ftpSampleGzipRatio, Math.round(sample.ratio * 100) / 100);
+        inst.endSpan(span, this, spec.direction, bytesBefore, err);
+      });
       let result: unknown;
       try {
         result = context.with(trace.setSpan(context.active(), span), () => original.apply(this, args));

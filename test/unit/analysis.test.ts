@@ -192,24 +192,41 @@ describe('critical path and what-if', () => {
 
   it('does not add up two findings about the same statement class', () => {
     const b = new TraceBuilder(3000);
-    b.db('select id, customer_id from orders where day = $1', 0, 10, { rows: 1000 });
-    for (let i = 0; i < 1000; i++) b.db('select id, name from customers where id = $1', 10 + i * 2, 12 + i * 2, { rows: 1 });
+    b.db('select count(*) from orders where note like $1', 0, 900, { rows: 1 });
+    b.db('select count(*) from refunds', 901, 1500, { rows: 1 });
     const m = b.build();
-    const cls = analyze(m, { toolVersion: 't' }).queries.find((q) => q.calls === 1000)!;
-    // The same lookups also scan a table: a missing-index finding on the same class.
+    const cls = analyze(m, { toolVersion: 't' }).queries.find((q) => q.fingerprint.includes('orders'))!;
+    // The first statement also scans a table: a missing-index finding on a class the sequential-queries finding covers.
     const r = analyze(m, {
       toolVersion: 't',
       explains: [{
         queryClassId: cls.id, system: 'postgresql', fingerprint: cls.fingerprint, mode: 'plan', plan: null, diagnostics: [], error: null,
-        indexAdvice: [{ table: 'customers', columns: ['id'], createStatement: 'CREATE INDEX ON customers (id);', confirmed: true, costBefore: 100, costAfter: 10, basis: 'b' }],
+        indexAdvice: [{ table: 'orders', columns: ['note'], createStatement: 'CREATE INDEX ON orders (note);', confirmed: true, costBefore: 100, costAfter: 10, basis: 'b' }],
       } as never],
     });
     const kinds = r.findings.map((f) => f.kind);
     expect(kinds).toContain('missing-index');
-    expect(kinds).toContain('n-plus-one-read');
+    expect(kinds).toContain('sequential-queries');
     const largest = Math.max(...r.findings.map((f) => f.estimatedSavingMs));
-    // Both claim the same 2000 ms: together they save what the larger one does, not the sum.
+    // They share a statement class: together they save what the larger one does, not the sum.
     expect(r.whatIf.allMs).toBeCloseTo(r.run.wallMs - largest, 1);
+  });
+
+  it('leaves a lookup whose plan scans the table to the missing index, not the N+1', () => {
+    const b = new TraceBuilder(3000);
+    b.db('select id, customer_id from orders where day = $1', 0, 10, { rows: 1000 });
+    for (let i = 0; i < 1000; i++) b.db('select id, name from customers where ref = $1', 10 + i * 2, 12 + i * 2, { rows: 1 });
+    const m = b.build();
+    const cls = analyze(m, { toolVersion: 't' }).queries.find((q) => q.calls === 1000)!;
+    expect(analyze(m, { toolVersion: 't' }).findings[0]!.kind).toBe('n-plus-one-read');
+    const r = analyze(m, {
+      toolVersion: 't',
+      explains: [{
+        queryClassId: cls.id, system: 'postgresql', fingerprint: cls.fingerprint, mode: 'plan', plan: null, diagnostics: [], error: null,
+        indexAdvice: [{ table: 'customers', columns: ['ref'], createStatement: 'CREATE INDEX ON customers (ref);', confirmed: true, costBefore: 100, costAfter: 10, basis: 'b' }],
+      } as never],
+    });
+    expect(r.findings.map((f) => f.kind)).toEqual(['missing-index']);
   });
 });
 

@@ -9,20 +9,21 @@ import type { Detector } from './types';
  * connects they cause are.
  *
  * Saving model: with a pool of as many connections as the run ever used at once, the run connects that
- * many times instead of `connects`: saving = the connects' time on the critical path minus pool size x the
- * median connect.
+ * many times instead of `connects`: saving = the connects' and disconnects' (`pg.disconnect`: the teardown
+ * `end()` waits for) time on the critical path minus pool size x the median connect.
  */
 export const connectionPerQuery: Detector = {
   id: 'connection-per-query',
   detect(_trace, ctx) {
-    const groups = ctx.connects.filter((c) => !/pool/i.test(c.name));
+    const groups = ctx.connects.filter((c) => !/pool|disconnect/i.test(c.name));
+    const teardowns = ctx.connects.filter((c) => /disconnect/i.test(c.name));
     const connectCalls = groups.reduce((a, c) => a + c.stats.calls, 0);
     if (connectCalls === 0) return { status: 'no-data', reason: 'no database connects were recorded (pg and mysql2 connects are; a client the probes do not instrument is not)' };
     const t = ctx.thresholds;
     const queries = ctx.queries.reduce((a, g) => a + g.cls.calls, 0);
     if (connectCalls < t.minRepeatedCalls || connectCalls < queries / t.maxQueriesPerConnection) return { status: 'ran', findings: [] };
     const pool = Math.max(1, ctx.run.dbMaxConcurrency);
-    const { p50, sole, saving } = connectionReuseSaving(weightedMedianMs(groups), ctx.soleOfGroups(groups.map((c) => c.group)), pool);
+    const { p50, sole, saving } = connectionReuseSaving(weightedMedianMs(groups), ctx.soleOfGroups([...groups, ...teardowns].map((c) => c.group)), pool);
     return {
       status: 'ran',
       findings: [{
@@ -33,7 +34,7 @@ export const connectionPerQuery: Detector = {
         scope: ['db:connect'],
         estimatedSavingMs: round3(saving),
         confidence: 'high',
-        savingModel: `${round3(sole)} ms of connects on the critical path minus ${pool} pooled connection(s) at the median connect ${round3(p50)} ms`,
+        savingModel: `${round3(sole)} ms of connects${teardowns.length ? ' and disconnects' : ''} on the critical path minus ${pool} pooled connection(s) at the median connect ${round3(p50)} ms`,
         evidence: {
           summary: `${connectCalls} connects (median ${round3(p50)} ms) for ${queries} statements: ${round3(queries / connectCalls)} statements per connection`,
           metrics: { connects: connectCalls, statements: queries, connectP50Ms: round3(p50), criticalMs: round3(sole), poolSize: pool },

@@ -31,7 +31,7 @@ export const failedLogins: Detector = {
   id: 'failed-logins',
   detect(trace, ctx) {
     const out: Failures[] = [];
-    for (const g of ctx.connects) {
+    for (const g of ctx.connects.filter((c) => !/disconnect/i.test(c.name))) {
       if (g.stats.errors === 0) continue;
       out.push({
         label: `${g.system} (${g.name})`, category: 'db', key: `connect:${g.system}:${g.name}`, attempts: g.stats.calls, failed: g.stats.errors,

@@ -17,8 +17,9 @@ const ASSUMED_GZIP_BPS = 40e6;
  * the round trips, takes the time: the saving model charges the compression CPU against it.
  *
  * Saving model: transfer time of text files on the critical path x (1 - 1 / ratio) minus the CPU to gzip
- * them (bytes / gzip throughput). Ratio and throughput are measured by `ftp-bench --sample` when given,
- * else assumed (3x; 40 MB/s), with low confidence.
+ * them (bytes / gzip throughput). The ratio is measured: by `ftp-bench --sample` when given, else by the probes on
+ * the first 64 KiB of each upload (`ftp.sample.gzip_ratio`, weighted by the bytes of the transfers that have one),
+ * else assumed (3x, low confidence). Throughput: ftp-bench's, else assumed 40 MB/s.
  */
 export const ftpUncompressed: Detector = {
   id: 'ftp-uncompressed',
@@ -31,7 +32,12 @@ export const ftpUncompressed: Detector = {
     const bytes = text.reduce((a, s) => a + (s.attrs['ftp.bytes'] as number), 0);
     if (bytes < t.minCompressibleBytes) return { status: 'ran', findings: [] };
     const measured = ctx.ftpBench?.compression ?? null;
-    const ratio = measured ? Math.max(1, measured.bytes / Math.max(1, measured.gzipBytes)) : ASSUMED_RATIO;
+    const sampled = text.filter((s) => typeof s.attrs['ftp.sample.gzip_ratio'] === 'number');
+    const sampledBytes = sampled.reduce((a, s) => a + (s.attrs['ftp.bytes'] as number), 0);
+    // Bytes-weighted harmonic mean: total original bytes over total compressed bytes.
+    const sampledRatio = sampledBytes > 0 ? sampledBytes / sampled.reduce((a, s) => a + (s.attrs['ftp.bytes'] as number) / (s.attrs['ftp.sample.gzip_ratio'] as number), 0) : null;
+    const ratio = measured ? Math.max(1, measured.bytes / Math.max(1, measured.gzipBytes)) : sampledRatio !== null ? Math.max(1, sampledRatio) : ASSUMED_RATIO;
+    const ratioSource = measured ? 'ratio and speed measured by ftp-bench --sample' : sampledRatio !== null ? `ratio measured by the probes on the first 64 KiB of ${sampled.length} upload(s); gzip speed assumed ${ASSUMED_GZIP_BPS / 1e6} MB/s` : `assumed ratio ${ASSUMED_RATIO}x and ${ASSUMED_GZIP_BPS / 1e6} MB/s: measure with batch-doctor ftp-bench --sample <a file>`;
     const gzipBps = measured && measured.cpuMs > 0 ? measured.bytes / (measured.cpuMs / 1000) : ASSUMED_GZIP_BPS;
     const sole = ctx.soleMs(text);
     const cpu = (bytes / gzipBps) * 1000;
@@ -46,8 +52,8 @@ export const ftpUncompressed: Detector = {
         category: 'ftp',
         scope: ['ftp:transfers'],
         estimatedSavingMs: round3(saving),
-        confidence: measured ? 'medium' : 'low',
-        savingModel: `${round3(sole)} ms of these transfers on the critical path x (1 - 1/${round3(ratio)}) minus ${round3(cpu)} ms to gzip ${bytes} bytes (${measured ? 'ratio and speed measured by ftp-bench --sample' : `assumed ratio ${ASSUMED_RATIO}x and ${ASSUMED_GZIP_BPS / 1e6} MB/s: measure with batch-doctor ftp-bench --sample <a file>`})`,
+        confidence: measured || sampledRatio !== null ? 'medium' : 'low',
+        savingModel: `${round3(sole)} ms of these transfers on the critical path x (1 - 1/${round3(ratio)}) minus ${round3(cpu)} ms to gzip ${bytes} bytes (${ratioSource})`,
         evidence: {
           summary: `${text.length} transfers of ${exts} files, ${bytes} bytes, none compressed`,
           metrics: { files: text.length, bytes, criticalMs: round3(sole), ratio: round3(ratio), gzipCpuMs: round3(cpu) },
