@@ -72,6 +72,10 @@ export function summarizeProfile(profile: { nodes: ProfileNode[]; samples?: numb
     // CPU inside an instrumented client library belongs to its database or FTP call (inside that call's span,
     // where the I/O findings count it), not to the job function that made the call.
     let attributed = false, inClient = false;
+    // Module loading (Node's loader frames, node:internal/modules/...) between the innermost frame and a function:
+    // that function's time on this sample is start-up (a require or import it made), not its work.
+    let loading = false;
+    const ms = count * msPerSample;
     while (cur !== undefined) {
       const n = byId.get(cur);
       if (!n || n.callFrame.functionName === '(root)') break;
@@ -81,16 +85,17 @@ export function summarizeProfile(profile: { nodes: ProfileNode[]; samples?: numb
         f = { functionName: n.callFrame.functionName || '(anonymous)', url: n.callFrame.url, line: n.callFrame.lineNumber + 1, column: n.callFrame.columnNumber + 1, selfMs: 0, totalMs: 0, attributedMs: 0 };
         fns.set(k, f);
       }
-      if (!selfDone) { f.selfMs += count * msPerSample; selfDone = true; }
-      if (!seen.has(k)) { f.totalMs += count * msPerSample; seen.add(k); }
+      if (!selfDone) { f.selfMs += ms; selfDone = true; }
+      if (!seen.has(k)) { f.totalMs += ms; if (loading) f.loadingMs = (f.loadingMs ?? 0) + ms; seen.add(k); }
+      if (f.url.startsWith('node:internal/modules/')) loading = true;
       if (!attributed && !inClient && IO_CLIENT_FRAME.test(f.url)) inClient = true;
       if (!attributed && !inClient && isJobCode(f.url)) {
         firstUser ??= f;
-        if (n.callFrame.functionName) { attribute(f, node, count * msPerSample); attributed = true; }
+        if (n.callFrame.functionName) { if (!loading) attribute(f, node, ms); attributed = true; }
       }
       cur = parent.get(cur);
     }
-    if (!attributed && !inClient && firstUser) attribute(firstUser, node, count * msPerSample);
+    if (!attributed && !inClient && firstUser && !loading) attribute(firstUser, node, ms);
   }
   // The probes' own frames (this bundle, the inspector) are not the job's hot spots.
   const candidates = [...fns.values()].filter((f) => f.functionName !== '(idle)' && !isOwnFrame(f.url) && !isInspectorDispatch(f));
@@ -99,7 +104,7 @@ export function summarizeProfile(profile: { nodes: ProfileNode[]; samples?: numb
   const functions = [...new Set([...bySelf, ...byAttributed])]
     .map((f) => {
       const spentIn = [...(leaves.get(f) ?? [])].sort((a, b) => b[1] - a[1]).slice(0, LEAVES_KEPT).map(([frame, ms]) => ({ frame, ms: round(ms) }));
-      return { ...f, selfMs: round(f.selfMs), totalMs: round(f.totalMs), attributedMs: round(f.attributedMs!), ...(spentIn.length ? { spentIn } : {}) };
+      return { ...f, selfMs: round(f.selfMs), totalMs: round(f.totalMs), attributedMs: round(f.attributedMs!), ...(f.loadingMs ? { loadingMs: round(f.loadingMs) } : {}), ...(spentIn.length ? { spentIn } : {}) };
     });
   return { type: 'cpu-profile', sampleIntervalUs: intervalUs, samples: total, idleMs: round(idle * msPerSample), gcMs: round(gc * msPerSample), programMs: round(program * msPerSample), functions };
 }

@@ -128,6 +128,11 @@ export interface HotFunction {
   attributedMs?: number;
   /** Where the attributed time was spent: the innermost frames (function, file:line), most time first. */
   spentIn?: { frame: string; ms: number }[];
+  /**
+   * Of totalMs, the time of samples where Node's module loader ran below this function (a require or import it
+   * made): start-up, not work; excluded from attributedMs. Absent when none (and in traces of older probes).
+   */
+  loadingMs?: number;
 }
 
 /** One value position of a statement class: whether it kept one value, and about how many it took. */

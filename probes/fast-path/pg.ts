@@ -30,8 +30,8 @@ interface ClientLike { connectionParameters?: { host?: string; port?: number; da
  * FULL_SPANS_PER_STATEMENT (50) full spans, its
  * further promise-style calls skip the OTel wrapper (calling the function it
  * wrapped) and are timed here instead, into the same compact trace line a span
- * would give: every call is still recorded, at 1-4 µs each. Callback-style calls,
- * Submittables (cursors, streams) and anything unexpected take the official
+ * would give: every call is still recorded, at 1-4 µs each. Promise and callback calls
+ * alike; Submittables (cursors, streams) and anything unexpected take the official
  * path. Off when spans are forwarded to the user's collector (they want every span).
  *
  * Registered after PgInstrumentation, so its hook runs after the official patch.
@@ -85,22 +85,24 @@ export class PgFastPath extends InstrumentationBase<PgFastPathConfig> {
       try {
         const q = args[0] as { text?: unknown; submit?: unknown; values?: unknown } | string | undefined;
         if (sampler !== null) sampler.notePgClient(this.connectionParameters);
-        // Callback-style calls (knex, older code) take the official path; their call sites are still sampled here.
-        if (sites !== null && typeof args[args.length - 1] === 'function') {
-          const t = typeof q === 'string' ? q : q && typeof q === 'object' && typeof q.text === 'string' ? q.text : undefined;
-          if (t !== undefined) sites.observe('db', 'postgresql', t);
-        }
-        if (typeof args[args.length - 1] !== 'function') {
-          const text = typeof q === 'string' ? q : q && typeof q === 'object' && typeof q.submit !== 'function' && typeof q.text === 'string' ? q.text : undefined;
-          // Counted and shaped by statement class: a text with its values inlined is new on every call, its class is not.
-          const fp = text === undefined ? undefined : fingerprintSql(text, 'postgresql');
-          if (text !== undefined && fp!.parsed && counter.fast(fp!.text)) {
+        const last = args.length - 1;
+        const text = typeof q === 'string' ? q : q && typeof q === 'object' && typeof q.submit !== 'function' && typeof q.text === 'string' ? q.text : undefined;
+        // Counted and shaped by statement class: a text with its values inlined is new on every call, its class is not.
+        // Promise and callback calls alike (pg.Pool's query and knex call back); Submittables (cursors, streams)
+        // take the official path, their call sites still sampled here.
+        const fp = text === undefined ? undefined : fingerprintSql(text, 'postgresql');
+        if (text !== undefined && fp!.parsed) {
+          if (counter.fast(fp!.text)) {
             shape = shapeOf(this, fp!.text);
             if (shape !== undefined) {
-              constancy?.observe('postgresql', text, Array.isArray(args[1]) ? args[1] : q && typeof q === 'object' ? q.values : undefined);
+              const values = Array.isArray(args[1]) ? args[1] : q && typeof q === 'object' ? q.values : undefined;
+              constancy?.observe('postgresql', text, values);
               parent = trace.getSpan(context.active())?.spanContext().spanId ?? null;
             }
           }
+        } else if (sites !== null && typeof args[last] === 'function') {
+          const t = typeof q === 'string' ? q : q && typeof q === 'object' && typeof q.text === 'string' ? q.text : undefined;
+          if (t !== undefined) sites.observe('db', 'postgresql', t);
         }
       } catch (err) {
         shape = undefined;
@@ -108,6 +110,18 @@ export class PgFastPath extends InstrumentationBase<PgFastPathConfig> {
       }
       if (shape === undefined) return official.apply(this, args);
       const start = performance.now();
+      const cb = args[args.length - 1];
+      if (typeof cb === 'function') {
+        const sh = shape, par = parent;
+        args[args.length - 1] = function (this: unknown, err: unknown, r: { rowCount?: number | null; rows?: unknown[] } | undefined) {
+          safely('pg-fast-path', () => recorder.recordFast(sh, par, start, performance.now(),
+            err ? null : typeof r?.rowCount === 'number' ? r.rowCount : Array.isArray(r?.rows) ? r.rows.length : null,
+            err ? String((err as { code?: unknown } | null)?.code ?? '') : null));
+          // eslint-disable-next-line prefer-rest-params
+          return (cb as (...a: unknown[]) => unknown).apply(this, arguments as unknown as unknown[]);
+        };
+        return bare.apply(this, args);
+      }
       const result = bare.apply(this, args) as Promise<{ rowCount?: number | null; rows?: unknown[] }> | undefined;
       if (!result || typeof result.then !== 'function') return result;
       const sh = shape, par = parent;

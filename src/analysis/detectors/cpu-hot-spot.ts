@@ -52,7 +52,8 @@ export const cpuHotSpot: Detector = {
         let cur = fns.get(k);
         if (!cur) fns.set(k, (cur = { name: f.functionName, url: f.url, line: f.line, column: f.column, ms: 0, inclusiveMs: 0, spentIn: new Map() }));
         cur.ms += f.attributedMs;
-        cur.inclusiveMs += Math.max(f.attributedMs, f.totalMs);
+        // Inclusive of what it calls, less the module loading it triggered (start-up, not per-record work).
+        cur.inclusiveMs += Math.max(f.attributedMs, f.totalMs - (f.loadingMs ?? 0));
         for (const s of f.spentIn ?? []) cur.spentIn.set(s.frame, (cur.spentIn.get(s.frame) ?? 0) + s.ms);
       }
     }

@@ -12,8 +12,9 @@ import type { Detector, RawFinding } from './types';
  * DELETE statements started after the read, is under half of them; a job that writes nothing and uploads nothing
  * keeps none: it reduces the rows to a summary): filtering or aggregating in SQL ships only the kept rows, so the
  * time the read occupied on the critical path (the server's sending, the transfer, and the driver building an
- * object per row, which happens inside the call) and the GC those objects cause (the run's GC time in proportion
- * to this read's share of all rows the run read) shrink by the share of rows not kept:
+ * object per row, which happens inside the call) and the GC those objects cause outside the read (the run's GC
+ * time in proportion to this read's share of all rows the run read and to the share of the run outside the read:
+ * GC during the read is already in its time) shrink by the share of rows not kept:
  *   saving = (read critical-path time + GC share) x (1 - kept / rows).
  * The server's own scan stays, and is inside the read time: an upper bound, medium confidence. When the job
  * uses the rows (writes about as many, or uploads a file) no time is claimed: the finding is then about memory
@@ -42,8 +43,11 @@ export const largeResultSet: Detector = {
       const uploads = trace.spans.some((s) => s.kind === 'ftp' && s.start >= start && /upload|append/i.test(s.name));
       const kept = uploads ? rows : Math.min(rows, written);
       const keptShare = kept / Math.max(1, rows);
-      const gcShare = rowsRead > 0 ? gcMs * Math.min(1, rows / rowsRead) : 0;
       const readMs = g.stats.soleMs;
+      // GC during the read is already inside its time (the driver builds the rows on the event loop while the call is
+      // in flight); only the GC outside it is added, taken as spread evenly over the run's time.
+      const wall = Math.max(1, ctx.breakdown.wallMs);
+      const gcShare = rowsRead > 0 ? gcMs * Math.min(1, rows / rowsRead) * Math.max(0, 1 - readMs / wall) : 0;
       if (keptShare < 0.5) {
         const saving = Math.max(0, (readMs + gcShare) * (1 - keptShare));
         findings.push({
@@ -54,7 +58,7 @@ export const largeResultSet: Detector = {
           scope: [`query:${g.cls.id}`],
           estimatedSavingMs: round3(saving),
           confidence: 'medium',
-          savingModel: `(${round3(readMs)} ms the read occupied on the critical path + ${round3(gcShare)} ms of the run's ${round3(gcMs)} ms GC for its share of the rows read) x (1 - ${kept} kept / ${rows} read); the server's scan is inside the read time and stays: an upper bound`,
+          savingModel: `(${round3(readMs)} ms the read occupied on the critical path + ${round3(gcShare)} ms of the run's ${round3(gcMs)} ms GC for its share of the rows read, outside the read) x (1 - ${kept} kept / ${rows} read); the server's scan is inside the read time and stays: an upper bound`,
           risk: `Memory grows with the input: ${biggest} rows are held as objects at once${peak ? ` (peak RSS ${round3(peak / 1048576)} MiB)` : ''}.`,
           evidence: {
             summary: `up to ${biggest} rows per call, ${g.cls.calls} call(s); ${kept === 0 ? 'the job wrote and uploaded nothing afterwards: it reduced the rows in JavaScript' : `the job wrote about ${kept} rows afterwards`}`,
