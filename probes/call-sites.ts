@@ -36,7 +36,7 @@ export const SITE_STACK_FRAMES = 6;
 const CAPTURE_FRAMES = 60;
 
 interface Site { frames: CallSiteFrame[]; samples: number[] }
-interface Entry { kind: 'db' | 'ftp'; system: string; key: string; n: number; next: number; captures: number; sites: Map<string, Site>; otherSamples: number[] }
+interface Entry { kind: 'db' | 'ftp'; system: string; key: string; n: number; next: number; captures: number; sites: Map<string, Site>; otherSamples: number[]; via: Map<string, number> }
 
 /** The call number of a key's next sample after a sample at call `n`. */
 export const nextSampledCall = (n: number): number => (n < SITE_FIRST_CALLS ? n + 1 : n + Math.max(1, Math.floor(n / SITE_SPACING)));
@@ -64,6 +64,14 @@ const PROBES_BUNDLE = /[\\/]probes[\\/]bundle[\\/]probes\.js$/;
 /** Whether a frame's file may be a call site: not the probes, and not a dependency unless they are included. */
 export function isUserFrame(file: string, probesDir: string, includeDeps = false): boolean {
   return (includeDeps || !file.includes('node_modules')) && !file.startsWith(probesDir) && !PROBES_BUNDLE.test(file);
+}
+
+/** The npm package a file belongs to (`sequelize`, `@scope/name`), from its last node_modules segment; null outside one. */
+export function packageOf(file: string): string | null {
+  const i = file.lastIndexOf('node_modules/');
+  if (i < 0) return null;
+  const m = /^(@[^/]+\/[^/]+|[^/]+)/.exec(file.slice(i + 'node_modules/'.length));
+  return m ? m[1]! : null;
 }
 
 /** The bounded stack sampler of one process. */
@@ -104,7 +112,7 @@ export class CallSiteSampler {
     let e = this.keys.get(k);
     if (!e) {
       if (this.keys.size >= MAX_KEYS) return undefined;
-      e = { kind, system, key, n: 0, next: 1, captures: 0, sites: new Map(), otherSamples: [] };
+      e = { kind, system, key, n: 0, next: 1, captures: 0, sites: new Map(), otherSamples: [], via: new Map() };
       this.keys.set(k, e);
     }
     return e;
@@ -122,14 +130,20 @@ export class CallSiteSampler {
       Error.captureStackTrace(holder);
     } finally { Error.stackTraceLimit = limit; }
     const frames: CallSiteFrame[] = [];
+    // The library the job's code called (the package of the frame just inside its innermost frame): an ORM or
+    // query builder whose own CPU per call the analysis prices (probes/runtime.ts counts CPU by that package).
+    let lastPkg: string | null = null;
+    let via: string | null = null;
     for (const line of (holder.stack ?? '').split('\n').slice(1)) {
       const f = parseFrame(line, this.cwd);
       if (!f) continue;
       const abs = path.resolve(this.cwd, f.file);
-      if (!isUserFrame(abs, this.probesDir, this.includeDeps)) continue;
+      if (!isUserFrame(abs, this.probesDir, this.includeDeps)) { if (!frames.length) lastPkg = packageOf(abs) ?? lastPkg; continue; }
+      if (!frames.length) via = lastPkg;
       frames.push(f);
       if (frames.length >= SITE_STACK_FRAMES) break;
     }
+    if (via) e.via.set(via, (e.via.get(via) ?? 0) + 1);
     if (!frames.length) { e.otherSamples.push(n); return next; }
     const siteKey = `${frames[0]!.file}:${frames[0]!.line}:${frames[0]!.column}`;
     let site = e.sites.get(siteKey);
@@ -168,6 +182,8 @@ export class CallSiteSampler {
       const rk = `${e.kind}\u0000${e.system}\u0000${name}`;
       let rec = out.get(rk);
       if (!rec) out.set(rk, (rec = { kind: e.kind, system: e.system, key: name, calls: 0, sites: [], unattributedCalls: 0 }));
+      const via = [...e.via].sort((a, b) => b[1] - a[1])[0];
+      if (via && !rec.via) rec.via = via[0];
       rec.calls += e.n;
       rec.unattributedCalls += weights.get(null) ?? 0;
       for (const [sk, s] of e.sites) {

@@ -18,6 +18,17 @@ const DELAY_RESOLUTION_MS = 10;
 export const HOT_FUNCTIONS_KEPT = 40;
 /** Functions of the job's own code kept by attributed time (see HotFunction.attributedMs), besides those. */
 export const HOT_USER_FUNCTIONS_KEPT = 20;
+/** Libraries kept in the CPU-by-library summary (most CPU first). */
+const LIBRARIES_KEPT = 20;
+
+/** The npm package of a script URL or path (`sequelize`, `@scope/name`), or null outside node_modules. */
+function packageOfUrl(url: string): string | null {
+  const i = url.lastIndexOf('/node_modules/');
+  if (i < 0) return null;
+  const m = /^(@[^/]+\/[^/]+|[^/]+)/.exec(url.slice(i + '/node_modules/'.length));
+  return m ? m[1]! : null;
+}
+
 /** Innermost frames kept per job function (where its attributed time was spent). */
 const LEAVES_KEPT = 3;
 
@@ -57,6 +68,7 @@ export function summarizeProfile(profile: { nodes: ProfileNode[]; samples?: numb
     m.set(name, (m.get(name) ?? 0) + ms);
   };
   let idle = 0, gc = 0, program = 0;
+  const libs = new Map<string, number>();
   for (const [id, count] of hits) {
     const node = byId.get(id);
     if (!node) continue;
@@ -76,6 +88,8 @@ export function summarizeProfile(profile: { nodes: ProfileNode[]; samples?: numb
     // that function's time on this sample is start-up (a require or import it made), not its work.
     let loading = false;
     const ms = count * msPerSample;
+    // The library the job called (package of the frame just inside its innermost frame), for `libraries`.
+    let pkg: string | null = null, lib: string | null = null, userSeen = false;
     while (cur !== undefined) {
       const n = byId.get(cur);
       if (!n || n.callFrame.functionName === '(root)') break;
@@ -89,6 +103,10 @@ export function summarizeProfile(profile: { nodes: ProfileNode[]; samples?: numb
       if (!seen.has(k)) { f.totalMs += ms; if (loading) f.loadingMs = (f.loadingMs ?? 0) + ms; seen.add(k); }
       if (f.url.startsWith('node:internal/modules/')) loading = true;
       if (!attributed && !inClient && IO_CLIENT_FRAME.test(f.url)) inClient = true;
+      if (!userSeen) {
+        if (isJobCode(f.url)) { userSeen = true; lib = pkg; }
+        else { const p = packageOfUrl(f.url); if (p) pkg = p; }
+      }
       if (!attributed && !inClient && isJobCode(f.url)) {
         firstUser ??= f;
         if (n.callFrame.functionName) { if (!loading) attribute(f, node, ms); attributed = true; }
@@ -96,6 +114,9 @@ export function summarizeProfile(profile: { nodes: ProfileNode[]; samples?: numb
       cur = parent.get(cur);
     }
     if (!attributed && !inClient && firstUser && !loading) attribute(firstUser, node, ms);
+    // Without job code on the stack (a library's own continuation), the outermost package ran it.
+    const via = userSeen ? lib : pkg;
+    if (via && !inClient && !loading && name !== '(garbage collector)') libs.set(via, (libs.get(via) ?? 0) + ms);
   }
   // The probes' own frames (this bundle, the inspector) are not the job's hot spots.
   const candidates = [...fns.values()].filter((f) => f.functionName !== '(idle)' && !isOwnFrame(f.url) && !isInspectorDispatch(f));
@@ -106,7 +127,8 @@ export function summarizeProfile(profile: { nodes: ProfileNode[]; samples?: numb
       const spentIn = [...(leaves.get(f) ?? [])].sort((a, b) => b[1] - a[1]).slice(0, LEAVES_KEPT).map(([frame, ms]) => ({ frame, ms: round(ms) }));
       return { ...f, selfMs: round(f.selfMs), totalMs: round(f.totalMs), attributedMs: round(f.attributedMs!), ...(f.loadingMs ? { loadingMs: round(f.loadingMs) } : {}), ...(spentIn.length ? { spentIn } : {}) };
     });
-  return { type: 'cpu-profile', sampleIntervalUs: intervalUs, samples: total, idleMs: round(idle * msPerSample), gcMs: round(gc * msPerSample), programMs: round(program * msPerSample), functions };
+  const libraries = [...libs].sort((a, b) => b[1] - a[1]).slice(0, LIBRARIES_KEPT).map(([n, v]) => ({ name: n, ms: round(v) }));
+  return { type: 'cpu-profile', sampleIntervalUs: intervalUs, samples: total, idleMs: round(idle * msPerSample), gcMs: round(gc * msPerSample), programMs: round(program * msPerSample), functions, libraries };
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;

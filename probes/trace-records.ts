@@ -108,6 +108,12 @@ export interface CpuProfileRecord {
   programMs: number;
   /** Hottest functions by self time. */
   functions: HotFunction[];
+  /**
+   * CPU by the library the job's code called (the package just inside the job's innermost frame, or the outermost
+   * package of a stack without job code), outside the instrumented database and FTP clients and outside module
+   * loading: an ORM's query building and row hydration. Absent in traces of older probes.
+   */
+  libraries?: { name: string; ms: number }[];
 }
 
 /** One function of the CPU profile. */
@@ -183,6 +189,8 @@ export interface CallSiteRecord {
   sites: { frames: CallSiteFrame[]; calls: number }[];
   /** Calls whose samples had no frame of the job's own (issued from a dependency's timer or callback), or beyond the sites kept. */
   unattributedCalls: number;
+  /** The package the job's code called to issue them (an ORM, a query builder, or the driver itself), most samples; absent when unknown. */
+  via?: string;
 }
 
 /** Summary written at process exit. */

@@ -12,6 +12,7 @@ import { soleTimeFunctions } from './critical-path';
 import { summarizeFtp } from './ftp-summary';
 import { groupConnects, groupQueries, type QueryGroup } from './query-digest';
 import { sweepRun } from './sweep';
+import { clientCpuModel } from './client-cpu';
 import { unexplainedClasses } from './unexplained';
 import { overlapWith, totalLength, union, type Interval } from './intervals';
 import { rankFindings, whatIf } from './rank';
@@ -64,12 +65,16 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
   const connects = groupConnects(model, agg);
   const ftp = summarizeFtp(model);
   const values = mergeValueStats(model);
+  const mergedSites = mergeCallSites(model);
+  const logicMs = breakdown.categories.find((c) => c.category === 'logic')?.ms ?? 0;
+  const clientCpu = clientCpuModel(model, groups, mergedSites, breakdown.busyMs.cpu > 0 ? Math.min(1, logicMs / breakdown.busyMs.cpu) : 1);
   const stages = computeStages(model, timeline);
   const sole = soleTimeFunctions(model, agg);
   const ctxWith = (t: Thresholds): DetectorContext => ({
     queries: groups, connects, run: agg, breakdown, ftp, stages, thresholds: t, ftpBench: options.ftpBench ?? null, explains: options.explains ?? null,
     ...sole,
     valueStats: (system, fingerprint) => values.get(classKey(system, fingerprint)) ?? null,
+    clientCpu,
   });
   const keep = (f: RawFinding, t: Thresholds) => f.risk !== undefined || (f.estimatedSavingMs > 0 && f.estimatedSavingMs >= t.minSavingMs);
   const base = runDetectors(model, ctxWith(thresholds));
@@ -92,7 +97,7 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
   raw.push(...unexplainedClasses(groups, spoken, breakdown.wallMs, options.explains ?? null));
   const detectors = base.statuses;
   // Where the job issues the calls behind each class and finding (the probes' bounded stack samples).
-  const sited = attachCallSites(groups.map((g) => g.cls), rankFindings(raw), mergeCallSites(model));
+  const sited = attachCallSites(groups.map((g) => g.cls), rankFindings(raw), mergedSites);
   const findings = sited.findings;
   const footers = model.processes.map((p) => p.footer);
   const otlpPids = new Set(model.processes.filter((p) => p.source === 'otlp').map((p) => p.header.pid));

@@ -7,7 +7,8 @@ import { round3 } from './intervals';
 export const CODE_SITES_SHOWN = 5;
 
 /** A class's or transfer kind's call sites, merged over processes. */
-interface Merged { calls: number; sites: Map<string, { frames: CallSiteFrame[]; calls: number }> }
+/** One key's call sites over all processes, and the library the job called to issue them. */
+export interface Merged { calls: number; sites: Map<string, { frames: CallSiteFrame[]; calls: number }>; via?: string }
 
 const siteKey = (f: CallSiteFrame) => `${f.file}:${f.line}:${f.column}`;
 
@@ -20,6 +21,7 @@ export function mergeCallSites(model: TraceModel): Map<string, Merged> {
       let m = out.get(k);
       if (!m) out.set(k, (m = { calls: 0, sites: new Map() }));
       m.calls += r.calls;
+      if (r.via && !m.via) m.via = r.via;
       for (const s of r.sites) {
         if (!s.frames.length) continue;
         const sk = siteKey(s.frames[0]!);

@@ -1,6 +1,7 @@
 import { round3 } from '../intervals';
 import type { Detector, RawFinding } from './types';
 import { keyValues, mainTable, verbOf } from './sql-shape';
+import { clientCpuSaving } from './span-stats';
 
 /**
  * Chatty progress updates: the same row UPDATEd over and over, many times a second (a progress counter or a
@@ -36,7 +37,8 @@ export const chattyProgress: Detector = {
       const sole = g.stats.soleMs;
       const p50 = g.stats.durations.quantile(0.5);
       const after = Math.min(g.cls.calls, Math.ceil(activeMs / t.progressIntervalMs) + 1);
-      const saving = Math.max(0, sole - after * p50);
+      const client = clientCpuSaving(ctx, g, g.cls.calls - after);
+      const saving = Math.max(0, sole - after * p50) + client.ms;
       if (sole < t.minRepeatedTotalMs) continue;
       const table = key.lookup.table ?? mainTable(g.cls.fingerprint) ?? 'the table';
       findings.push({
@@ -47,7 +49,7 @@ export const chattyProgress: Detector = {
         scope: [`query:${g.cls.id}`],
         estimatedSavingMs: round3(saving),
         confidence: 'high',
-        savingModel: `${round3(sole)} ms of these UPDATEs on the critical path minus ${after} throttled writes (one per ${t.progressIntervalMs} ms over ${round3(activeMs)} ms) at the median ${round3(p50)} ms`,
+        savingModel: `${round3(sole)} ms of these UPDATEs on the critical path minus ${after} throttled writes (one per ${t.progressIntervalMs} ms over ${round3(activeMs)} ms) at the median ${round3(p50)} ms${client.model}`,
         evidence: {
           summary: `${g.cls.calls} UPDATEs of the same ${table} row (the ${column} value never changed), ${round3(perSecond)} per second, median ${round3(p50)} ms`,
           metrics: { calls: g.cls.calls, totalMs: g.cls.totalMs, criticalMs: round3(sole), perSecond: round3(perSecond), p50Ms: round3(p50), activeMs: round3(activeMs) },

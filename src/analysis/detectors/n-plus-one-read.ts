@@ -2,6 +2,7 @@ import { round3 } from '../intervals';
 import type { QueryGroup } from '../query-digest';
 import type { Detector, DetectorContext, RawFinding } from './types';
 import { keyValues, mainTable, verbOf, type KeyValues } from './sql-shape';
+import { clientCpuSaving } from './span-stats';
 
 /**
  * N+1 reads: one SELECT by key, issued once per record of an earlier result,
@@ -77,12 +78,13 @@ function buildFinding(g: QueryGroup, kv: KeyValues, meanRows: number | null, per
   const keyCols = kv.lookup.columns.join(', ');
   const table = kv.lookup.table ?? mainTable(g.cls.fingerprint) ?? 'the table';
   // Few keys for many calls: the same rows read again and again; a cache, not a batch.
-  if (kv.distinct !== null && kv.distinct <= g.cls.calls / 2) return repeatedLookup(g, kv, table, keyCols, occupied, p50);
+  if (kv.distinct !== null && kv.distinct <= g.cls.calls / 2) return repeatedLookup(g, kv, table, keyCols, occupied, p50, ctx);
   const key = { column: kv.lookup.columns[0]! };
   const batches = Math.ceil(g.cls.calls / t.batchSize);
   const rows = g.cls.rows ?? g.cls.calls;
   const batchCost = batches * p50 + rows * perRow;
-  const saving = Math.max(0, occupied - batchCost);
+  const client = clientCpuSaving(ctx, g, g.cls.calls - batches);
+  const saving = Math.max(0, occupied - batchCost) + client.ms;
   const pg = /postgres/i.test(g.cls.system);
   const batchedSql = pg ? `select * from ${table} where ${key.column} = any($1)` : `select * from ${table} where ${key.column} in (?)`;
   const col = key.column.replace(/^.*\./, '').replace(/["`]/g, '');
@@ -107,7 +109,7 @@ function buildFinding(g: QueryGroup, kv: KeyValues, meanRows: number | null, per
     category: 'db',
     estimatedSavingMs: round3(saving),
     confidence: g.cls.calls >= 5 * t.minRepeatedCalls ? 'high' : 'medium',
-    savingModel: `time the ${g.cls.calls} calls occupied on the critical path (${round3(occupied)} ms, overlaps counted once) minus ${batches} batched round trip(s) at the median ${round3(p50)} ms and ${rows} rows at ${round3(perRow)} ms/row`,
+    savingModel: `time the ${g.cls.calls} calls occupied on the critical path (${round3(occupied)} ms, overlaps counted once) minus ${batches} batched round trip(s) at the median ${round3(p50)} ms and ${rows} rows at ${round3(perRow)} ms/row${client.model}`,
     evidence: {
       summary: `${g.cls.calls} calls of one SELECT by ${keyCols}${kv.distinct !== null ? ` with about ${kv.distinct} distinct keys` : ''}${meanRows !== null ? `, ${round3(meanRows)} rows per call on average` : ''}, ${concurrency > 1 ? `up to ${concurrency} at once` : 'one after another'}${source ? `, after a query that returned ${source.cls.rows} rows` : ''}`,
       metrics: {
@@ -127,9 +129,10 @@ function buildFinding(g: QueryGroup, kv: KeyValues, meanRows: number | null, per
 }
 
 /** Many lookups of a few keys: cache the rows; one lookup per distinct key remains. */
-function repeatedLookup(g: QueryGroup, kv: KeyValues, table: string, keyCols: string, occupied: number, p50: number): RawFinding {
+function repeatedLookup(g: QueryGroup, kv: KeyValues, table: string, keyCols: string, occupied: number, p50: number, ctx: DetectorContext): RawFinding {
   const distinct = kv.distinct!;
-  const saving = Math.max(0, occupied - distinct * p50);
+  const client = clientCpuSaving(ctx, g, g.cls.calls - distinct);
+  const saving = Math.max(0, occupied - distinct * p50) + client.ms;
   return {
     id: `n-plus-one-read:${g.cls.id}`,
     kind: 'n-plus-one-read',
@@ -138,7 +141,7 @@ function repeatedLookup(g: QueryGroup, kv: KeyValues, table: string, keyCols: st
     category: 'db',
     estimatedSavingMs: round3(saving),
     confidence: 'high',
-    savingModel: `time the ${g.cls.calls} calls occupied on the critical path (${round3(occupied)} ms) minus one lookup per distinct key (${distinct}) at the median ${round3(p50)} ms`,
+    savingModel: `time the ${g.cls.calls} calls occupied on the critical path (${round3(occupied)} ms) minus one lookup per distinct key (${distinct}) at the median ${round3(p50)} ms${client.model}`,
     evidence: {
       summary: `${g.cls.calls} calls of one SELECT by ${keyCols} used ${kv.constant ? 'one key' : `about ${distinct} distinct keys`} (counted in the process from hashes of the values)`,
       metrics: { calls: g.cls.calls, distinctKeys: distinct, totalMs: g.cls.totalMs, occupiedMs: round3(occupied), p50Ms: round3(p50) },

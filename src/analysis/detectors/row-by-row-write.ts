@@ -1,6 +1,7 @@
 import { round3 } from '../intervals';
 import type { Detector, RawFinding } from './types';
 import { insertColumns, keyValues, mainTable, verbOf } from './sql-shape';
+import { clientCpuSaving } from './span-stats';
 
 /**
  * Row-by-row writes: a single-row INSERT (or an UPDATE/DELETE by key) repeated
@@ -36,7 +37,8 @@ export const rowByRowWrite: Detector = {
       const p50 = g.stats.durations.quantile(0.5);
       const batches = Math.ceil(g.cls.calls / t.batchSize);
       const rows = g.cls.rows ?? g.cls.calls;
-      const saving = Math.max(0, occupied - (batches * p50 + rows * t.defaultPerRowMs));
+      const client = clientCpuSaving(ctx, g, g.cls.calls - batches);
+      const saving = Math.max(0, occupied - (batches * p50 + rows * t.defaultPerRowMs)) + client.ms;
       const table = mainTable(g.cls.fingerprint) ?? 'the table';
       const pg = /postgres/i.test(g.cls.system);
       findings.push({
@@ -47,7 +49,7 @@ export const rowByRowWrite: Detector = {
         category: 'db',
         estimatedSavingMs: round3(saving),
         confidence: 'medium',
-        savingModel: `time the ${g.cls.calls} statements occupied on the critical path (${round3(occupied)} ms) minus ${batches} multi-row statement(s) at the median ${round3(p50)} ms and ${rows} rows at ${t.defaultPerRowMs} ms/row`,
+        savingModel: `time the ${g.cls.calls} statements occupied on the critical path (${round3(occupied)} ms) minus ${batches} multi-row statement(s) at the median ${round3(p50)} ms and ${rows} rows at ${t.defaultPerRowMs} ms/row${client.model}`,
         evidence: {
           summary: `${g.cls.calls} ${verb.toUpperCase()} statements of ${rowsPerCall === null ? 'one row each (by shape)' : `${round3(rowsPerCall)} row(s) each`}, median ${round3(p50)} ms`,
           metrics: { calls: g.cls.calls, totalMs: g.cls.totalMs, occupiedMs: round3(occupied), p50Ms: round3(p50), ...(rowsPerCall !== null ? { rowsPerCall: round3(rowsPerCall) } : {}) },

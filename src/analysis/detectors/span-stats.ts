@@ -1,4 +1,6 @@
-import { quantile, sortedDurations } from '../intervals';
+import { quantile, round3, sortedDurations } from '../intervals';
+import type { QueryGroup } from '../query-digest';
+import type { DetectorContext } from './types';
 
 /** Median duration of spans, ms (0 for none). */
 export function medianMs(spans: readonly { start: number; end: number }[]): number {
@@ -26,4 +28,15 @@ export function weightedMedianMs(groups: readonly { stats: { calls: number; dura
 /** A transfer span's file extension (lower case, with the dot): the probes' ftp.remote.ext, else from the kept path. */
 export function remoteExt(s: { attrs: Readonly<Record<string, string | number | boolean>> }): string {
   return String(s.attrs['ftp.remote.ext'] ?? (String(s.attrs['ftp.remote.path'] ?? '').match(/\.[a-z0-9]+$/i)?.[0] ?? '')).toLowerCase();
+}
+
+/**
+ * The client-side CPU (an ORM's or query builder's, see client-cpu.ts) that `removedCalls` fewer calls of a class
+ * save, with the words for the saving model; zero and '' when the class was issued by the driver directly.
+ */
+export function clientCpuSaving(ctx: DetectorContext, g: QueryGroup, removedCalls: number): { ms: number; model: string } {
+  const c = ctx.clientCpu(g.cls.system, g.cls.fingerprint);
+  if (!c || removedCalls <= 0) return { ms: 0, model: '' };
+  const ms = c.perCallMs * removedCalls;
+  return { ms, model: ` + ${round3(ms)} ms of ${c.library} CPU (${round3(c.perCallMs)} ms per call outside the database call, from the CPU profile, x ${Math.round(removedCalls)} calls fewer)` };
 }

@@ -43,6 +43,11 @@ export interface DetectorContext {
    * foreign traces, older probes).
    */
   valueStats(system: string, fingerprint: string): MergedValueStats | null;
+  /**
+   * The CPU an ORM or query builder spends per call of this class outside the database call (client-cpu.ts), already
+   * scaled by the share of CPU on the critical path; null when the driver was called directly or it is unknown.
+   */
+  clientCpu(system: string, fingerprint: string): { library: string; perCallMs: number } | null;
 }
 
 /** A statement class's value positions over the whole run. */
