@@ -20,6 +20,7 @@ export class TraceBuilder {
   private shapes = new Map<string, Record<string, string | number | boolean>>();
   private values: NonNullable<NonNullable<ProcessTrace['footer']>['valueStats']> = [];
   private profile: ProcessTrace['cpuProfile'] = null;
+  private sites: NonNullable<NonNullable<ProcessTrace['footer']>['callSites']> = [];
   private rt: Parameters<TraceBuilder['runtime']>[0] | null = null;
   constructor(private readonly wallMs: number) {}
 
@@ -92,6 +93,14 @@ export class TraceBuilder {
   }
 
   /** Event-loop utilization `u` over [start, end). */
+  /** CPU by library (cpuProfile.libraries; creates an empty profile if none) and the library each statement class was issued through (footer.callSites' via). */
+  libraryCpu(libraries: { name: string; ms: number }[], via: Record<string, string>): this {
+    this.profile ??= { type: 'cpu-profile', sampleIntervalUs: 10_000, samples: 1000, idleMs: 0, gcMs: 0, programMs: 0, functions: [] };
+    this.profile.libraries = libraries;
+    for (const [fingerprint, lib] of Object.entries(via)) this.sites.push({ kind: 'db', system: 'postgresql', key: fingerprint, calls: 0, sites: [], unattributedCalls: 0, via: lib });
+    return this;
+  }
+
   busy(start: number, end: number, u: number): this {
     this.elu.push(this.t0 + start, this.t0 + end, u);
     return this;
@@ -105,7 +114,7 @@ export class TraceBuilder {
       footer: !this.noFooter ? {
         type: 'footer', endedAt: this.t0 + this.wallMs, exitCode: 0, spansRecorded: this.spans.length, spansDropped: 0, forwardFailures: 0,
         eventLoopDelayMs: this.rt?.eventLoopDelayMs ?? null, gc: this.rt?.gc ?? null, records: {}, memory: { heapUsed: 0, maxRss: this.rt?.maxRss ?? 0 },
-        internalErrors: {}, valueStats: this.values,
+        internalErrors: {}, valueStats: this.values, callSites: this.sites,
       } : null,
       cpuProfile: this.profile, eluWindows: this.elu, badLines: 0,
     };

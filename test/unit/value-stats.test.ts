@@ -119,3 +119,24 @@ describe('detectors on value statistics', () => {
     expect(g.evidence.metrics['distinctKeys']).toBe(1000);
   });
 });
+
+describe('an ORM\'s CPU per call in the database savings', () => {
+  beforeAll(async () => { await loadPgParser(); });
+  const fp = 'select "id", "name" from "customers" where "id" = $1 limit $2';
+  const build = (withOrm: boolean) => {
+    const b = new TraceBuilder(3000);
+    for (let i = 0; i < 1000; i++) b.db(fp, i * 2, i * 2 + 1, { rows: 1 });
+    b.valueStats(fp, 1000, [1000, 1]);
+    if (withOrm) b.libraryCpu([{ name: 'knex', ms: 500 }, { name: 'pg', ms: 300 }], { [fp]: 'knex' });
+    else b.libraryCpu([{ name: 'pg', ms: 300 }], { [fp]: 'pg' });
+    return analyze(b.build(), { toolVersion: 't' }).findings.find((f) => f.kind === 'n-plus-one-read')!;
+  };
+
+  it('adds the library\'s CPU per call for the calls the fix removes, and nothing for a driver called directly', () => {
+    const direct = build(false), orm = build(true);
+    expect(direct.savingModel).not.toMatch(/CPU/);
+    // 500 ms of knex CPU over 1000 calls, 999 calls fewer (one batch), all CPU on the critical path (no I/O overlap).
+    expect(orm.estimatedSavingMs - direct.estimatedSavingMs).toBeCloseTo(0.5 * 999, 0);
+    expect(orm.savingModel).toMatch(/knex CPU \(0\.5 ms per call/);
+  });
+});
