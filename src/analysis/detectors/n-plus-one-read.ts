@@ -78,7 +78,7 @@ function buildFinding(g: QueryGroup, kv: KeyValues, meanRows: number | null, per
   const keyCols = kv.lookup.columns.join(', ');
   const table = kv.lookup.table ?? mainTable(g.cls.fingerprint) ?? 'the table';
   // Few keys for many calls: the same rows read again and again; a cache, not a batch.
-  if (kv.distinct !== null && kv.distinct <= g.cls.calls / 2) return repeatedLookup(g, kv, table, keyCols, occupied, p50, ctx);
+  if (kv.distinct !== null && kv.distinct <= g.cls.calls / 2) return repeatedLookup(g, kv, table, keyCols, occupied, p50, perRow, ctx);
   const key = { column: kv.lookup.columns[0]! };
   const batches = Math.ceil(g.cls.calls / t.batchSize);
   const rows = g.cls.rows ?? g.cls.calls;
@@ -128,20 +128,26 @@ function buildFinding(g: QueryGroup, kv: KeyValues, meanRows: number | null, per
   };
 }
 
-/** Many lookups of a few keys: cache the rows; one lookup per distinct key remains. */
-function repeatedLookup(g: QueryGroup, kv: KeyValues, table: string, keyCols: string, occupied: number, p50: number, ctx: DetectorContext): RawFinding {
+/**
+ * Many lookups of fewer keys (each row read again and again): the distinct rows loaded once, in batches, into a
+ * Map; one round trip per `batchSize` distinct keys remains, and the rows at the per-row cost.
+ */
+function repeatedLookup(g: QueryGroup, kv: KeyValues, table: string, keyCols: string, occupied: number, p50: number, perRow: number, ctx: DetectorContext): RawFinding {
   const distinct = kv.distinct!;
-  const client = clientCpuSaving(ctx, g, g.cls.calls - distinct);
-  const saving = Math.max(0, occupied - distinct * p50) + client.ms;
+  const t = ctx.thresholds;
+  const batches = Math.ceil(distinct / t.batchSize);
+  const client = clientCpuSaving(ctx, g, g.cls.calls - batches);
+  const saving = Math.max(0, occupied - (batches * p50 + distinct * perRow)) + client.ms;
+  const reads = Math.round(g.cls.calls / Math.max(1, distinct));
   return {
     id: `n-plus-one-read:${g.cls.id}`,
     kind: 'n-plus-one-read',
     scope: [`query:${g.cls.id}`],
-    title: kv.constant ? `Repeated lookup: the same ${table} row read ${g.cls.calls} times` : `Repeated lookups: ${g.cls.calls} reads of about ${distinct} ${table} rows`,
+    title: kv.constant ? `Repeated lookup: the same ${table} row read ${g.cls.calls} times` : `N+1 reads: ${g.cls.calls} lookups of about ${distinct} ${table} rows, each read ${reads} times`,
     category: 'db',
     estimatedSavingMs: round3(saving),
     confidence: 'high',
-    savingModel: `time the ${g.cls.calls} calls occupied on the critical path (${round3(occupied)} ms) minus one lookup per distinct key (${distinct}) at the median ${round3(p50)} ms${client.model}`,
+    savingModel: `time the ${g.cls.calls} calls occupied on the critical path (${round3(occupied)} ms) minus ${batches} batched round trip(s) for the ${distinct} distinct key(s) at the median ${round3(p50)} ms and ${distinct} rows at ${round3(perRow)} ms/row${client.model}`,
     evidence: {
       summary: `${g.cls.calls} calls of one SELECT by ${keyCols} used ${kv.constant ? 'one key' : `about ${distinct} distinct keys`} (counted in the process from hashes of the values)`,
       metrics: { calls: g.cls.calls, distinctKeys: distinct, totalMs: g.cls.totalMs, occupiedMs: round3(occupied), p50Ms: round3(p50) },
@@ -151,7 +157,7 @@ function repeatedLookup(g: QueryGroup, kv: KeyValues, table: string, keyCols: st
     recommendation: {
       summary: kv.constant
         ? `Read the ${table} row once before the loop and reuse it.`
-        : `Cache the ${table} rows by ${keyCols} in a Map for the run (or load the ${distinct} rows once up front): each key is read ${Math.round(g.cls.calls / Math.max(1, distinct))} times on average.`,
+        : `Load the ${distinct} ${table} rows once, ${t.batchSize} keys per query, into a Map by ${keyCols} (or cache each row after its first read): each is read ${reads} times today.`,
       code: [
         `const cache = new Map();`,
         `async function lookup(key) {`,
