@@ -58,6 +58,9 @@ function esmRoute(): 'loader' | 'main' | false {
  * included) a `process.chdir` that throws, marked `disabled`; that check avoids loading `node:worker_threads`
  * (~4 ms of start-up on Node 20 and 24) in every profiled process. Anything unexpected asks worker_threads.
  */
+/** performance.now() without loading perf_hooks before it is needed (it is a global in Node 16+). */
+const performanceNow = (): number => (globalThis as { performance?: { now(): number } }).performance?.now() ?? Date.now();
+
 function isMainThread(): boolean {
   const chdir = process.chdir as ((dir: string) => void) & { disabled?: boolean };
   if (typeof chdir === 'function' && chdir.disabled === true) return false;
@@ -66,6 +69,7 @@ function isMainThread(): boolean {
 }
 
 function start(): void {
+  const initStart = performanceNow();
   const g = globalThis as Record<symbol, unknown>;
   if (g[HUB_KEY] || process.env[ENV.disabled] === '1') return;
   // Node runs --require preloads in the ESM loader's worker thread too: only the main thread is profiled.
@@ -238,6 +242,7 @@ function start(): void {
     });
   });
 
+  const initMs = performanceNow() - initStart;
   process.on('exit', (code) => {
     safely('exit', () => {
       const rt = runtime.stop();
@@ -249,6 +254,7 @@ function start(): void {
         cpuMs: (() => { const u = process.cpuUsage(); return Math.round((u.user + u.system) / 1000); })(),
         valueStats: safely('value-stats', () => constancy.summary()) ?? [],
         callSites: (sites && safely('call-sites', () => sites.summary())) ?? [],
+        probeCost: { initMs: Math.round(initMs * 10) / 10, officialDbCalls: recorder.officialDbCalls, fastDbCalls: recorder.fastCalls },
       });
       writer.close();
     });

@@ -114,6 +114,10 @@ export function statementKey(statement: string, address: unknown, port: unknown,
 export class SpanRecorder implements SpanProcessor {
   recorded = 0;
   dropped = 0;
+  /** Database calls recorded through the official instrumentation (full OpenTelemetry spans). */
+  officialDbCalls = 0;
+  /** Database calls timed by the fast path. */
+  fastCalls = 0;
   private readonly shapes = new Map<string, number>();
   /** Shape id by `statement \0 server \0 port \0 database`, for the fast path (see fast-path-pg.ts). */
   private readonly shapeByStatement = new Map<string, number>();
@@ -130,6 +134,7 @@ export class SpanRecorder implements SpanProcessor {
     const rec = safely('recorder', () => this.toRecord(span));
     if (!rec) { this.dropped++; return; }
     this.recorded++;
+    if (Array.isArray(rec)) this.officialDbCalls++;
     this.writer.write(rec);
   }
 
@@ -201,6 +206,7 @@ export class SpanRecorder implements SpanProcessor {
   recordFast(shapeId: number, parentSpanId: string | null, startPerf: number, endPerf: number, rows: number | null, errorType: string | null): void {
     if (this.recorded >= this.maxSpans || !this.writer.active) { this.dropped++; return; }
     this.recorded++;
+    this.fastCalls++;
     this.writer.writeFast(shapeId, ++this.fastIds, parentSpanId, TIME_ORIGIN + startPerf, TIME_ORIGIN + endPerf, rows, errorType);
   }
 

@@ -216,6 +216,11 @@ export interface FooterRecord {
   valueStats?: ValueStatsRecord[];
   /** Where statement classes and transfers are issued in the job's code. Absent in traces of older probes. */
   callSites?: CallSiteRecord[];
+  /**
+   * What the probes cost this process: their start-up (ms from the preload starting to the probes being in place)
+   * and the database calls on each path. Absent in traces of older probes.
+   */
+  probeCost?: { initMs: number; officialDbCalls: number; fastDbCalls: number };
 }
 
 /** Any object record of the trace file (compact spans are arrays). */

@@ -237,6 +237,7 @@ function about(r: Report): string {
     ['Node', r.run.nodeVersions.join(', ')], ['batch-doctor', r.tool.version], ['report format', String(r.schemaVersion)],
     ['spans', `${r.collection.spansRecorded} recorded, ${r.collection.spansDropped} dropped, ${r.collection.processes} process(es)`],
     ...(r.run.cpuMs !== null && r.run.cpuMs !== undefined ? [['CPU time', dur(r.run.cpuMs)] as [string, string]] : []),
+    ...(r.collection.probeCost ? [["the probes' own cost", `about ${dur(r.collection.probeCost.setupMs + r.collection.probeCost.callsMs)} (set-up ${dur(r.collection.probeCost.setupMs)}; ${r.collection.probeCost.officialDbCalls} full spans at ${r.collection.probeCost.perCallUs.official} µs, ${r.collection.probeCost.fastDbCalls} fast-path calls at ${r.collection.probeCost.perCallUs.fast} µs), taken out of the statements' time before pricing the fixes`] as [string, string]] : []),
     ...(r.thresholds?.file ? [['thresholds file', r.thresholds.file] as [string, string]] : []),
     ...(r.deepDive ? [[r.deepDive.tool, r.deepDive.report ?? r.deepDive.problem ?? ''] as [string, string]] : []),
   ];

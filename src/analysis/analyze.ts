@@ -13,6 +13,7 @@ import { summarizeFtp } from './ftp-summary';
 import { groupConnects, groupQueries, type QueryGroup } from './query-digest';
 import { sweepRun } from './sweep';
 import { clientCpuModel } from './client-cpu';
+import { probeCostOf, subtractProbeCost } from './probe-cost';
 import { unexplainedClasses } from './unexplained';
 import { overlapWith, totalLength, union, type Interval } from './intervals';
 import { rankFindings, whatIf } from './rank';
@@ -62,6 +63,9 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
   timeline.finish(model);
   const breakdown = computeBreakdown(model, timeline, agg);
   const groups = groupQueries(model, agg);
+  // The probes' own per-call cost is taken out of each class's time before any saving is priced on it.
+  const probeCost = probeCostOf(model, breakdown.wallMs);
+  subtractProbeCost(groups, probeCost);
   const connects = groupConnects(model, agg);
   const ftp = summarizeFtp(model);
   const values = mergeValueStats(model);
@@ -143,7 +147,7 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
     whatIf: whatIf(findings, breakdown),
     collection: {
       method: 'trace-file', traceFiles: model.processes.length, processes: model.processes.length,
-      spansRecorded, spansDropped, forwardFailures, badLines, probeInternalErrors: internal,
+      spansRecorded, spansDropped, forwardFailures, badLines, probeInternalErrors: internal, ...(probeCost ? { probeCost } : {}),
     },
     ftpBench: options.ftpBench ?? null,
     explains: options.explains ?? [],

@@ -235,6 +235,25 @@ export interface CollectionInfo {
   forwardFailures: number;
   badLines: number;
   probeInternalErrors: Record<string, number>;
+  /** What the probes themselves cost this run (src/analysis/probe-cost.ts). Absent for traces of older probes. */
+  probeCost?: ProbeCost;
+}
+
+/**
+ * The probes' own cost in a run: set-up per process and database calls by path, times their per-call cost measured
+ * in the overhead benchmarks. Savings are computed after taking the per-call part out of each class's time.
+ */
+export interface ProbeCost {
+  /** Set-up of the probes, summed over processes, ms. */
+  setupMs: number;
+  officialDbCalls: number;
+  fastDbCalls: number;
+  /** The per-call costs used, µs. */
+  perCallUs: { official: number; fast: number };
+  /** Calls x their per-call cost, ms. */
+  callsMs: number;
+  /** (Set-up of one process + calls' cost) / wall time. */
+  wallShare: number;
 }
 
 /** A second run under another profiler (Clinic.js), linked from this report. */

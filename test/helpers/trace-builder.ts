@@ -20,6 +20,7 @@ export class TraceBuilder {
   private shapes = new Map<string, Record<string, string | number | boolean>>();
   private values: NonNullable<NonNullable<ProcessTrace['footer']>['valueStats']> = [];
   private profile: ProcessTrace['cpuProfile'] = null;
+  private cost: NonNullable<ProcessTrace['footer']>['probeCost'] = undefined;
   private sites: NonNullable<NonNullable<ProcessTrace['footer']>['callSites']> = [];
   private rt: Parameters<TraceBuilder['runtime']>[0] | null = null;
   constructor(private readonly wallMs: number) {}
@@ -101,6 +102,12 @@ export class TraceBuilder {
     return this;
   }
 
+  /** The probes' own cost counts (footer.probeCost). */
+  probeCost(c: { initMs: number; officialDbCalls: number; fastDbCalls: number }): this {
+    this.cost = c;
+    return this;
+  }
+
   busy(start: number, end: number, u: number): this {
     this.elu.push(this.t0 + start, this.t0 + end, u);
     return this;
@@ -114,7 +121,7 @@ export class TraceBuilder {
       footer: !this.noFooter ? {
         type: 'footer', endedAt: this.t0 + this.wallMs, exitCode: 0, spansRecorded: this.spans.length, spansDropped: 0, forwardFailures: 0,
         eventLoopDelayMs: this.rt?.eventLoopDelayMs ?? null, gc: this.rt?.gc ?? null, records: {}, memory: { heapUsed: 0, maxRss: this.rt?.maxRss ?? 0 },
-        internalErrors: {}, valueStats: this.values, callSites: this.sites,
+        internalErrors: {}, valueStats: this.values, callSites: this.sites, ...(this.cost ? { probeCost: this.cost } : {}),
       } : null,
       cpuProfile: this.profile, eluWindows: this.elu, badLines: 0,
     };

@@ -141,3 +141,20 @@ describe('an ORM\'s CPU per call in the database savings', () => {
     expect(orm.savingModel).toMatch(/knex CPU \(0\.5 ms per call/);
   });
 });
+
+describe('the probes\' own cost', () => {
+  it('is stated in the report and taken out of the statements\' time before the saving is priced', () => {
+    const run = (withCost: boolean) => {
+      const b = new TraceBuilder(3000);
+      for (let i = 0; i < 1000; i++) b.db('select * from customers where id = $1', i * 2, i * 2 + 1, { rows: 1 });
+      if (withCost) b.probeCost({ initMs: 30, officialDbCalls: 50, fastDbCalls: 950 });
+      return analyze(b.build(), { toolVersion: 't' });
+    };
+    const bare = run(false), probed = run(true);
+    expect(bare.collection.probeCost).toBeUndefined();
+    expect(probed.collection.probeCost).toMatchObject({ setupMs: 30, officialDbCalls: 50, fastDbCalls: 950, perCallUs: { official: 28, fast: 4 } });
+    // 50 calls at 28 µs and 950 at 4 µs: 5.2 ms less to save.
+    const saving = (r: typeof bare) => r.findings.find((f) => f.kind === 'n-plus-one-read')!.estimatedSavingMs;
+    expect(saving(bare) - saving(probed)).toBeCloseTo(5.2, 1);
+  });
+});
