@@ -88,6 +88,8 @@ interface ClassEntry { system: 'postgresql' | 'mysql'; fingerprint: string; call
 /** Tracks, per statement class, the constancy and distinct count of each value position. */
 export class ValueStats {
   private readonly byClass = new Map<string, ClassEntry>();
+  /** The class entry by fingerprint object (fingerprints are cached per text): no key string built per call. */
+  private readonly byFp = new WeakMap<object, ClassEntry>();
 
   /** Records one call: its statement text and bind values (callers guard it with safely()). */
   observe(system: SqlDialect, text: unknown, values: unknown): void {
@@ -95,14 +97,18 @@ export class ValueStats {
     const fp = fingerprintSql(text, system);
     const slots = fp.slots;
     if (!fp.parsed || !slots || slots.length === 0) return;
-    const key = system === 'mysql' ? 'm' + fp.text : 'p' + fp.text;
-    let e = this.byClass.get(key);
+    let e = this.byFp.get(fp);
     if (!e) {
-      if (this.byClass.size >= MAX_TRACKED_CLASSES) return;
-      const n = Math.min(slots.length, MAX_TRACKED_SLOTS);
-      const stats: SlotStat[] = [];
-      for (let i = 0; i < n; i++) stats.push(new SlotStat());
-      this.byClass.set(key, (e = { system: system === 'mysql' ? 'mysql' : 'postgresql', fingerprint: fp.text, calls: 0, slots: stats }));
+      const key = system === 'mysql' ? 'm' + fp.text : 'p' + fp.text;
+      e = this.byClass.get(key);
+      if (!e) {
+        if (this.byClass.size >= MAX_TRACKED_CLASSES) return;
+        const n = Math.min(slots.length, MAX_TRACKED_SLOTS);
+        const stats: SlotStat[] = [];
+        for (let i = 0; i < n; i++) stats.push(new SlotStat());
+        this.byClass.set(key, (e = { system: system === 'mysql' ? 'mysql' : 'postgresql', fingerprint: fp.text, calls: 0, slots: stats }));
+      }
+      this.byFp.set(fp, e);
     }
     e.calls++;
     const vals = Array.isArray(values) ? values : null;

@@ -1,0 +1,20 @@
+// Per-call cost of the pieces every database call pays in the probes: a fingerprint cache hit, the value statistics,
+// and fingerprinting a text never seen (a statement with its values inlined). CPU only, no server.
+//   npm run build && node bench/value-stats-micro.cjs
+const { ValueStats } = require(__dirname + '/../dist/probes/value-stats.js');
+const { fingerprintSql } = require(__dirname + '/../dist/probes/sql-fingerprint.js');
+const v = new ValueStats();
+const sql = 'SELECT id, name, region FROM cx_customers WHERE id = $1';
+const N = 200000;
+for (let r = 0; r < 3; r++) {
+  let t = process.hrtime.bigint();
+  for (let i = 0; i < N; i++) fingerprintSql(sql, 'postgresql');
+  const fpNs = Number(process.hrtime.bigint() - t) / N;
+  t = process.hrtime.bigint();
+  for (let i = 0; i < N; i++) v.observe('postgresql', sql, [i % 5000]);
+  const vsNs = Number(process.hrtime.bigint() - t) / N;
+  t = process.hrtime.bigint();
+  for (let i = 0; i < 20000; i++) fingerprintSql(`UPDATE cx_progress SET done = ${i}, at = now() WHERE job = 'reconcile'`, 'postgresql');
+  const uniqNs = Number(process.hrtime.bigint() - t) / 20000;
+  console.log(`fingerprint hit ${fpNs.toFixed(0)} ns, value-stats observe ${vsNs.toFixed(0)} ns, fingerprint of a new text ${uniqNs.toFixed(0)} ns`);
+}
