@@ -242,6 +242,9 @@ function start(): void {
     });
   });
 
+  const { WorkerCounter, uninstrumentedIn } = require('./coverage') as typeof import('./coverage');
+  const workers = new WorkerCounter();
+  safely('coverage', () => workers.start());
   const initMs = performanceNow() - initStart;
   process.on('exit', (code) => {
     safely('exit', () => {
@@ -255,6 +258,7 @@ function start(): void {
         valueStats: safely('value-stats', () => constancy.summary()) ?? [],
         callSites: (sites && safely('call-sites', () => sites.summary())) ?? [],
         probeCost: { initMs: Math.round(initMs * 10) / 10, officialDbCalls: recorder.officialDbCalls, fastDbCalls: recorder.fastCalls },
+        coverage: safely('coverage', () => ({ uninstrumented: uninstrumentedIn(Object.keys(require.cache)), workerThreads: workers.count })) ?? undefined,
       });
       writer.close();
     });

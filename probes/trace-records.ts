@@ -221,6 +221,11 @@ export interface FooterRecord {
    * and the database calls on each path. Absent in traces of older probes.
    */
   probeCost?: { initMs: number; officialDbCalls: number; fastDbCalls: number };
+  /**
+   * What the probes know they did not see: uninstrumented database/file-transfer clients loaded (package names,
+   * from the CommonJS module cache) and worker threads started (they run without probes). Absent in older traces.
+   */
+  coverage?: { uninstrumented: string[]; workerThreads: number };
 }
 
 /** Any object record of the trace file (compact spans are arrays). */

@@ -14,6 +14,7 @@ import { groupConnects, groupQueries, type QueryGroup } from './query-digest';
 import { sweepRun } from './sweep';
 import { clientCpuModel } from './client-cpu';
 import { probeCostOf, subtractProbeCost } from './probe-cost';
+import { coverageOf } from './coverage';
 import { unexplainedClasses } from './unexplained';
 import { overlapWith, totalLength, union, type Interval } from './intervals';
 import { rankFindings, whatIf } from './rank';
@@ -114,6 +115,9 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
   for (const f of footers) for (const [k, v] of Object.entries(f?.internalErrors ?? {})) internal[k] = (internal[k] ?? 0) + v;
   const badLines = model.processes.reduce((a, p) => a + p.badLines, 0);
   const warnings: string[] = [...(options.warnings ?? [])];
+  // What the data covers: a client the probes do not instrument, or worker threads, is said, never silent.
+  const cov = coverageOf(model, breakdown);
+  warnings.push(...cov.warnings);
   if (spansDropped > 0) warnings.push(`${spansDropped} spans were dropped by the probes; totals are lower bounds.`);
   if (forwardFailures > 0) warnings.push(`${forwardFailures} spans could not be forwarded to OTEL_EXPORTER_OTLP_ENDPOINT (the local report is complete).`);
   if (model.processes.some((p) => p.source === 'otlp')) {
@@ -147,7 +151,7 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
     whatIf: whatIf(findings, breakdown),
     collection: {
       method: 'trace-file', traceFiles: model.processes.length, processes: model.processes.length,
-      spansRecorded, spansDropped, forwardFailures, badLines, probeInternalErrors: internal, ...(probeCost ? { probeCost } : {}),
+      spansRecorded, spansDropped, forwardFailures, badLines, probeInternalErrors: internal, ...(probeCost ? { probeCost } : {}), coverage: cov.coverage,
     },
     ftpBench: options.ftpBench ?? null,
     explains: options.explains ?? [],

@@ -237,6 +237,20 @@ export interface CollectionInfo {
   probeInternalErrors: Record<string, number>;
   /** What the probes themselves cost this run (src/analysis/probe-cost.ts). Absent for traces of older probes. */
   probeCost?: ProbeCost;
+  /** What the run's data covers, and what is known to be missing (src/analysis/coverage.ts). Absent in older reports. */
+  coverage?: Coverage;
+}
+
+/** What a report's data covers: the clients seen, those known to be missing, and how much of the wall the recorded calls explain. */
+export interface Coverage {
+  /** Database systems and file-transfer protocols whose calls were recorded (`postgresql`, `mysql`, `ftp`). */
+  clientsSeen: string[];
+  /** Clients the job loaded that batch-doctor does not instrument: their calls are not in the report. */
+  uninstrumented: { name: string; what: string }[];
+  /** Worker threads the job started: they ran without probes. */
+  workerThreads: number;
+  /** Share of the wall (0..1) during which a recorded database or FTP call was in flight. */
+  explainedShare: number;
 }
 
 /**

@@ -1,0 +1,46 @@
+/**
+ * What the probes can tell they did not see: database and file-transfer clients the job loaded that batch-doctor
+ * does not instrument, and worker threads (the probes run in the main thread only). Read once at exit, from the
+ * CommonJS module cache (modules a job imports as ES modules do not appear there), and from Node's `worker` event.
+ */
+
+/** Clients that talk to a database or file server without going through pg, mysql2 or basic-ftp. */
+export const UNINSTRUMENTED_CLIENTS: Readonly<Record<string, string>> = {
+  postgres: 'postgres.js (PostgreSQL)',
+  mysql: 'mysql (mysqljs, MySQL/MariaDB)',
+  mariadb: 'the MariaDB connector',
+  ftp: 'ftp (mscdex, FTP)',
+  ssh2: 'ssh2 (SFTP)',
+  'ssh2-sftp-client': 'ssh2-sftp-client (SFTP)',
+  'pg-cursor': 'pg-cursor (PostgreSQL cursors: their reads are not timed)',
+  'pg-query-stream': 'pg-query-stream (PostgreSQL streams: their reads are not timed)',
+  'pg-copy-streams': 'pg-copy-streams (PostgreSQL COPY)',
+  tedious: 'tedious (SQL Server)',
+  mssql: 'mssql (SQL Server)',
+  oracledb: 'oracledb (Oracle)',
+  'better-sqlite3': 'better-sqlite3 (SQLite)',
+  sqlite3: 'sqlite3 (SQLite)',
+  mongodb: 'mongodb',
+};
+
+/** The uninstrumented clients in a list of loaded module paths, by package name (sorted, once each). */
+export function uninstrumentedIn(paths: Iterable<string>): string[] {
+  const found = new Set<string>();
+  for (const p of paths) {
+    const i = p.lastIndexOf('/node_modules/');
+    if (i < 0) continue;
+    const rest = p.slice(i + '/node_modules/'.length);
+    const name = rest.startsWith('@') ? rest.split('/').slice(0, 2).join('/') : rest.split('/')[0]!;
+    if (Object.prototype.hasOwnProperty.call(UNINSTRUMENTED_CLIENTS, name)) found.add(name);
+  }
+  return [...found].sort();
+}
+
+/** Counts the worker threads the job starts (they run without the probes). */
+export class WorkerCounter {
+  count = 0;
+  /** Listens to Node's `worker` event on `process` (an observer: it changes nothing for the job). */
+  start(): void {
+    process.on('worker', () => { this.count++; });
+  }
+}

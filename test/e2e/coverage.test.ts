@@ -1,0 +1,46 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Report } from '../../src/model/report';
+import { cli, requireTestbed, run } from '../helpers/testbed';
+
+/**
+ * Never a silent empty report: a job whose database client batch-doctor does not instrument (postgres.js), or whose
+ * work runs in worker threads (no probes there), gets a report that says what it could not see.
+ */
+describe('coverage: what the report could not see', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-coverage-'));
+  beforeAll(async () => { await requireTestbed(); });
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  const profile = async (job: string, out: string): Promise<{ report: Report; stdout: string; terminal: string }> => {
+    const r = await cli(['profile', '--no-explain', '--out', path.join(tmp, out), '--', process.execPath, job]);
+    expect(r.code, r.stderr).toBe(0);
+    return { report: JSON.parse(fs.readFileSync(path.join(tmp, out, 'report.json'), 'utf8')) as Report, stdout: r.stdout, terminal: r.stderr + r.stdout };
+  };
+
+  it('names postgres.js, loaded but not instrumented, in the JSON, the terminal and the HTML', async () => {
+    const job = 'fixtures/pipelines/coverage/postgres-js.cjs';
+    const bare = await run(process.execPath, [job]);
+    expect(bare.code, bare.stderr).toBe(0);
+    const { report, terminal } = await profile(job, 'pgjs');
+    expect(report.collection.coverage).toMatchObject({ uninstrumented: [{ name: 'postgres', what: 'postgres.js (PostgreSQL)' }], workerThreads: 0 });
+    expect(report.queries).toEqual([]);
+    const warning = report.warnings.find((w) => w.includes('postgres.js'));
+    expect(warning).toMatch(/does not instrument: those calls are not in this report/);
+    expect(terminal).toContain('postgres.js');
+    expect(fs.readFileSync(path.join(tmp, 'pgjs', 'report.html'), 'utf8')).toContain('postgres.js (PostgreSQL)');
+  }, 120_000);
+
+  it('counts worker threads, which run without probes, and says so', async () => {
+    const { report } = await profile('fixtures/workloads/worker-threads.cjs', 'workers');
+    expect(report.collection.coverage!.workerThreads).toBe(2);
+    expect(report.warnings.some((w) => /2 worker thread\(s\) ran without probes/.test(w))).toBe(true);
+  }, 120_000);
+
+  it('says nothing is missing for a job on instrumented clients only', async () => {
+    const { report } = await profile('fixtures/corpus/pg-n1-bind/slow.cjs', 'pg');
+    expect(report.collection.coverage).toMatchObject({ clientsSeen: ['postgresql'], uninstrumented: [], workerThreads: 0 });
+    expect(report.collection.coverage!.explainedShare).toBeGreaterThan(0.5);
+  }, 120_000);
+});
