@@ -180,6 +180,7 @@ function start(): void {
       new FtpInstrumentation({ keepRemotePaths: keepLiterals, sites }),
       new (require('./mysql2-connect') as typeof import('./mysql2-connect')).Mysql2ConnectInstrumentation(),
       new (require('./db-disconnect') as typeof import('./db-disconnect')).DbDisconnectInstrumentation(),
+      new (require('./pg-cursor') as typeof import('./pg-cursor')).PgCursorInstrumentation(),
     ];
     // Repeated statements skip the OTel wrapper after a first sample of full spans (see fast-path/).
     // Must come after PgInstrumentation: hooks run in registration order.

@@ -44,3 +44,27 @@ describe('coverage: what the report could not see', () => {
     expect(report.collection.coverage!.explainedShare).toBeGreaterThan(0.5);
   }, 120_000);
 });
+
+describe('streamed reads: pg-query-stream and pg-cursor', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-stream-'));
+  beforeAll(async () => { await requireTestbed(); });
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('times every batch of a stream and a cursor as calls of their statement, with their rows', async () => {
+    const job = 'fixtures/pipelines/coverage/pg-stream.cjs';
+    const bare = await run(process.execPath, [job]);
+    expect(bare.code, bare.stderr).toBe(0);
+    const r = await cli(['profile', '--no-explain', '--format', 'none', '--out', tmp, '--', process.execPath, job]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(bare.stdout);
+    const report = JSON.parse(fs.readFileSync(path.join(tmp, 'report.json'), 'utf8')) as Report;
+    const stream = report.queries.find((q) => q.fingerprint === 'select id, account, kind from cx_events where id <= $1')!;
+    const cursor = report.queries.find((q) => q.fingerprint === 'select id, account from cx_events where kind = ?')!;
+    // 50,000 rows in batches of 1,000 (and the empty read that ends the stream); 6,000 refunds 500 at a time.
+    expect(stream.rows).toBe(50_000);
+    expect(stream.calls).toBeGreaterThanOrEqual(50);
+    expect(cursor.rows).toBe(6_000);
+    expect(cursor.calls).toBe(13);
+    expect(report.collection.coverage!.uninstrumented).toEqual([]);
+  }, 120_000);
+});
