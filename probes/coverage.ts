@@ -7,7 +7,6 @@
 /** Clients that talk to a database or file server without going through pg, mysql2 or basic-ftp. */
 export const UNINSTRUMENTED_CLIENTS: Readonly<Record<string, string>> = {
   postgres: 'postgres.js (PostgreSQL)',
-  mysql: 'mysql (mysqljs, MySQL/MariaDB)',
   mariadb: 'the MariaDB connector',
   ftp: 'ftp (mscdex, FTP)',
   ssh2: 'ssh2 (SFTP)',

@@ -22,7 +22,7 @@ export { FORWARD_FLUSH_TIMEOUT_MS };
 /** Default CPU profile sampling interval, µs: 10 ms keeps the profiler's cost near 1% while naming hot functions in a batch job. */
 export const DEFAULT_CPU_SAMPLE_US = 10_000;
 /** Packages the probes instrument (ESM imports of these go through the loader hook). */
-export const INSTRUMENTED_MODULES = ['pg', 'pg-pool', 'mysql2', 'mysql2/promise', 'basic-ftp'];
+export const INSTRUMENTED_MODULES = ['pg', 'pg-pool', 'pg-cursor', 'mysql2', 'mysql2/promise', 'mysql', 'basic-ftp'];
 
 /**
  * How the job reaches ESM: `'loader'` with an `--import`/`--loader` flag (an ESM setup of its own, whose loaders
@@ -177,6 +177,9 @@ function start(): void {
           rowsHook(span, Array.isArray(r) ? r.length : r?.affectedRows);
         },
       }),
+      // mysqljs `mysql` (older jobs): the official instrumentation, full spans on every call (no fast path yet);
+      // statements are fingerprinted by the span recorder like any other.
+      new (require('@opentelemetry/instrumentation-mysql') as typeof import('@opentelemetry/instrumentation-mysql')).MySQLInstrumentation({ enhancedDatabaseReporting: false }),
       new FtpInstrumentation({ keepRemotePaths: keepLiterals, sites }),
       new (require('./mysql2-connect') as typeof import('./mysql2-connect')).Mysql2ConnectInstrumentation(),
       new (require('./db-disconnect') as typeof import('./db-disconnect')).DbDisconnectInstrumentation(),

@@ -68,3 +68,22 @@ describe('streamed reads: pg-query-stream and pg-cursor', () => {
     expect(report.collection.coverage!.uninstrumented).toEqual([]);
   }, 120_000);
 });
+
+describe('mysqljs (`mysql`), the older MySQL client', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-mysqljs-'));
+  beforeAll(async () => { await requireTestbed(); });
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('records every statement and ranks the N+1 first', async () => {
+    const job = 'fixtures/pipelines/coverage/mysqljs-n1.cjs';
+    const bare = await run(process.execPath, [job]);
+    expect(bare.code, bare.stderr).toBe(0);
+    const r = await cli(['profile', '--no-explain', '--format', 'none', '--out', tmp, '--', process.execPath, job]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(bare.stdout);
+    const report = JSON.parse(fs.readFileSync(path.join(tmp, 'report.json'), 'utf8')) as Report;
+    expect(report.queries.find((q) => q.fingerprint === 'select name from cx_customers where id = ?')?.calls).toBe(1500);
+    expect(report.findings[0]!.kind).toBe('n-plus-one-read');
+    expect(report.collection.coverage).toMatchObject({ clientsSeen: ['mysql'], uninstrumented: [] });
+  }, 120_000);
+});
