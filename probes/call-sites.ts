@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dialectForSystem, fingerprintSql } from './sql-fingerprint';
+import { packageOf } from './package-name';
 import type { CallSiteFrame, CallSiteRecord } from './trace-records';
 
 /**
@@ -64,14 +65,6 @@ const PROBES_BUNDLE = /[\\/]probes[\\/]bundle[\\/]probes\.js$/;
 /** Whether a frame's file may be a call site: not the probes, and not a dependency unless they are included. */
 export function isUserFrame(file: string, probesDir: string, includeDeps = false): boolean {
   return (includeDeps || !file.includes('node_modules')) && !file.startsWith(probesDir) && !PROBES_BUNDLE.test(file);
-}
-
-/** The npm package a file belongs to (`sequelize`, `@scope/name`), from its last node_modules segment; null outside one. */
-export function packageOf(file: string): string | null {
-  const i = file.lastIndexOf('node_modules/');
-  if (i < 0) return null;
-  const m = /^(@[^/]+\/[^/]+|[^/]+)/.exec(file.slice(i + 'node_modules/'.length));
-  return m ? m[1]! : null;
 }
 
 /** The bounded stack sampler of one process. */

@@ -4,6 +4,8 @@
  * CommonJS module cache (modules a job imports as ES modules do not appear there), and from Node's `worker` event.
  */
 
+import { packageOf } from './package-name';
+
 /** Clients that talk to a database or file server without going through pg, mysql2 or basic-ftp. */
 export const UNINSTRUMENTED_CLIENTS: Readonly<Record<string, string>> = {
   postgres: 'postgres.js (PostgreSQL)',
@@ -24,11 +26,8 @@ export const UNINSTRUMENTED_CLIENTS: Readonly<Record<string, string>> = {
 export function uninstrumentedIn(paths: Iterable<string>): string[] {
   const found = new Set<string>();
   for (const p of paths) {
-    const i = p.lastIndexOf('/node_modules/');
-    if (i < 0) continue;
-    const rest = p.slice(i + '/node_modules/'.length);
-    const name = rest.startsWith('@') ? rest.split('/').slice(0, 2).join('/') : rest.split('/')[0]!;
-    if (Object.prototype.hasOwnProperty.call(UNINSTRUMENTED_CLIENTS, name)) found.add(name);
+    const name = packageOf(p);
+    if (name !== null && Object.prototype.hasOwnProperty.call(UNINSTRUMENTED_CLIENTS, name)) found.add(name);
   }
   return [...found].sort();
 }

@@ -1,6 +1,7 @@
 import type * as inspector from 'node:inspector';
 import { monitorEventLoopDelay, performance, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
 import { safely } from './guard';
+import { packageOf } from './package-name';
 import type { CpuProfileRecord, FooterRecord, HotFunction } from './trace-records';
 import type { TraceWriter } from './trace-writer';
 
@@ -20,14 +21,6 @@ export const HOT_FUNCTIONS_KEPT = 40;
 export const HOT_USER_FUNCTIONS_KEPT = 20;
 /** Libraries kept in the CPU-by-library summary (most CPU first). */
 const LIBRARIES_KEPT = 20;
-
-/** The npm package of a script URL or path (`sequelize`, `@scope/name`), or null outside node_modules. */
-function packageOfUrl(url: string): string | null {
-  const i = url.lastIndexOf('/node_modules/');
-  if (i < 0) return null;
-  const m = /^(@[^/]+\/[^/]+|[^/]+)/.exec(url.slice(i + '/node_modules/'.length));
-  return m ? m[1]! : null;
-}
 
 /** Innermost frames kept per job function (where its attributed time was spent). */
 const LEAVES_KEPT = 3;
@@ -105,7 +98,7 @@ export function summarizeProfile(profile: { nodes: ProfileNode[]; samples?: numb
       if (!attributed && !inClient && IO_CLIENT_FRAME.test(f.url)) inClient = true;
       if (!userSeen) {
         if (isJobCode(f.url)) { userSeen = true; lib = pkg; }
-        else { const p = packageOfUrl(f.url); if (p) pkg = p; }
+        else { const p = packageOf(f.url); if (p) pkg = p; }
       }
       if (!attributed && !inClient && isJobCode(f.url)) {
         firstUser ??= f;
