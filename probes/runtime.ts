@@ -1,7 +1,7 @@
 import type * as inspector from 'node:inspector';
 import { monitorEventLoopDelay, performance, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
 import { safely } from './guard';
-import { packageOf } from './package-name';
+import { IO_CLIENT_PACKAGES, packageOf } from './package-name';
 import type { CpuProfileRecord, FooterRecord, HotFunction } from './trace-records';
 import type { TraceWriter } from './trace-writer';
 
@@ -134,7 +134,7 @@ function isOwnFrame(url: string): boolean {
 }
 
 /** Frames of the database and FTP clients the probes instrument. */
-const IO_CLIENT_FRAME = /\/node_modules\/(pg|pg-protocol|pg-pool|pg-cursor|pg-query-stream|mysql2|basic-ftp)\//;
+const IO_CLIENT_FRAME = new RegExp(`/node_modules/(${IO_CLIENT_PACKAGES.join('|')})/`);
 
 /**
  * True for the job's own code: a script file outside node_modules, not Node's internals, not native code and not

@@ -13,6 +13,7 @@ import { summarizeFtp } from './ftp-summary';
 import { groupConnects, groupQueries, type QueryGroup } from './query-digest';
 import { sweepRun } from './sweep';
 import { clientCpuModel } from './client-cpu';
+import { criticalCpuShare } from './detectors/span-stats';
 import { probeCostOf, subtractProbeCost } from './probe-cost';
 import { coverageOf } from './coverage';
 import { unexplainedClasses } from './unexplained';
@@ -71,8 +72,7 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
   const ftp = summarizeFtp(model);
   const values = mergeValueStats(model);
   const mergedSites = mergeCallSites(model);
-  const logicMs = breakdown.categories.find((c) => c.category === 'logic')?.ms ?? 0;
-  const clientCpu = clientCpuModel(model, groups, mergedSites, breakdown.busyMs.cpu > 0 ? Math.min(1, logicMs / breakdown.busyMs.cpu) : 1);
+  const clientCpu = clientCpuModel(model, groups, mergedSites, criticalCpuShare(breakdown));
   const stages = computeStages(model, timeline);
   const sole = soleTimeFunctions(model, agg);
   const ctxWith = (t: Thresholds): DetectorContext => ({

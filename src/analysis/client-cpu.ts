@@ -1,9 +1,10 @@
+import { IO_CLIENT_PACKAGES } from '../../probes/package-name';
 import type { TraceModel } from '../model/trace';
 import type { Merged } from './call-sites';
 import type { QueryGroup } from './query-digest';
 
 /** Packages whose CPU belongs to the database and FTP calls themselves (inside their spans), never added on top. */
-const IO_CLIENTS = new Set(['pg', 'pg-protocol', 'pg-pool', 'pg-cursor', 'pg-query-stream', 'mysql2', 'basic-ftp']);
+const IO_CLIENTS = new Set(IO_CLIENT_PACKAGES);
 
 /** A statement class's client-side CPU per call: the library that issued it and its CPU per call, ms. */
 export interface ClientCpu { library: string; perCallMs: number }

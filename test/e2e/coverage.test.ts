@@ -45,19 +45,23 @@ describe('coverage: what the report could not see', () => {
   }, 120_000);
 });
 
+/** Profiles a job (no EXPLAIN) after running it bare: same exit code and stdout; returns the report. */
+async function profileAgainstBare(job: string, out: string): Promise<Report> {
+  const bare = await run(process.execPath, [job]);
+  expect(bare.code, bare.stderr).toBe(0);
+  const r = await cli(['profile', '--no-explain', '--format', 'none', '--out', out, '--', process.execPath, job]);
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stdout).toBe(bare.stdout);
+  return JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as Report;
+}
+
 describe('streamed reads: pg-query-stream and pg-cursor', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-stream-'));
   beforeAll(async () => { await requireTestbed(); });
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   it('times every batch of a stream and a cursor as calls of their statement, with their rows', async () => {
-    const job = 'fixtures/pipelines/coverage/pg-stream.cjs';
-    const bare = await run(process.execPath, [job]);
-    expect(bare.code, bare.stderr).toBe(0);
-    const r = await cli(['profile', '--no-explain', '--format', 'none', '--out', tmp, '--', process.execPath, job]);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toBe(bare.stdout);
-    const report = JSON.parse(fs.readFileSync(path.join(tmp, 'report.json'), 'utf8')) as Report;
+    const report = await profileAgainstBare('fixtures/pipelines/coverage/pg-stream.cjs', tmp);
     const stream = report.queries.find((q) => q.fingerprint === 'select id, account, kind from cx_events where id <= $1')!;
     const cursor = report.queries.find((q) => q.fingerprint === 'select id, account from cx_events where kind = ?')!;
     // 50,000 rows in batches of 1,000 (and the empty read that ends the stream); 6,000 refunds 500 at a time.
@@ -75,13 +79,7 @@ describe('mysqljs (`mysql`), the older MySQL client', () => {
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   it('records every statement and ranks the N+1 first', async () => {
-    const job = 'fixtures/pipelines/coverage/mysqljs-n1.cjs';
-    const bare = await run(process.execPath, [job]);
-    expect(bare.code, bare.stderr).toBe(0);
-    const r = await cli(['profile', '--no-explain', '--format', 'none', '--out', tmp, '--', process.execPath, job]);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toBe(bare.stdout);
-    const report = JSON.parse(fs.readFileSync(path.join(tmp, 'report.json'), 'utf8')) as Report;
+    const report = await profileAgainstBare('fixtures/pipelines/coverage/mysqljs-n1.cjs', tmp);
     expect(report.queries.find((q) => q.fingerprint === 'select name from cx_customers where id = ?')?.calls).toBe(1500);
     expect(report.findings[0]!.kind).toBe('n-plus-one-read');
     expect(report.collection.coverage).toMatchObject({ clientsSeen: ['mysql'], uninstrumented: [] });

@@ -1,4 +1,5 @@
 import { round3 } from '../intervals';
+import { criticalCpuShare } from './span-stats';
 import type { Detector, RawFinding } from './types';
 
 /** Hot functions reported at most (the rest are in the report's runtime table). */
@@ -67,7 +68,7 @@ export const cpuHotSpot: Detector = {
     const t = ctx.thresholds;
     const wall = ctx.breakdown.wallMs;
     const logic = ctx.breakdown.categories.find((c) => c.category === 'logic')?.ms ?? 0;
-    const critical = ctx.breakdown.busyMs.cpu > 0 ? Math.min(1, logic / ctx.breakdown.busyMs.cpu) : 1;
+    const critical = criticalCpuShare(ctx.breakdown);
     const samplesMs = profiles.reduce((a, p) => a + p.cpuProfile!.samples * (p.cpuProfile!.sampleIntervalUs / 1000), 0);
     const gcMs = profiles.reduce((a, p) => a + p.cpuProfile!.gcMs, 0);
     const activeMs = Math.max(1, samplesMs - profiles.reduce((a, p) => a + p.cpuProfile!.idleMs + p.cpuProfile!.gcMs + p.cpuProfile!.programMs, 0));

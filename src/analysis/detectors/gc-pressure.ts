@@ -1,4 +1,5 @@
 import { round3 } from '../intervals';
+import { criticalCpuShare } from './span-stats';
 import type { Detector } from './types';
 
 /**
@@ -22,7 +23,7 @@ export const gcPressure: Detector = {
     const wall = ctx.breakdown.wallMs;
     if (total < t.minGcShare * wall) return { status: 'ran', findings: [] };
     const logic = ctx.breakdown.categories.find((c) => c.category === 'logic')?.ms ?? 0;
-    const critical = ctx.breakdown.busyMs.cpu > 0 ? Math.min(1, logic / ctx.breakdown.busyMs.cpu) : 1;
+    const critical = criticalCpuShare(ctx.breakdown);
     const saving = Math.min(total * critical, logic);
     const peak = Math.max(0, ...trace.processes.map((p) => p.footer?.memory.maxRss ?? 0));
     return {

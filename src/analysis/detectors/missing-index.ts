@@ -1,5 +1,6 @@
 import type { ExplainResult } from '../../model/db';
 import { round3 } from '../intervals';
+import { walkPlan } from '../../db/plan-postgres';
 import type { QueryGroup } from '../query-digest';
 import type { Detector, DetectorContext, RawFinding } from './types';
 
@@ -120,12 +121,10 @@ function keptShare(e: ExplainResult, g: QueryGroup): number | null {
   if (a.keptShare !== undefined && a.keptShare !== null) return a.keptShare;
   const perCall = g.cls.rows === null ? null : g.cls.rows / g.cls.calls;
   if (perCall === null || perCall <= 1 || !e.plan) return null;
-  let examined: number | null = null;
-  const walk = (n: NonNullable<ExplainResult['plan']>): void => {
-    if (n.relation && n.relation.split('.').pop() === a.table.split('.').pop() && n.planRows !== null) examined = Math.max(examined ?? 0, n.planRows);
-    for (const c of n.children) walk(c);
-  };
-  walk(e.plan);
+  let examined = 0;
+  for (const { node: n } of walkPlan(e.plan)) {
+    if (n.relation && n.relation.split('.').pop() === a.table.split('.').pop() && n.planRows !== null) examined = Math.max(examined, n.planRows);
+  }
   return examined ? Math.min(1, perCall / examined) : null;
 }
 

@@ -40,3 +40,12 @@ export function clientCpuSaving(ctx: DetectorContext, g: QueryGroup, removedCall
   const ms = c.perCallMs * removedCalls;
   return { ms, model: ` + ${round3(ms)} ms of ${c.library} CPU (${round3(c.perCallMs)} ms per call outside the database call, from the CPU profile, x ${Math.round(removedCalls)} calls fewer)` };
 }
+
+/**
+ * The share (0..1) of the run's CPU time on the critical path: exclusive logic time over event-loop busy time (CPU
+ * work that ran while I/O was pending would not shorten the run). 1 when the event loop was never seen busy.
+ */
+export function criticalCpuShare(breakdown: DetectorContext['breakdown']): number {
+  const logic = breakdown.categories.find((c) => c.category === 'logic')?.ms ?? 0;
+  return breakdown.busyMs.cpu > 0 ? Math.min(1, logic / breakdown.busyMs.cpu) : 1;
+}
