@@ -53,27 +53,34 @@ function esmRoute(): 'loader' | 'main' | false {
   }
 }
 
-/**
- * Whether this is the process's main thread. Node gives every worker thread (the ESM loader's hooks thread
- * included) a `process.chdir` that throws, marked `disabled`; that check avoids loading `node:worker_threads`
- * (~4 ms of start-up on Node 20 and 24) in every profiled process. Anything unexpected asks worker_threads.
- */
 /** performance.now() without loading perf_hooks before it is needed (it is a global in Node 16+). */
 const performanceNow = (): number => (globalThis as { performance?: { now(): number } }).performance?.now() ?? Date.now();
 
-function isMainThread(): boolean {
+/**
+ * Which thread the probes were preloaded into. Node runs `--require` preloads in every thread: the main thread,
+ * the job's worker threads, and Node's own internal threads (the ESM loader's hooks thread). The main thread is
+ * told without loading `node:worker_threads` (~4 ms of start-up): Node gives every other thread a `process.chdir`
+ * that throws, marked `disabled`. A job's worker always has a `parentPort`; an internal thread has none (and on
+ * Node 22.14+ says `isInternalThread`). Returns the worker's `threadId` for a job's worker.
+ */
+function threadKind(): { kind: 'main' } | { kind: 'worker'; threadId: number } | { kind: 'internal' } {
   const chdir = process.chdir as ((dir: string) => void) & { disabled?: boolean };
-  if (typeof chdir === 'function' && chdir.disabled === true) return false;
-  if (typeof chdir === 'function' && chdir.name !== 'unavailableInWorker') return true;
-  return (require('node:worker_threads') as typeof import('node:worker_threads')).isMainThread;
+  if (typeof chdir === 'function' && chdir.disabled !== true && chdir.name !== 'unavailableInWorker') return { kind: 'main' };
+  const wt = require('node:worker_threads') as typeof import('node:worker_threads') & { isInternalThread?: boolean };
+  if (wt.isMainThread) return { kind: 'main' };
+  if (wt.isInternalThread === true || wt.parentPort === null) return { kind: 'internal' };
+  return { kind: 'worker', threadId: wt.threadId };
 }
 
 function start(): void {
   const initStart = performanceNow();
   const g = globalThis as Record<symbol, unknown>;
   if (g[HUB_KEY] || process.env[ENV.disabled] === '1') return;
-  // Node runs --require preloads in the ESM loader's worker thread too: only the main thread is profiled.
-  if (!isMainThread()) return;
+  // Node runs --require preloads in its own internal threads too (the ESM loader's hooks thread): those are not
+  // the job's. A worker thread of the job is profiled like a process, in a trace file of its own.
+  const thread = threadKind();
+  if (thread.kind === 'internal') return;
+  const threadId = thread.kind === 'worker' ? thread.threadId : 0;
   const traceDir = process.env[ENV.traceDir];
   // BATCH_DOCTOR_NO_FORWARD: the endpoint is batch-doctor's own receiver (profile --receive-otlp), which reads the
   // trace files of instrumented processes anyway: forwarding there would only cost the job time.
@@ -82,7 +89,7 @@ function start(): void {
   const keepLiterals = process.env[ENV.keepLiterals] === '1';
   // Without a trace directory (forwarding only) nothing is written anywhere, in particular not in the job's cwd.
   const { TraceWriter } = require('./trace-writer') as typeof import('./trace-writer');
-  const writer = new TraceWriter(traceDir || null, process.pid);
+  const writer = new TraceWriter(traceDir || null, process.pid, threadId);
   // A trace directory that cannot be written (missing, read-only, full) and nothing to forward to: whatever
   // the probes recorded would go nowhere, so they stand aside (no ESM hook, no instrumentation, no CPU profile)
   // and the job runs as it would bare.
@@ -91,7 +98,9 @@ function start(): void {
   // ESM pipelines. An ESM main without loaders of its own: the CommonJS packages it imports are loaded through
   // Module._load, which the bridge routes through require-in-the-middle (esm-cjs-bridge.ts). With the job's own
   // loaders: import-in-the-middle's loader hook, which runs in a loader thread (65-75 ms of start-up).
-  const esm = esmRoute();
+  // A worker thread has no process.argv[1] to tell its module type by: the bridge is installed in every worker (it
+  // only acts on CommonJS packages loaded from ES modules).
+  const esm = threadId ? 'main' : esmRoute();
   if (esm === 'main') {
     safely('esm-bridge', () => (require('./esm-cjs-bridge') as typeof import('./esm-cjs-bridge')).installEsmCjsBridge(INSTRUMENTED_MODULES));
   }
@@ -124,9 +133,10 @@ function start(): void {
   const startedAt = Date.now();
   const { performance } = require('node:perf_hooks') as typeof import('node:perf_hooks');
   writer.write({
-    type: 'header', format: TRACE_FORMAT, version: TRACE_FORMAT_VERSION, pid: process.pid, ppid: process.ppid,
+    type: 'header', format: TRACE_FORMAT, version: TRACE_FORMAT_VERSION, pid: process.pid, ppid: threadId ? process.pid : process.ppid,
+    ...(threadId ? { threadId } : {}),
     runId: process.env[ENV.runId] ?? null, nodeVersion: process.version, platform: `${process.platform}-${process.arch}`,
-    script: process.argv[1] ? path.basename(process.argv[1]) : null, startedAt, processStartedAt: performance.timeOrigin, keepLiterals,
+    script: threadId ? `worker thread ${threadId}` : process.argv[1] ? path.basename(process.argv[1]) : null, startedAt, processStartedAt: performance.timeOrigin, keepLiterals,
     ...(g[CODE_CACHE_KEY] ? { codeCache: g[CODE_CACHE_KEY] as HeaderRecord['codeCache'] } : {}),
   });
   writer.flush();
@@ -258,7 +268,13 @@ function start(): void {
         type: 'footer', endedAt: Date.now(), exitCode: typeof code === 'number' ? code : null,
         spansRecorded: recorder.recorded, spansDropped: recorder.dropped + writer.dropped, forwardFailures: forwardFailures.n,
         ...rt, records, memory: { heapUsed: mem.heapUsed, maxRss: process.resourceUsage().maxRSS * 1024 }, internalErrors,
-        cpuMs: (() => { const u = process.cpuUsage(); return Math.round((u.user + u.system) / 1000); })(),
+        // In a worker thread process.cpuUsage() is the whole process's: the thread's own is read where Node has it (22.16+, 24).
+        cpuMs: (() => {
+          const tu = (process as { threadCpuUsage?: () => NodeJS.CpuUsage }).threadCpuUsage;
+          if (threadId && typeof tu !== 'function') return null;
+          const u = threadId ? tu!.call(process) : process.cpuUsage();
+          return Math.round((u.user + u.system) / 1000);
+        })(),
         valueStats: safely('value-stats', () => constancy.summary()) ?? [],
         callSites: (sites && safely('call-sites', () => sites.summary())) ?? [],
         probeCost: { initMs: Math.round(initMs * 10) / 10, officialDbCalls: recorder.officialDbCalls, fastDbCalls: recorder.fastCalls },

@@ -13,7 +13,10 @@ export interface HeaderRecord {
   format: 'batch-doctor-trace';
   version: number;
   pid: number;
+  /** The parent process's id; for a worker thread, its own process's id (the main thread is its parent). */
   ppid: number;
+  /** A worker thread's `threadId` (its trace is a file of its own); absent in a process's main thread. */
+  threadId?: number;
   /** The `BATCH_DOCTOR_RUN_ID` this process inherited. */
   runId: string | null;
   nodeVersion: string;
@@ -211,7 +214,7 @@ export interface FooterRecord {
   /** Errors the probes swallowed (never thrown into the host), by component. */
   internalErrors: Record<string, number>;
   /** CPU time of the process (user + system, all threads) at exit, ms. Absent in traces of older probes. */
-  cpuMs?: number;
+  cpuMs?: number | null;
   /** Repeated statement classes with what their values do. Absent in traces of older probes. */
   valueStats?: ValueStatsRecord[];
   /** Where statement classes and transfers are issued in the job's code. Absent in traces of older probes. */

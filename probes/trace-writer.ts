@@ -17,7 +17,7 @@ function compactLine(r: CompactSpan): string {
 }
 
 /**
- * Appends trace records to `trace-<pid>.jsonl` in the trace directory. Writes
+ * Appends trace records to `trace-<pid>.jsonl` (`trace-<pid>-t<threadId>.jsonl` in a worker thread) in the trace directory. Writes
  * are synchronous and batched: one small write per second or per
  * {@link FLUSH_EVERY_RECORDS} records, and a final one from the `exit` event, so
  * nothing is lost when the host calls `process.exit()`. A failing disk disables
@@ -41,9 +41,9 @@ export class TraceWriter {
   dropped = 0;
   readonly file: string;
 
-  /** `dir` null: an inactive writer that writes nothing (forwarding only). */
-  constructor(dir: string | null, pid: number) {
-    this.file = dir === null ? '' : path.join(dir, `trace-${pid}.jsonl`);
+  /** `dir` null: an inactive writer that writes nothing (forwarding only). A worker thread (`threadId` > 0) writes `trace-<pid>-t<threadId>.jsonl`. */
+  constructor(dir: string | null, pid: number, threadId = 0) {
+    this.file = dir === null ? '' : path.join(dir, threadId ? `trace-${pid}-t${threadId}.jsonl` : `trace-${pid}.jsonl`);
     if (dir === null) return;
     safely('writer', () => {
       if (faultInjected('writer')) throw new Error('injected writer fault');

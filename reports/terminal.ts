@@ -27,7 +27,7 @@ export const terminalRenderer: Renderer = {
     const out: string[] = [];
     const r = report.run;
     out.push(`batch-doctor ${txt(report.tool.version)}: ${clip(r.command.join(' '), width - 30)}`);
-    out.push(`wall time ${ms(r.wallMs)}, exit ${txt(r.signal ?? r.exitCode ?? '?')}, ${report.collection.processes} Node process(es)`);
+    out.push(`wall time ${ms(r.wallMs)}, exit ${txt(r.signal ?? r.exitCode ?? '?')}, ${report.collection.processes} Node process(es)${report.collection.workerThreads ? ` and ${report.collection.workerThreads} worker thread(s)` : ''}`);
 
     const b = table(['where the time went', 'time', 'share', ''], color, ['left', 'right', 'right', 'left']);
     for (const c of report.breakdown.categories) b.push([LABEL[c.category] ?? txt(c.category), ms(c.ms), pct(c.share), bar(c.share)]);

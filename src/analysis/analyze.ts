@@ -123,9 +123,11 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
   if (model.processes.some((p) => p.source === 'otlp')) {
     warnings.push('Spans from OpenTelemetry SDKs carry no event-loop or CPU signals: in their processes, time outside database and FTP calls shows as waiting, not logic.');
   }
-  if (model.processes.some((p) => p.source !== 'otlp' && p.footer === null)) warnings.push('A profiled process ended without writing its summary (killed by a signal?): its last second of spans and its CPU profile may be missing.');
+  if (model.processes.some((p) => p.source !== 'otlp' && p.footer === null && p.header.threadId)) warnings.push('A worker thread ended without writing its summary (terminated by the job with worker.terminate()?): its last second of spans may be missing.');
+  if (model.processes.some((p) => p.source !== 'otlp' && p.footer === null && !p.header.threadId)) warnings.push('A profiled process ended without writing its summary (killed by a signal?): its last second of spans and its CPU profile may be missing.');
   if (badLines > 0) warnings.push(`${badLines} unreadable lines in the trace files were skipped.`);
   if (Object.keys(internal).length) warnings.push(`The probes swallowed internal errors (${Object.entries(internal).map(([k, v]) => `${k}: ${v}`).join(', ')}); the pipeline was not affected.`);
+  const mains = model.processes.filter((p) => !p.header.threadId);
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool: { name: 'batch-doctor', version: options.toolVersion },
@@ -137,7 +139,8 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
       exitCode: model.run.exitCode,
       signal: model.run.signal,
       nodeVersions: [...new Set(model.processes.map((p) => p.header.nodeVersion))],
-      cpuMs: model.processes.length && model.processes.every((p) => typeof p.footer?.cpuMs === 'number') ? model.processes.reduce((a, p) => a + p.footer!.cpuMs!, 0) : null,
+      // A process's CPU time includes its worker threads': the main threads' footers are summed.
+      cpuMs: mains.length && mains.every((p) => typeof p.footer?.cpuMs === 'number') ? mains.reduce((a, p) => a + p.footer!.cpuMs!, 0) : null,
     },
     breakdown,
     processes: summarizeProcesses(model, agg),
@@ -150,7 +153,7 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
     detectors,
     whatIf: whatIf(findings, breakdown),
     collection: {
-      method: 'trace-file', traceFiles: model.processes.length, processes: model.processes.length,
+      method: 'trace-file', traceFiles: model.processes.length, processes: mains.length, workerThreads: model.processes.length - mains.length,
       spansRecorded, spansDropped, forwardFailures, badLines, probeInternalErrors: internal, ...(probeCost ? { probeCost } : {}), coverage: cov.coverage,
     },
     ftpBench: options.ftpBench ?? null,

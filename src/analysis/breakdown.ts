@@ -1,5 +1,5 @@
 import type { Breakdown, Category, CategoryTime, ProcessSummary, StageBreakdown, TimelineSummary } from '../model/report';
-import type { TraceModel } from '../model/trace';
+import { unitKeyOf, type TraceModel } from '../model/trace';
 import { round3, union, totalLength, type Interval } from './intervals';
 import type { RunAggregates } from './sweep';
 
@@ -208,9 +208,10 @@ export function summarizeTimeline(model: TraceModel, timeline: Timeline): Timeli
 /** Per process: its spans and the time its database and FTP calls were in flight. */
 export function summarizeProcesses(model: TraceModel, agg: RunAggregates): ProcessSummary[] {
   return model.processes.map((proc) => {
-    const p = agg.processes.get(proc.header.pid);
+    const p = agg.processes.get(unitKeyOf(proc.header));
     return {
-      pid: proc.header.pid, ppid: proc.header.ppid, name: proc.header.script, spans: p?.spans ?? 0,
+      pid: proc.header.pid, ppid: proc.header.ppid, ...(proc.header.threadId ? { threadId: proc.header.threadId } : {}),
+      name: proc.header.script, spans: p?.spans ?? 0,
       dbMs: round3(p?.dbMs ?? 0), ftpMs: round3(p?.ftpMs ?? 0),
       cpuMs: typeof proc.footer?.cpuMs === 'number' ? proc.footer.cpuMs : null,
     };

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { BatchDoctorError, TraceCorruptError, TraceMissingError } from '../errors';
 import { FAST_BLOCK_COLUMNS, type CompactSpan, type FastSpanBlockRecord, type ShapeRecord, type SpanRecord } from '../../probes/trace-records';
-import type { ProcessTrace, RunInfo, TraceModel, TraceSpan } from '../model/trace';
+import { unitKeyOf, type ProcessTrace, type RunInfo, type TraceModel, type TraceSpan } from '../model/trace';
 import { SpanStore, type SpanSink } from './span-store';
 
 /** Longest line accepted, characters: a bound on memory for a hostile or broken file. */
@@ -31,7 +31,7 @@ export async function readTraceFile(file: string, into: SpanSink, guard?: ReadGu
       let rec: unknown;
       try { rec = JSON.parse(line); } catch { bad++; continue; }
       if (Array.isArray(rec)) {
-        const s = compactToSpan(rec as CompactSpan, shapes, proc?.header.pid ?? 0);
+        const s = compactToSpan(rec as CompactSpan, shapes, (proc ? unitKeyOf(proc.header) : 0));
         if (s) into.push(s); else bad++;
         continue;
       }
@@ -50,11 +50,11 @@ export async function readTraceFile(file: string, into: SpanSink, guard?: ReadGu
           break;
         }
         case 'fast': {
-          bad += fastBlockToSpans(rec as FastSpanBlockRecord, shapes, proc?.header.pid ?? 0, into);
+          bad += fastBlockToSpans(rec as FastSpanBlockRecord, shapes, (proc ? unitKeyOf(proc.header) : 0), into);
           break;
         }
         case 'span': {
-          const s = fullToSpan(rec as SpanRecord, proc?.header.pid ?? 0);
+          const s = fullToSpan(rec as SpanRecord, (proc ? unitKeyOf(proc.header) : 0));
           if (s) into.push(s); else bad++;
           break;
         }
@@ -136,7 +136,7 @@ function fullToSpan(r: SpanRecord, pid: number): TraceSpan | null {
 export function listTraceFiles(dir: string): string[] {
   let names: string[];
   try { names = fs.readdirSync(dir); } catch { throw new TraceMissingError(dir); }
-  return names.filter((n) => /^trace-\d+\.jsonl$/.test(n)).sort().map((n) => path.join(dir, n));
+  return names.filter((n) => /^trace-\d+(-t\d+)?\.jsonl$/.test(n)).sort().map((n) => path.join(dir, n));
 }
 
 /** Reads every trace file of a run directory into `into`; returns the processes. */

@@ -62,6 +62,8 @@ export interface ProcessSummary {
   pid: number;
   /** Parent pid (0 when unknown, as for OpenTelemetry resources). */
   ppid: number;
+  /** A worker thread's id inside process `pid` (absent for a process's main thread). */
+  threadId?: number;
   /** Script or service name. */
   name: string | null;
   /** Spans recorded in it. */
@@ -229,7 +231,10 @@ export interface WhatIf {
 export interface CollectionInfo {
   method: 'trace-file';
   traceFiles: number;
+  /** Node processes profiled (their main threads). */
   processes: number;
+  /** Worker threads profiled (each with a trace file of its own). Absent in older reports. */
+  workerThreads?: number;
   spansRecorded: number;
   spansDropped: number;
   forwardFailures: number;
@@ -247,8 +252,10 @@ export interface Coverage {
   clientsSeen: string[];
   /** Clients the job loaded that batch-doctor does not instrument: their calls are not in the report. */
   uninstrumented: { name: string; what: string }[];
-  /** Worker threads the job started: they ran without probes. */
+  /** Worker threads the job started (each is profiled in a trace of its own). */
   workerThreads: number;
+  /** Of those, the ones with no trace: their statements and transfers are not in the report. */
+  workerThreadsUnseen?: number;
   /** Share of the wall (0..1) during which a recorded database or FTP call was in flight. */
   explainedShare: number;
 }

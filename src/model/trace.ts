@@ -6,7 +6,7 @@ export type { SpanKind, HotFunction } from '../../probes/trace-records';
 export interface TraceSpan {
   spanId: string;
   parentSpanId: string | null;
-  /** Process that recorded it. */
+  /** Process (or worker thread: see {@link unitKeyOf}) that recorded it. */
   pid: number;
   name: string;
   kind: SpanKind;
@@ -109,4 +109,13 @@ export interface TraceModel {
   spans: TraceSpan[];
   /** Every span of the run, database calls included, in start order. */
   source: SpanSource;
+}
+
+/**
+ * The key the analysis tells processes and worker threads apart by (a span's `pid`): the process id for a
+ * process's main thread; for a worker thread, which shares its process's id, a negative key made of both
+ * (`-(pid * 10000 + threadId)`), so no worker thread can collide with a process.
+ */
+export function unitKeyOf(header: { pid: number; threadId?: number }): number {
+  return header.threadId ? -(header.pid * 10_000 + header.threadId) : header.pid;
 }

@@ -3,11 +3,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/model/report';
-import { cli, requireTestbed, run } from '../helpers/testbed';
+import { cli, node24Path, requireTestbed, run } from '../helpers/testbed';
 
 /**
  * Never a silent empty report: a job whose database client batch-doctor does not instrument (postgres.js), or whose
- * work runs in worker threads (no probes there), gets a report that says what it could not see.
+ * worker thread ran without a trace, gets a report that says what it could not see.
  */
 describe('coverage: what the report could not see', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-coverage-'));
@@ -32,10 +32,10 @@ describe('coverage: what the report could not see', () => {
     expect(fs.readFileSync(path.join(tmp, 'pgjs', 'report.html'), 'utf8')).toContain('postgres.js (PostgreSQL)');
   }, 120_000);
 
-  it('counts worker threads, which run without probes, and says so', async () => {
-    const { report } = await profile('fixtures/workloads/worker-threads.cjs', 'workers');
-    expect(report.collection.coverage!.workerThreads).toBe(2);
-    expect(report.warnings.some((w) => /2 worker thread\(s\) ran without probes/.test(w))).toBe(true);
+  it('counts a worker thread that ran without a trace, and says so', async () => {
+    const { report } = await profile('fixtures/pipelines/coverage/worker-own-env.cjs', 'unseen');
+    expect(report.collection.coverage).toMatchObject({ workerThreads: 1, workerThreadsUnseen: 1 });
+    expect(report.warnings.some((w) => /1 worker thread\(s\) ran without probes \(of 1 started\)/.test(w))).toBe(true);
   }, 120_000);
 
   it('says nothing is missing for a job on instrumented clients only', async () => {
@@ -84,4 +84,43 @@ describe('mysqljs (`mysql`), the older MySQL client', () => {
     expect(report.findings[0]!.kind).toBe('n-plus-one-read');
     expect(report.collection.coverage).toMatchObject({ clientsSeen: ['mysql'], uninstrumented: [] });
   }, 120_000);
+});
+
+describe('worker threads: profiled like processes', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-threads-'));
+  beforeAll(async () => { await requireTestbed(); });
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  const cases = [
+    { job: 'fixtures/workloads/worker-threads.cjs', perThread: 1500, node: () => process.execPath, label: 'CommonJS, Node 20' },
+    { job: 'fixtures/pipelines/coverage/worker-esm.mjs', perThread: 800, node: () => process.execPath, label: 'ES modules, Node 20' },
+    { job: 'fixtures/workloads/worker-threads.cjs', perThread: 1500, node: node24Path, label: 'CommonJS, Node 24' },
+  ];
+  for (const c of cases) {
+    it(`${c.label}: every statement of both threads, attributed to its thread; the N+1 ranks first`, async () => {
+      const node = c.node();
+      const out = path.join(tmp, c.label.replace(/\W+/g, '-'));
+      const bare = await run(node, [c.job]);
+      expect(bare.code, bare.stderr).toBe(0);
+      const r = await cli(['profile', '--no-explain', '--format', 'none', '--out', out, '--', node, c.job]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe(bare.stdout);
+      const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as Report;
+      expect(report.queries.find((q) => q.fingerprint === 'select name from cx_customers where id = $1')?.calls).toBe(2 * c.perThread);
+      const main = report.processes!.find((p) => !p.threadId)!;
+      const threads = report.processes!.filter((p) => p.threadId);
+      expect(threads).toHaveLength(2);
+      for (const t of threads) {
+        expect(t.pid).toBe(main.pid);
+        expect(t.ppid).toBe(main.pid);
+        expect(t.name).toBe(`worker thread ${t.threadId}`);
+        expect(t.spans).toBeGreaterThanOrEqual(c.perThread);
+      }
+      expect(main.spans).toBe(0);
+      expect(report.collection).toMatchObject({ processes: 1, workerThreads: 2 });
+      expect(report.collection.coverage).toMatchObject({ workerThreads: 2, workerThreadsUnseen: 0, uninstrumented: [] });
+      expect(report.warnings.filter((w) => /worker thread/.test(w))).toEqual([]);
+      expect(report.findings[0]!.kind).toBe('n-plus-one-read');
+    }, 180_000);
+  }
 });
