@@ -75,12 +75,16 @@ export class CallSiteSampler {
   /** @param includeDeps frames inside node_modules may be call sites too (`profile --call-sites-in-deps`). Default false. */
   constructor(private readonly cwd: string = process.cwd(), private readonly probesDir: string = __dirname, private readonly includeDeps = false) {}
 
-  /** Counts a call of `key` and captures its stack when this call is sampled. */
-  observe(kind: 'db' | 'ftp', system: string, key: string): void {
+  /**
+   * Counts a call of `key` and captures its stack when this call is sampled. `stack`, when given, returns the stack
+   * to use in place of the current one (a client that issues the statement later, off the job's stack, and kept
+   * the stack of the call that created it: postgres.js's query origin).
+   */
+  observe(kind: 'db' | 'ftp', system: string, key: string, stack?: () => string | undefined): void {
     const e = this.entry(kind, system, key);
     if (!e) return;
     const n = ++e.n;
-    if (n >= e.next) e.next = this.capture(e, n);
+    if (n >= e.next) e.next = this.capture(e, n, stack);
   }
 
   /**
@@ -112,16 +116,19 @@ export class CallSiteSampler {
   }
 
   /** Takes the stack of call `n`; returns the next call to sample. */
-  private capture(e: Entry, n: number): number {
+  private capture(e: Entry, n: number, given?: () => string | undefined): number {
     if (e.captures >= SITE_MAX_CAPTURES_PER_KEY || this.captures >= SITE_MAX_CAPTURES) return Number.POSITIVE_INFINITY;
     e.captures++; this.captures++;
     const next = nextSampledCall(n);
     const limit = Error.stackTraceLimit;
     const holder: { stack?: string } = {};
-    try {
-      Error.stackTraceLimit = CAPTURE_FRAMES;
-      Error.captureStackTrace(holder);
-    } finally { Error.stackTraceLimit = limit; }
+    if (given) holder.stack = given();
+    else {
+      try {
+        Error.stackTraceLimit = CAPTURE_FRAMES;
+        Error.captureStackTrace(holder);
+      } finally { Error.stackTraceLimit = limit; }
+    }
     const frames: CallSiteFrame[] = [];
     // The library the job's code called (the package of the frame just inside its innermost frame): an ORM or
     // query builder whose own CPU per call the analysis prices (probes/runtime.ts counts CPU by that package).

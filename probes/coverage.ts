@@ -6,9 +6,8 @@
 
 import { packageOf } from './package-name';
 
-/** Clients that talk to a database or file server without going through pg, mysql2 or basic-ftp. */
+/** Clients that talk to a database or file server and that the probes do not instrument. */
 export const UNINSTRUMENTED_CLIENTS: Readonly<Record<string, string>> = {
-  postgres: 'postgres.js (PostgreSQL)',
   mariadb: 'the MariaDB connector',
   ftp: 'ftp (mscdex, FTP)',
   ssh2: 'ssh2 (SFTP)',

@@ -22,7 +22,7 @@ export { FORWARD_FLUSH_TIMEOUT_MS };
 /** Default CPU profile sampling interval, µs: 10 ms keeps the profiler's cost near 1% while naming hot functions in a batch job. */
 export const DEFAULT_CPU_SAMPLE_US = 10_000;
 /** Packages the probes instrument (ESM imports of these go through the loader hook). */
-export const INSTRUMENTED_MODULES = ['pg', 'pg-pool', 'pg-cursor', 'mysql2', 'mysql2/promise', 'mysql', 'basic-ftp'];
+export const INSTRUMENTED_MODULES = ['pg', 'pg-pool', 'pg-cursor', 'mysql2', 'mysql2/promise', 'mysql', 'basic-ftp', 'postgres'];
 
 /**
  * How the job reaches ESM: `'loader'` with an `--import`/`--loader` flag (an ESM setup of its own, whose loaders
@@ -172,6 +172,10 @@ function start(): void {
       safely('value-stats', () => constancy.observe('postgresql', info.query?.text, info.query?.values));
       sampler?.samplePg(info);
     };
+    const { PostgresJsInstrumentation, patchPostgresJsEsm } = require('./postgres-js') as typeof import('./postgres-js');
+    const postgresJs = new PostgresJsInstrumentation({ recorder, forward, constancy, sites, sampler });
+    // An ES module job imports postgres.js's ES module build, which no require hook sees.
+    if (esm === 'main') safely('postgres-js-esm', () => patchPostgresJsEsm(process.argv[1] ? path.dirname(path.resolve(process.argv[1])) : process.cwd(), postgresJs));
     const instrumentations = [
       new PgInstrumentation({
         enhancedDatabaseReporting: false,
@@ -194,6 +198,7 @@ function start(): void {
       new (require('./mysql2-connect') as typeof import('./mysql2-connect')).Mysql2ConnectInstrumentation(),
       new (require('./db-disconnect') as typeof import('./db-disconnect')).DbDisconnectInstrumentation(),
       new (require('./pg-cursor') as typeof import('./pg-cursor')).PgCursorInstrumentation(),
+      postgresJs,
     ];
     // Repeated statements skip the OTel wrapper after a first sample of full spans (see fast-path/).
     // Must come after PgInstrumentation: hooks run in registration order.

@@ -174,10 +174,22 @@ export class SpanRecorder implements SpanProcessor {
   }
 
   private toCompact(span: ReadableSpan, a: Record<string, unknown>): CompactSpan | undefined {
+    const id = this.shapeOf(span.name, a);
+    if (id === undefined) return undefined;
+    const rows = a[ATTR.dbRows];
+    const err = span.status.code === 2 ? errorTypeOf(span, a) : null;
+    const [start, end] = times(span);
+    return [id, span.spanContext().spanId, parentOf(span), start, end, typeof rows === 'number' ? rows : null, err];
+  }
+
+  /**
+   * The shape of a database call by its span name and attributes: one per statement class, not per text (code that
+   * inlines its values writes a new text every call). Written to the trace the first time. Undefined past MAX_SHAPES.
+   */
+  private shapeOf(name: string, a: Record<string, unknown>): number | undefined {
     const raw = first(a, DB_STATEMENT_KEYS);
-    // One shape per statement class, not per text: code that inlines its values writes a new text every call.
     const stmt = typeof raw === 'string' ? fingerprintSql(raw, dialectForSystem(String(first(a, DB_SYSTEM_KEYS)))).text : raw;
-    const key = `${span.name}\u0000${String(stmt)}\u0000${String(a['server.address'] ?? a['net.peer.name'])}\u0000${String(a['server.port'] ?? a['net.peer.port'])}\u0000${String(a['db.namespace'] ?? a['db.name'])}`;
+    const key = `${name}\u0000${String(stmt)}\u0000${String(a['server.address'] ?? a['net.peer.name'])}\u0000${String(a['server.port'] ?? a['net.peer.port'])}\u0000${String(a['db.namespace'] ?? a['db.name'])}`;
     let id = this.shapes.get(key);
     if (id === undefined) {
       if (this.shapes.size >= MAX_SHAPES) return undefined;
@@ -186,15 +198,27 @@ export class SpanRecorder implements SpanProcessor {
       const attrs: Record<string, string | number | boolean> = {};
       Object.assign(attrs, sanitizeAttributes(a, this.keepLiterals, SHAPE_KEYS));
       this.addDbAttrs(a, attrs);
-      this.writer.write({ type: 'shape', id, name: sanitizeSpanName(span.name, 'db'), kind: 'db', attrs });
+      this.writer.write({ type: 'shape', id, name: sanitizeSpanName(name, 'db'), kind: 'db', attrs });
       if (typeof stmt === 'string' && this.shapeByStatement.size < MAX_SHAPES) {
         this.shapeByStatement.set(statementKey(stmt, a['server.address'] ?? a['net.peer.name'], a['server.port'] ?? a['net.peer.port'], a['db.namespace'] ?? a['db.name']), id);
       }
     }
-    const rows = a[ATTR.dbRows];
-    const err = span.status.code === 2 ? errorTypeOf(span, a) : null;
-    const [start, end] = times(span);
-    return [id, span.spanContext().spanId, parentOf(span), start, end, typeof rows === 'number' ? rows : null, err];
+    return id;
+  }
+
+  /**
+   * Records a database call of a client instrumented without OpenTelemetry spans (postgres.js): the same compact
+   * line a span of its statement class would give. `text` is the statement as sent (fingerprinted here); an error
+   * type that is not a code (a message, say) is written as `Error`.
+   */
+  recordDbCall(name: string, system: string, text: string, startPerf: number, endPerf: number, rows: number | null, errorType: string | null): void {
+    if (this.recorded >= this.maxSpans || !this.writer.active) { this.dropped++; return; }
+    const id = this.shapeOf(name, { 'db.system.name': system, 'db.query.text': text });
+    if (id === undefined) { this.dropped++; return; }
+    this.recorded++;
+    this.fastCalls++;
+    this.writer.writeFast(id, ++this.fastIds, null, TIME_ORIGIN + startPerf, TIME_ORIGIN + endPerf, rows,
+      errorType === null ? null : ERROR_CODE.test(errorType) ? errorType : 'Error');
   }
 
   /** The shape a full span already recorded for this statement on this server, if any. */

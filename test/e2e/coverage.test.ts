@@ -6,7 +6,7 @@ import type { Report } from '../../src/model/report';
 import { cli, node24Path, requireTestbed, run } from '../helpers/testbed';
 
 /**
- * Never a silent empty report: a job whose database client batch-doctor does not instrument (postgres.js), or whose
+ * Never a silent empty report: a job whose database client batch-doctor does not instrument (the MariaDB connector), or whose
  * worker thread ran without a trace, gets a report that says what it could not see.
  */
 describe('coverage: what the report could not see', () => {
@@ -19,17 +19,17 @@ describe('coverage: what the report could not see', () => {
     return { report: JSON.parse(fs.readFileSync(path.join(tmp, out, 'report.json'), 'utf8')) as Report, stdout: r.stdout, terminal: r.stderr + r.stdout };
   };
 
-  it('names postgres.js, loaded but not instrumented, in the JSON, the terminal and the HTML', async () => {
-    const job = 'fixtures/pipelines/coverage/postgres-js.cjs';
+  it('names the MariaDB connector, loaded but not instrumented, in the JSON, the terminal and the HTML', async () => {
+    const job = 'fixtures/pipelines/coverage/mariadb-connector.cjs';
     const bare = await run(process.execPath, [job]);
     expect(bare.code, bare.stderr).toBe(0);
-    const { report, terminal } = await profile(job, 'pgjs');
-    expect(report.collection.coverage).toMatchObject({ uninstrumented: [{ name: 'postgres', what: 'postgres.js (PostgreSQL)' }], workerThreads: 0 });
+    const { report, terminal } = await profile(job, 'mariadb');
+    expect(report.collection.coverage).toMatchObject({ uninstrumented: [{ name: 'mariadb', what: 'the MariaDB connector' }], workerThreads: 0 });
     expect(report.queries).toEqual([]);
-    const warning = report.warnings.find((w) => w.includes('postgres.js'));
+    const warning = report.warnings.find((w) => w.includes('the MariaDB connector'));
     expect(warning).toMatch(/does not instrument: those calls are not in this report/);
-    expect(terminal).toContain('postgres.js');
-    expect(fs.readFileSync(path.join(tmp, 'pgjs', 'report.html'), 'utf8')).toContain('postgres.js (PostgreSQL)');
+    expect(terminal).toContain('the MariaDB connector');
+    expect(fs.readFileSync(path.join(tmp, 'mariadb', 'report.html'), 'utf8')).toContain('the MariaDB connector');
   }, 120_000);
 
   it('counts a worker thread that ran without a trace, and says so', async () => {
@@ -122,5 +122,30 @@ describe('worker threads: profiled like processes', () => {
       expect(report.warnings.filter((w) => /worker thread/.test(w))).toEqual([]);
       expect(report.findings[0]!.kind).toBe('n-plus-one-read');
     }, 180_000);
+  }
+});
+
+describe('postgres.js (porsager), CommonJS and ES modules', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-pgjs-'));
+  beforeAll(async () => { await requireTestbed(); });
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  for (const [ext, node, label] of [['cjs', () => process.execPath, 'Node 20'], ['mjs', () => process.execPath, 'Node 20'], ['cjs', node24Path, 'Node 24'], ['mjs', node24Path, 'Node 24']] as const) {
+    it(`${ext}, ${label}: every statement, its call site, and the N+1 first`, async () => {
+      const job = `fixtures/pipelines/coverage/postgres-js-n1.${ext}`;
+      const bin = node();
+      const bare = await run(bin, [job]);
+      expect(bare.code, bare.stderr).toBe(0);
+      const out = path.join(tmp, `${ext}-${label.replace(' ', '')}`);
+      const r = await cli(['profile', '--no-explain', '--format', 'none', '--out', out, '--', bin, job]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe(bare.stdout);
+      expect(r.stderr).not.toMatch(/Warning/);
+      const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as Report;
+      expect(report.queries.find((q) => q.fingerprint === 'select id, name, region from cx_customers where id = $1')).toMatchObject({ calls: 2500, rows: 2500 });
+      expect(report.findings[0]!.kind).toBe('n-plus-one-read');
+      expect(report.findings[0]!.callSites?.[0]).toMatchObject({ file: job, line: ext === 'cjs' ? 9 : 7 });
+      expect(report.collection.coverage).toMatchObject({ clientsSeen: ['postgresql'], uninstrumented: [] });
+    }, 120_000);
   }
 });
