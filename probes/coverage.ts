@@ -12,7 +12,6 @@ export const UNINSTRUMENTED_CLIENTS: Readonly<Record<string, string>> = {
   ftp: 'ftp (mscdex, FTP)',
   ssh2: 'ssh2 (SFTP)',
   'ssh2-sftp-client': 'ssh2-sftp-client (SFTP)',
-  'pg-copy-streams': 'pg-copy-streams (PostgreSQL COPY)',
   tedious: 'tedious (SQL Server)',
   mssql: 'mssql (SQL Server)',
   oracledb: 'oracledb (Oracle)',

@@ -22,7 +22,7 @@ export { FORWARD_FLUSH_TIMEOUT_MS };
 /** Default CPU profile sampling interval, µs: 10 ms keeps the profiler's cost near 1% while naming hot functions in a batch job. */
 export const DEFAULT_CPU_SAMPLE_US = 10_000;
 /** Packages the probes instrument (ESM imports of these go through the loader hook). */
-export const INSTRUMENTED_MODULES = ['pg', 'pg-pool', 'pg-cursor', 'mysql2', 'mysql2/promise', 'mysql', 'basic-ftp', 'postgres'];
+export const INSTRUMENTED_MODULES = ['pg', 'pg-pool', 'pg-cursor', 'mysql2', 'mysql2/promise', 'mysql', 'basic-ftp', 'postgres', 'pg-copy-streams'];
 
 /**
  * How the job reaches ESM: `'loader'` with an `--import`/`--loader` flag (an ESM setup of its own, whose loaders
@@ -199,6 +199,7 @@ function start(): void {
       new (require('./db-disconnect') as typeof import('./db-disconnect')).DbDisconnectInstrumentation(),
       new (require('./pg-cursor') as typeof import('./pg-cursor')).PgCursorInstrumentation(),
       postgresJs,
+      new (require('./pg-copy') as typeof import('./pg-copy')).PgCopyInstrumentation({ recorder, forward, sites }),
     ];
     // Repeated statements skip the OTel wrapper after a first sample of full spans (see fast-path/).
     // Must come after PgInstrumentation: hooks run in registration order.

@@ -149,3 +149,20 @@ describe('postgres.js (porsager), CommonJS and ES modules', () => {
     }, 120_000);
   }
 });
+
+describe('pg-copy-streams: COPY FROM STDIN and COPY TO STDOUT', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-copy-'));
+  beforeAll(async () => { await requireTestbed(); });
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  for (const ext of ['cjs', 'mjs']) {
+    it(`${ext}: each COPY is a timed statement with the rows the server reported`, async () => {
+      const report = await profileAgainstBare(`fixtures/pipelines/coverage/pg-copy.${ext}`, path.join(tmp, ext));
+      expect(report.queries.find((q) => q.fingerprint === 'copy copy_scratch(id, account, amount) from stdin')).toMatchObject({ calls: 1, rows: 50_000 });
+      expect(report.queries.find((q) => q.fingerprint === 'copy copy_scratch to stdout')).toMatchObject({ calls: 1, rows: 50_000 });
+      // The load is most of the job: its time is database time, not logic.
+      expect(report.breakdown.categories.find((c) => c.category === 'db')!.share).toBeGreaterThan(0.3);
+      expect(report.collection.coverage).toMatchObject({ clientsSeen: ['postgresql'], uninstrumented: [] });
+    }, 120_000);
+  }
+});
