@@ -48,7 +48,9 @@ export function unexplainedClasses(groups: readonly QueryGroup[], findings: read
         fingerprint: g.cls.fingerprint,
       },
       recommendation: {
-        summary: ex === null || ex.plan === null
+        summary: /^\s*copy\b/i.test(g.cls.fingerprint)
+          ? 'A COPY is PostgreSQL\'s bulk path already. If the job builds or consumes the rows during it (see the CPU profile), make that side cheaper or run it in parallel with the COPY; otherwise the server\'s load time is the floor (fewer indexes or constraints on the target during the load, or an UNLOGGED staging table, shorten it).'
+          : ex === null || ex.plan === null
           ? 'Run `batch-doctor explain` on this statement with the job\'s database settings (or profile again with --db), then look at its plan: the time is in the server or the transfer.'
           : 'Read the plan (batch-doctor explain --analyze on a copy): the time is in the server\'s execution or the transfer of its rows.',
       },

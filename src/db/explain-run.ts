@@ -9,6 +9,21 @@ export const EXPLAIN_TOP_CLASSES = 5;
 /** A class below this share of the run's database time is not worth an EXPLAIN (0..1). */
 export const EXPLAIN_MIN_SHARE = 0.02;
 
+/**
+ * Statements EXPLAIN takes, by their first keyword (PostgreSQL and MySQL/MariaDB alike): a COPY, a DDL statement or
+ * a transaction command has no plan to show.
+ */
+const EXPLAINABLE = /^\s*\(*\s*(select|with|insert|update|delete|replace|values|merge|table)\b/i;
+
+/** The note for a statement EXPLAIN cannot take, or null when it can. */
+export function notExplainable(fingerprint: string): string | null {
+  if (EXPLAINABLE.test(fingerprint)) return null;
+  const verb = (/^\s*([a-z]+)/i.exec(fingerprint)?.[1] ?? 'this').toUpperCase();
+  return verb === 'COPY'
+    ? 'EXPLAIN cannot take a COPY: it is the bulk path already; its time is the server loading or reading the rows plus the time the job took to feed or drain the stream (the CPU profile shows the job\'s part)'
+    : `EXPLAIN cannot take a ${verb} statement: it has no plan`;
+}
+
 /** Options of {@link explainRunClasses}. */
 export interface ExplainRunOptions {
   /** The run's statement classes, ranked by total time. */
@@ -37,6 +52,11 @@ export async function explainRunClasses(o: ExplainRunOptions): Promise<{ explain
   const override = o.dbUrl ? resolveDbTarget(o.dbUrl, o.env) : null;
   try {
     for (const cls of top) {
+      const cannot = notExplainable(cls.fingerprint);
+      if (cannot) {
+        explains.push({ system: cls.system as ExplainResult['system'], queryClassId: cls.id, fingerprint: cls.fingerprint, mode: 'plan', plan: null, diagnostics: [], indexAdvice: [], note: cannot });
+        continue;
+      }
       const sample = o.samples.get(sampleKey(cls.system, cls.fingerprint));
       if (!sample) { warnings.push(`No statement sample was captured for "${cls.fingerprint.slice(0, 80)}": not explained.`); continue; }
       let target: DbTarget; let password: string | undefined;
