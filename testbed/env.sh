@@ -26,6 +26,11 @@ export FTP_PASSWORD="${FTP_PASSWORD:-bdftp-pw}"
 export FTP_MAX_RATE="${FTP_MAX_RATE:-4000000}"
 # A second server implementation (pure-ftpd), same user and rate cap.
 export PUREFTP_PORT="${PUREFTP_PORT:-2122}"
+# OpenSSH's sshd serving SFTP (internal-sftp), the FTP user with its password, home = the FTP root.
+export SFTP_HOST="${SFTP_HOST:-127.0.0.1}"
+export SFTP_PORT="${SFTP_PORT:-2222}"
+export SFTP_USER="${SFTP_USER:-$FTP_USER}"
+export SFTP_PASSWORD="${SFTP_PASSWORD:-$FTP_PASSWORD}"
 # vsftpd with explicit FTPS (AUTH TLS) and a self-signed certificate for 127.0.0.1:
 # $BD_TESTBED_DIR/ftps-cert.pem (use it as a CA with NODE_EXTRA_CA_CERTS to verify).
 export FTPS_PORT="${FTPS_PORT:-2990}"

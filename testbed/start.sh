@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs (Debian packages, as root) and starts the testbed on loopback:
 # PostgreSQL 15 with pg_stat_statements and hypopg, MariaDB with performance_schema
-# and the slow log, vsftpd with a local user and a per-session rate cap.
+# and the slow log, vsftpd with a local user and a per-session rate cap, OpenSSH's sshd for SFTP.
 # Idempotent: a server that already answers is left alone.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -16,6 +16,8 @@ need=()
 [ -f /usr/share/postgresql/15/extension/hypopg.control ] || need+=(postgresql-15-hypopg)
 command -v mariadbd >/dev/null 2>&1 || need+=(mariadb-server)
 [ -x /usr/sbin/vsftpd ] || need+=(vsftpd)
+# OpenSSH's server, for SFTP (the probes' ssh2 / ssh2-sftp-client instrumentation).
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v lftp >/dev/null 2>&1 || need+=(lftp)
 command -v pt-query-digest >/dev/null 2>&1 || need+=(percona-toolkit)
@@ -193,5 +195,33 @@ else
     -g "$BD_TESTBED_DIR/pure-ftpd.pid" "${throttle[@]}"
   wait_port "$FTP_HOST" "$PUREFTP_PORT" 20 || { log "pure-ftpd did not start"; exit 1; }
   log "pure-ftpd started on $FTP_HOST:$PUREFTP_PORT (-T $rate_kib KiB/s)"
+fi
+# ---------- OpenSSH sshd for SFTP ----------
+# Its own config and host key in the testbed directory, on loopback only; the FTP user logs in with its password
+# (PAM) and gets internal-sftp only (no shell, no forwarding). Its home is the FTP root.
+if port_open "$SFTP_HOST" "$SFTP_PORT"; then
+  log "sshd (SFTP) already listening on $SFTP_HOST:$SFTP_PORT"
+else
+  [ -f "$BD_TESTBED_DIR/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -f "$BD_TESTBED_DIR/ssh_host_ed25519_key"
+  mkdir -p /run/sshd
+  cat > "$BD_TESTBED_DIR/sshd_config" <<CONF
+ListenAddress $SFTP_HOST:$SFTP_PORT
+HostKey $BD_TESTBED_DIR/ssh_host_ed25519_key
+PidFile $BD_TESTBED_DIR/sshd.pid
+UsePAM yes
+PasswordAuthentication yes
+KbdInteractiveAuthentication no
+PermitRootLogin no
+AllowUsers $SFTP_USER
+MaxStartups 64:30:128
+MaxSessions 64
+AllowTcpForwarding no
+X11Forwarding no
+Subsystem sftp internal-sftp
+ForceCommand internal-sftp
+CONF
+  /usr/sbin/sshd -f "$BD_TESTBED_DIR/sshd_config" -E "$BD_TESTBED_DIR/sshd.log"
+  wait_port "$SFTP_HOST" "$SFTP_PORT" 20 || { log "sshd did not start (see $BD_TESTBED_DIR/sshd.log)"; exit 1; }
+  log "sshd (SFTP) started on $SFTP_HOST:$SFTP_PORT"
 fi
 log "ready"

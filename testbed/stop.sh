@@ -14,4 +14,5 @@ pkill -f "vsftpd $BD_TESTBED_DIR/vsftpd.conf" 2>/dev/null || true
 pkill -f "vsftpd $BD_TESTBED_DIR/vsftpd-ftps.conf" 2>/dev/null || true
 pkill -f "vsftpd $BD_TESTBED_DIR/vsftpd-limited.conf" 2>/dev/null || true
 [ -f "$BD_TESTBED_DIR/pure-ftpd.pid" ] && kill "$(cat "$BD_TESTBED_DIR/pure-ftpd.pid")" 2>/dev/null || true
+[ -f "$BD_TESTBED_DIR/sshd.pid" ] && kill "$(cat "$BD_TESTBED_DIR/sshd.pid")" 2>/dev/null || true
 echo "[testbed] stopped" >&2

@@ -36,6 +36,7 @@ export async function requireTestbed(): Promise<void> {
   await requireServer('PostgreSQL', e['PGHOST']!, Number(e['PGPORT']));
   await requireServer('MariaDB', e['MYSQL_HOST']!, Number(e['MYSQL_TCP_PORT']));
   await requireServer('vsftpd', e['FTP_HOST']!, Number(e['FTP_PORT']));
+  await requireServer('sshd (SFTP)', e['SFTP_HOST']!, Number(e['SFTP_PORT']));
 }
 
 /** Result of a child process. */
