@@ -9,15 +9,16 @@ import { packageOf } from './package-name';
 /** Clients that talk to a database or file server and that the probes do not instrument. */
 export const UNINSTRUMENTED_CLIENTS: Readonly<Record<string, string>> = {
   mariadb: 'the MariaDB connector',
-  ftp: 'ftp (mscdex, FTP)',
-  ssh2: 'ssh2 (SFTP)',
-  'ssh2-sftp-client': 'ssh2-sftp-client (SFTP)',
   tedious: 'tedious (SQL Server)',
   mssql: 'mssql (SQL Server)',
   oracledb: 'oracledb (Oracle)',
   'better-sqlite3': 'better-sqlite3 (SQLite)',
   sqlite3: 'sqlite3 (SQLite)',
   mongodb: 'mongodb',
+  'pg-native': 'pg-native (libpq bindings, pg.native)',
+  ioredis: 'ioredis (Redis)',
+  redis: 'redis (Redis)',
+  '@aws-sdk/client-s3': 'the AWS SDK S3 client',
 };
 
 /** The uninstrumented clients in a list of loaded module paths, by package name (sorted, once each). */

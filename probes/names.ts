@@ -56,6 +56,8 @@ export const ATTR = {
   ftpDirection: 'ftp.direction',
   ftpSecure: 'ftp.secure',
   ftpResponseCode: 'ftp.response.code',
+  /** The file-transfer protocol of an `ftp.*` span: `ftp` (absent in older traces) or `sftp`. */
+  ftpProtocol: 'ftp.protocol',
   dbRows: 'db.response.returned_rows',
 } as const;
 

@@ -13,4 +13,4 @@ export function packageOf(file: string): string | null {
  * Packages of the database and FTP clients whose calls the probes time: CPU inside them belongs to those calls
  * (inside their spans), never to the job function or the library that called them.
  */
-export const IO_CLIENT_PACKAGES: readonly string[] = ['pg', 'pg-protocol', 'pg-pool', 'pg-cursor', 'pg-query-stream', 'pg-copy-streams', 'mysql2', 'mysql', 'postgres', 'basic-ftp'];
+export const IO_CLIENT_PACKAGES: readonly string[] = ['pg', 'pg-protocol', 'pg-pool', 'pg-cursor', 'pg-query-stream', 'pg-copy-streams', 'mysql2', 'mysql', 'postgres', 'basic-ftp', 'ftp', 'ssh2', 'ssh2-sftp-client'];

@@ -22,7 +22,7 @@ export { FORWARD_FLUSH_TIMEOUT_MS };
 /** Default CPU profile sampling interval, µs: 10 ms keeps the profiler's cost near 1% while naming hot functions in a batch job. */
 export const DEFAULT_CPU_SAMPLE_US = 10_000;
 /** Packages the probes instrument (ESM imports of these go through the loader hook). */
-export const INSTRUMENTED_MODULES = ['pg', 'pg-pool', 'pg-cursor', 'mysql2', 'mysql2/promise', 'mysql', 'basic-ftp', 'postgres', 'pg-copy-streams'];
+export const INSTRUMENTED_MODULES = ['pg', 'pg-pool', 'pg-cursor', 'mysql2', 'mysql2/promise', 'mysql', 'basic-ftp', 'postgres', 'pg-copy-streams', 'ftp', 'ssh2'];
 
 /**
  * How the job reaches ESM: `'loader'` with an `--import`/`--loader` flag (an ESM setup of its own, whose loaders
@@ -195,6 +195,8 @@ function start(): void {
       // statements are fingerprinted by the span recorder like any other.
       new (require('@opentelemetry/instrumentation-mysql') as typeof import('@opentelemetry/instrumentation-mysql')).MySQLInstrumentation({ enhancedDatabaseReporting: false }),
       new FtpInstrumentation({ keepRemotePaths: keepLiterals, sites }),
+      new (require('./ftp/mscdex') as typeof import('./ftp/mscdex')).MscdexFtpInstrumentation({ keepRemotePaths: keepLiterals, sites }),
+      new (require('./ftp/sftp') as typeof import('./ftp/sftp')).SftpInstrumentation({ keepRemotePaths: keepLiterals, sites }),
       new (require('./mysql2-connect') as typeof import('./mysql2-connect')).Mysql2ConnectInstrumentation(),
       new (require('./db-disconnect') as typeof import('./db-disconnect')).DbDisconnectInstrumentation(),
       new (require('./pg-cursor') as typeof import('./pg-cursor')).PgCursorInstrumentation(),

@@ -194,7 +194,7 @@ export const ALLOWED_ATTRIBUTES: ReadonlySet<string> = new Set([
   'thread.id', 'thread.name', 'code.function', 'code.function.name', 'code.namespace',
   ATTR.dbRows, 'db.postgresql.idle.timeout.millis', 'db.postgresql.max.client',
   ATTR.stageName, ATTR.records, ATTR.ftpCommand, ATTR.ftpBytes, ATTR.ftpSampleGzipRatio, ATTR.ftpTransferMode, ATTR.ftpRemoteExt, ATTR.ftpDirection,
-  ATTR.ftpSecure, ATTR.ftpResponseCode,
+  ATTR.ftpSecure, ATTR.ftpResponseCode, ATTR.ftpProtocol,
 ]);
 /** Statement attributes: fingerprinted (literals removed) unless the user opted in to literals. */
 export const STATEMENT_ATTRIBUTES: readonly string[] = ['db.statement', 'db.query.text'];

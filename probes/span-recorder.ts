@@ -22,7 +22,7 @@ const SHAPE_KEYS = ['server.address', 'server.port', 'net.peer.name', 'net.peer.
 /** Attributes copied for non-database spans. */
 const COPY_KEYS = [...SHAPE_KEYS, 'error.type', ATTR.dbRows, ATTR.stageName, ATTR.records,
   ATTR.ftpCommand, ATTR.ftpBytes, ATTR.ftpSampleGzipRatio, ATTR.ftpTransferMode, ATTR.ftpRemotePath, ATTR.ftpSecure, ATTR.ftpResponseCode,
-  ATTR.ftpRemoteExt, ATTR.ftpDirection];
+  ATTR.ftpRemoteExt, ATTR.ftpDirection, ATTR.ftpProtocol];
 
 const toMs = (t: [number, number]) => t[0] * 1e3 + t[1] / 1e6;
 /**

@@ -22,6 +22,7 @@ interface Pipeable { pipe: AnyFn }
 export function sampleCompressibility(source: unknown, onRatio: (ratio: number) => void): void {
   safely('ftp-compress-sample', () => {
     if (typeof source === 'string') { readHead(source, onRatio); return; }
+    if (Buffer.isBuffer(source)) { measure(Buffer.from(source.subarray(0, SAMPLE_BYTES)), onRatio); return; }
     const s = source as Pipeable | null;
     if (!s || typeof s.pipe !== 'function' || Object.prototype.hasOwnProperty.call(s, 'pipe')) return;
     const pipe = s.pipe;
@@ -33,19 +34,48 @@ export function sampleCompressibility(source: unknown, onRatio: (ratio: number) 
   });
 }
 
-function tapWrites(dest: Writable, onRatio: (ratio: number) => void): void {
-  if (!dest || typeof dest.write !== 'function' || Object.prototype.hasOwnProperty.call(dest, 'write')) return;
+/** Samples the first {@link SAMPLE_BYTES} written to `dest` (a stream the job writes or pipes into), as for a piped source. */
+export function sampleWrites(dest: unknown, onRatio: (ratio: number) => void): void {
+  safely('ftp-compress-sample', () => tapWrites(dest as Writable, onRatio));
+}
+
+/**
+ * Reads the first {@link SAMPLE_BYTES} written to `dest` as they pass: its `write` calls and the chunk of its
+ * `end(chunk)` (how a whole Buffer is often sent), measured once full or at `end`. Both instance properties are
+ * removed (restoring the prototype's) as soon as the sample is taken.
+ */
+function tapWrites(dest: Writable & { end?: AnyFn }, onRatio: (ratio: number) => void): void {
+  if (!dest || typeof dest.write !== 'function' || Object.prototype.hasOwnProperty.call(dest, 'write') || Object.prototype.hasOwnProperty.call(dest, 'end')) return;
   const chunks: Buffer[] = [];
   let n = 0;
+  let done = false;
   const write = dest.write;
+  const end = dest.end;
+  const finish = () => {
+    if (done) return;
+    done = true;
+    delete (dest as Partial<Writable>).write;
+    if (typeof end === 'function') delete (dest as { end?: AnyFn }).end;
+    if (n > 0) measure(Buffer.concat(chunks, n), onRatio);
+  };
+  /** Adds a chunk to the sample; false when it is not bytes (the sample stops there). */
+  const take = (chunk: unknown): boolean => {
+    const b = Buffer.isBuffer(chunk) ? chunk : typeof chunk === 'string' ? Buffer.from(chunk) : chunk instanceof Uint8Array ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) : null;
+    if (!b) return false;
+    chunks.push(Buffer.from(b.subarray(0, SAMPLE_BYTES - n)));
+    n += Math.min(b.length, SAMPLE_BYTES - n);
+    return true;
+  };
   dest.write = function (this: unknown, chunk: unknown, ...rest: unknown[]) {
-    safely('ftp-compress-sample', () => {
-      const b = Buffer.isBuffer(chunk) ? chunk : typeof chunk === 'string' ? Buffer.from(chunk) : chunk instanceof Uint8Array ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) : null;
-      if (b) { chunks.push(Buffer.from(b.subarray(0, SAMPLE_BYTES - n))); n += Math.min(b.length, SAMPLE_BYTES - n); }
-      if (n >= SAMPLE_BYTES || !b) { delete (dest as Partial<Writable>).write; if (n > 0) measure(Buffer.concat(chunks, n), onRatio); }
-    });
+    safely('ftp-compress-sample', () => { if (!take(chunk) || n >= SAMPLE_BYTES) finish(); });
     return write.call(this, chunk, ...rest);
   };
+  if (typeof end === 'function') {
+    dest.end = function (this: unknown, ...args: unknown[]) {
+      safely('ftp-compress-sample', () => { if (args.length && typeof args[0] !== 'function' && args[0] != null) take(args[0]); finish(); });
+      return end.apply(this, args);
+    };
+  }
 }
 
 function readHead(file: string, onRatio: (ratio: number) => void): void {

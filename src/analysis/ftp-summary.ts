@@ -23,10 +23,23 @@ export function summarizeFtp(model: TraceModel): FtpSummary {
   const transferMs = unionLength(ivs);
   const bytes = transfers.reduce((a, t) => a + (t.bytes ?? 0), 0);
   const connects = model.spans.filter((s) => s.kind === 'ftp' && s.name === 'ftp.connect');
+  const protocols = new Set<'ftp' | 'sftp'>();
+  for (const s of model.spans) if (s.kind === 'ftp') protocols.add(protocolOf(s.attrs));
   return {
-    transfers, files: transfers.length, bytes, transferMs: round3(transferMs),
+    transfers, protocols: [...protocols].sort(), files: transfers.length, bytes, transferMs: round3(transferMs),
     throughput: transferMs > 0 && bytes > 0 ? Math.round(bytes / (transferMs / 1000)) : null,
     connections: connects.length, connectMs: round3(connects.reduce((a, s) => a + s.end - s.start, 0)),
     maxParallel: maxConcurrency(ivs),
   };
+}
+
+/** The protocol of a file-transfer span (`ftp.protocol`; FTP when absent, as in traces of older probes). */
+export function protocolOf(attrs: Readonly<Record<string, unknown>>): 'ftp' | 'sftp' {
+  return attrs['ftp.protocol'] === 'sftp' ? 'sftp' : 'ftp';
+}
+
+/** How findings name the run's file transfers: `FTP`, `SFTP`, or `FTP/SFTP` when the run used both. */
+export function transferLabel(f: { protocols?: readonly string[] | undefined }): string {
+  const p = f.protocols ?? [];
+  return p.length === 1 && p[0] === 'sftp' ? 'SFTP' : p.includes('sftp') ? 'FTP/SFTP' : 'FTP';
 }

@@ -131,6 +131,8 @@ export interface FtpTransfer {
 /** The FTP table. */
 export interface FtpSummary {
   transfers: FtpTransfer[];
+  /** File-transfer protocols of the recorded calls (`ftp`, `sftp`), sorted. Absent in older reports. */
+  protocols?: ('ftp' | 'sftp')[];
   files: number;
   bytes: number;
   /** Union of transfer time, ms. */

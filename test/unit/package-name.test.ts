@@ -12,8 +12,8 @@ describe('package names from module paths', () => {
 
   it('finds the uninstrumented clients a job loaded, once each, and none of the instrumented ones', () => {
     expect(uninstrumentedIn([
-      '/app/node_modules/postgres/cjs/src/index.js', '/app/node_modules/postgres/cjs/src/connection.js',
-      '/app/node_modules/pg/lib/index.js', '/app/node_modules/ssh2-sftp-client/src/index.js', '/app/job.js',
-    ])).toEqual(['postgres', 'ssh2-sftp-client']);
+      '/app/node_modules/mariadb/lib/connection.js', '/app/node_modules/mariadb/promise.js', '/app/node_modules/postgres/cjs/src/index.js',
+      '/app/node_modules/pg/lib/index.js', '/app/node_modules/ssh2-sftp-client/src/index.js', '/app/node_modules/tedious/lib/tedious.js', '/app/job.js',
+    ])).toEqual(['mariadb', 'tedious']);
   });
 });

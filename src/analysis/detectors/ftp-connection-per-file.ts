@@ -1,10 +1,12 @@
 import { round3 } from '../intervals';
 import { connectionReuseSaving, medianMs } from './span-stats';
 import type { Detector } from './types';
+import { transferLabel } from '../ftp-summary';
 
 /**
  * A new FTP connection and login per file: each costs a TCP handshake, the greeting, USER/PASS (and with
- * FTPS a TLS handshake), before the file's own PASV and STOR/RETR round trips.
+ * FTPS a TLS handshake), before the file's own PASV and STOR/RETR round trips. For SFTP, a new SSH session per
+ * file: the TCP handshake, the key exchange (public-key crypto on both sides) and the authentication.
  *
  * Saving model: keeping one logged-in connection per stream the run used at once, saving = the connects'
  * time on the critical path minus that many connects at the median.
@@ -14,17 +16,18 @@ export const ftpConnectionPerFile: Detector = {
   detect(trace, ctx) {
     const connects = trace.spans.filter((s) => s.kind === 'ftp' && s.name === 'ftp.connect');
     const f = ctx.ftp;
-    if (f.files === 0 || connects.length === 0) return { status: 'no-data', reason: 'no FTP connects and transfers were recorded' };
+    if (f.files === 0 || connects.length === 0) return { status: 'no-data', reason: 'no FTP or SFTP connects and transfers were recorded' };
     const t = ctx.thresholds;
     if (f.files < t.minSerialTransfers || connects.length < t.minSerialTransfers || connects.length < f.files / t.maxFilesPerFtpConnection) return { status: 'ran', findings: [] };
     const streams = Math.max(1, f.maxParallel);
+    const sftp = transferLabel(f) === 'SFTP';
     const { p50, sole, saving } = connectionReuseSaving(medianMs(connects), ctx.soleMs(connects), streams);
     return {
       status: 'ran',
       findings: [{
         id: 'ftp-connection-per-file',
         kind: 'ftp-connection-per-file',
-        title: `A new FTP connection and login per file: ${connects.length} logins for ${f.files} files`,
+        title: sftp ? `A new SFTP session per file: ${connects.length} SSH logins for ${f.files} files` : `A new ${transferLabel(f)} connection and login per file: ${connects.length} logins for ${f.files} files`,
         category: 'ftp',
         scope: ['ftp:connect'],
         estimatedSavingMs: round3(saving),
@@ -35,8 +38,14 @@ export const ftpConnectionPerFile: Detector = {
           metrics: { connects: connects.length, files: f.files, connectP50Ms: round3(p50), criticalMs: round3(sole) },
         },
         recommendation: {
-          summary: `Log in once per stream and send every file over that connection; close it at the end.`,
-          code: [
+          summary: `Log in once per stream and send every file over that ${sftp ? 'session' : 'connection'}; close it at the end.`,
+          code: sftp ? [
+            `const sftp = new SftpClient();`,
+            `await sftp.connect(options);            // once`,
+            `try {`,
+            `  for (const file of files) await sftp.put(file, path.basename(file));`,
+            `} finally { await sftp.end(); }`,
+          ].join('\n') : [
             `const client = new ftp.Client();`,
             `await client.access(options);          // once`,
             `try {`,

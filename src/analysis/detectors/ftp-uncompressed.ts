@@ -1,5 +1,6 @@
 import { round3 } from '../intervals';
 import type { Detector } from './types';
+import { protocolOf } from '../ftp-summary';
 import { remoteExt } from './span-stats';
 
 /** Extensions of text data that gzip shrinks several times (delimited text, markup, logs). */
@@ -26,7 +27,7 @@ export const ftpUncompressed: Detector = {
   detect(trace, ctx) {
     const t = ctx.thresholds;
     const spans = trace.spans.filter((s) => s.kind === 'ftp' && (s.name === 'ftp.upload' || s.name === 'ftp.download') && !s.error && typeof s.attrs['ftp.bytes'] === 'number');
-    if (spans.length === 0) return { status: 'no-data', reason: 'no FTP transfers with a byte count were recorded' };
+    if (spans.length === 0) return { status: 'no-data', reason: 'no FTP or SFTP transfers with a byte count were recorded' };
     const ext = remoteExt;
     const text = spans.filter((s) => TEXT.has(ext(s)));
     const bytes = text.reduce((a, s) => a + (s.attrs['ftp.bytes'] as number), 0);
@@ -43,6 +44,7 @@ export const ftpUncompressed: Detector = {
     const cpu = (bytes / gzipBps) * 1000;
     const saving = Math.max(0, sole * (1 - 1 / ratio) - cpu);
     const exts = [...new Set(text.map(ext))].join(', ');
+    const sftp = text.every((s) => protocolOf(s.attrs) === 'sftp');
     return {
       status: 'ran',
       findings: [{
@@ -59,8 +61,13 @@ export const ftpUncompressed: Detector = {
           metrics: { files: text.length, bytes, criticalMs: round3(sole), ratio: round3(ratio), gzipCpuMs: round3(cpu) },
         },
         recommendation: {
-          summary: 'Send them gzip-compressed (name.csv.gz) if the receiver accepts it: compress while uploading, no temporary file.',
-          code: [
+          summary: sftp
+            ? 'Send them gzip-compressed (name.csv.gz) if the receiver accepts it, compressing while uploading; or, if the files must arrive as they are, turn on SSH compression (ssh2 algorithms.compress: zlib@openssh.com), which the server must allow.'
+            : 'Send them gzip-compressed (name.csv.gz) if the receiver accepts it: compress while uploading, no temporary file.',
+          code: sftp ? [
+            `const zlib = require('node:zlib');`,
+            `await sftp.put(fs.createReadStream(file).pipe(zlib.createGzip({ level: 6 })), path.basename(file) + '.gz');`,
+          ].join('\n') : [
             `const zlib = require('node:zlib');`,
             `const { pipeline } = require('node:stream');`,
             `const gz = zlib.createGzip({ level: 6 });`,

@@ -1,6 +1,7 @@
 import type { FtpBenchReport, FtpRecommendation } from '../../model/ftp-bench';
 import { round3 } from '../intervals';
 import type { Detector } from './types';
+import { transferLabel } from '../ftp-summary';
 
 /**
  * The benchmark's measured recommendation for transfers like the run's: same direction, and the workload whose
@@ -21,7 +22,7 @@ function measured(bench: FtpBenchReport | null, direction: 'upload' | 'download'
 }
 
 /**
- * Serial FTP transfers: several files moved one after another.
+ * Serial FTP or SFTP transfers: several files moved one after another (SFTP: ftp-bench's figures are not used).
  *
  * Saving model: with N streams giving a speed-up S over one stream, the transfer phase lasts about
  * max(total / S, longest file) (a greedy schedule is within 4/3 of that).
@@ -37,15 +38,18 @@ export const serialFtp: Detector = {
   detect(trace, ctx) {
     const t = ctx.thresholds;
     const f = ctx.ftp;
-    if (f.files === 0) return { status: 'no-data', reason: 'no FTP uploads or downloads were recorded' };
+    if (f.files === 0) return { status: 'no-data', reason: 'no FTP or SFTP uploads or downloads were recorded' };
     if (f.maxParallel > 1 || f.files < t.minSerialTransfers || f.transferMs < t.minSerialTransferMs) return { status: 'ran', findings: [] };
     const allUp = f.transfers.every((x) => x.direction === 'upload');
     const allDown = f.transfers.every((x) => x.direction === 'download');
     const dir = allUp ? 'uploads' : allDown ? 'downloads' : 'transfers';
-    const rec = measured(ctx.ftpBench, allDown ? 'download' : 'upload', f.bytes / f.files);
+    // ftp-bench measures FTP servers: its figures say nothing about an SFTP server.
+    const rec = transferLabel(f) === 'SFTP' ? undefined : measured(ctx.ftpBench, allDown ? 'download' : 'upload', f.bytes / f.files);
     const n = rec ? Math.min(rec.streams, f.files) : Math.min(t.ftpStreams, f.files);
     const speedup = rec ? Math.min(n, rec.throughput / rec.singleStreamThroughput) : n;
     if (rec && (rec.streams <= 1 || speedup < 1.1)) return { status: 'ran', findings: [] }; // measured: parallel streams do not help here
+    const label = transferLabel(f);
+    const sftp = label === 'SFTP';
     const longest = Math.max(...f.transfers.map((x) => x.ms));
     // Transfer time on the critical path: database work running alongside would still take its time.
     const total = Math.min(f.transferMs, ctx.soleMs(trace.spans.filter((s) => s.kind === 'ftp' && (s.name === 'ftp.upload' || s.name === 'ftp.download'))));
@@ -56,7 +60,7 @@ export const serialFtp: Detector = {
         id: 'serial-ftp:' + dir,
         kind: 'serial-ftp',
         scope: ['ftp:transfers'],
-        title: `Serial FTP ${dir}: ${f.files} files one after another over one connection`,
+        title: `Serial ${label} ${dir}: ${f.files} files one after another over one connection`,
         category: 'ftp',
         estimatedSavingMs: round3(saving),
         confidence: rec ? 'high' : 'low',
@@ -71,8 +75,18 @@ export const serialFtp: Detector = {
           },
         },
         recommendation: {
-          summary: `Transfer with ${n} connections at once (basic-ftp moves one file at a time per Client, so open ${n} Clients and share the file list).${rec ? '' : ' Measure the server first with batch-doctor ftp-bench: per-IP connection limits (vsftpd max_per_ip) answer 421.'}`,
-          code: [
+          summary: sftp
+            ? `Transfer with ${n} SFTP sessions at once (open ${n} ssh2-sftp-client clients and share the file list). batch-doctor ftp-bench does not measure SFTP servers yet, so the speed-up is assumed: check the server's session limits (sshd MaxSessions, MaxStartups) and its CPU, which encryption loads.`
+            : `Transfer with ${n} connections at once (basic-ftp moves one file at a time per Client, so open ${n} Clients and share the file list).${rec ? '' : ' Measure the server first with batch-doctor ftp-bench: per-IP connection limits (vsftpd max_per_ip) answer 421.'}`,
+          code: sftp ? [
+            `const queue = [...files];`,
+            `await Promise.all(Array.from({ length: ${n} }, async () => {`,
+            `  const c = new SftpClient();`,
+            `  await c.connect(options);`,
+            `  try { for (let f; (f = queue.shift()); ) await c.put(f, path.basename(f)); }`,
+            `  finally { await c.end(); }`,
+            `}));`,
+          ].join('\n') : [
             `const queue = [...files];`,
             `await Promise.all(Array.from({ length: ${n} }, async () => {`,
             `  const c = new ftp.Client();`,
