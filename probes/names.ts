@@ -32,6 +32,8 @@ export const ENV = {
   callSites: 'BATCH_DOCTOR_CALL_SITES',
   /** `1` lets call sites be frames inside node_modules (default: only the job's own code). */
   sitesInDeps: 'BATCH_DOCTOR_SITES_IN_DEPS',
+  /** `0` turns the socket safety net off (probes/net-watch.ts). Default on. */
+  netWatch: 'BATCH_DOCTOR_NET_WATCH',
   /** Set when a Node child process is started by the profiled command: the run's id. */
   runId: 'BATCH_DOCTOR_RUN_ID',
 } as const;

@@ -264,6 +264,9 @@ function start(): void {
     });
   });
 
+  // The safety net: the job's TCP connections through clients the probes do not instrument, by endpoint.
+  const netWatch = process.env[ENV.netWatch] === '0' ? null : new (require('./net-watch') as typeof import('./net-watch')).NetWatch(__dirname);
+  if (netWatch) safely('net-watch', () => netWatch.start());
   const { WorkerCounter, uninstrumentedIn } = require('./coverage') as typeof import('./coverage');
   const workers = new WorkerCounter();
   safely('coverage', () => workers.start());
@@ -287,6 +290,7 @@ function start(): void {
         callSites: (sites && safely('call-sites', () => sites.summary())) ?? [],
         probeCost: { initMs: Math.round(initMs * 10) / 10, officialDbCalls: recorder.officialDbCalls, fastDbCalls: recorder.fastCalls },
         coverage: safely('coverage', () => ({ uninstrumented: uninstrumentedIn(Object.keys(require.cache)), workerThreads: workers.count })) ?? undefined,
+        network: (netWatch && safely('net-watch', () => netWatch.summary())) ?? undefined,
       });
       writer.close();
     });

@@ -196,6 +196,26 @@ export interface CallSiteRecord {
   via?: string;
 }
 
+/**
+ * One remote endpoint the job talked to through a client the probes do not instrument (probes/net-watch.ts): TCP
+ * connections, bytes each way, round trips, and the time spent waiting for the other side.
+ */
+export interface NetworkEndpointRecord {
+  /** `address:port` of the remote side. */
+  endpoint: string;
+  /** The npm package that opened the connections (first package frame on the stack), or null for the job's own code. */
+  client: string | null;
+  connections: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** Replies received after a request: a write with no reply pending, then the reply's first bytes. */
+  roundTrips: number;
+  /** Time from each such write to its reply, summed, ms. */
+  waitMs: number;
+  /** Those waits as flat [start, end] pairs, epoch ms (bounded per process: see MAX_NET_INTERVALS). */
+  intervals: number[];
+}
+
 /** Summary written at process exit. */
 export interface FooterRecord {
   type: 'footer';
@@ -229,6 +249,8 @@ export interface FooterRecord {
    * from the CommonJS module cache) and worker threads started (they run without probes). Absent in older traces.
    */
   coverage?: { uninstrumented: string[]; workerThreads: number };
+  /** Traffic through clients the probes do not instrument, by endpoint (probes/net-watch.ts). Absent in older traces. */
+  network?: { endpoints: NetworkEndpointRecord[]; intervalsDropped: number };
 }
 
 /** Any object record of the trace file (compact spans are arrays). */

@@ -60,7 +60,7 @@ export function size(bytes: number): string {
 }
 
 /** Colours of the categories (CSS classes c-db, c-ftp, c-logic, c-waiting carry them; SVG uses the classes). */
-export const CATEGORY_LABEL: Record<string, string> = { db: 'database', ftp: 'FTP', logic: 'logic (CPU)', waiting: 'waiting' };
+export const CATEGORY_LABEL: Record<string, string> = { db: 'database', ftp: 'FTP', network: 'network (uninstrumented)', logic: 'logic (CPU)', waiting: 'waiting' };
 
 /** One horizontal stacked bar (SVG, viewBox units), segments with tooltips. */
 export function stackedBar(parts: { category: string; ms: number }[], total: number, width = 1000, height = 26): string {

@@ -11,7 +11,7 @@ import type { Renderer, RenderOptions } from './types';
 
 /** Short names of the server-side sources, for a narrow column. */
 const SOURCE: Record<string, string> = { 'mysql-slow-log': 'slow log', 'postgresql-log': 'pg log', pg_stat_statements: 'pg_stat_st.', performance_schema: 'perf_schema' };
-const LABEL: Record<string, string> = { db: 'database', ftp: 'FTP', logic: 'logic (CPU)', waiting: 'waiting' };
+const LABEL: Record<string, string> = { db: 'database', ftp: 'FTP', network: 'network (uninstrumented)', logic: 'logic (CPU)', waiting: 'waiting' };
 
 function table(head: string[], color: boolean, colAligns?: ('left' | 'right')[]): Table.Table {
   return new Table({ head, style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [] }, ...(colAligns ? { colAligns } : {}) });

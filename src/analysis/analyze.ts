@@ -15,7 +15,7 @@ import { sweepRun } from './sweep';
 import { clientCpuModel } from './client-cpu';
 import { criticalCpuShare } from './detectors/span-stats';
 import { probeCostOf, subtractProbeCost } from './probe-cost';
-import { coverageOf } from './coverage';
+import { coverageOf, networkWaits } from './coverage';
 import { unexplainedClasses } from './unexplained';
 import { overlapWith, totalLength, union, type Interval } from './intervals';
 import { rankFindings, whatIf } from './rank';
@@ -62,6 +62,7 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
     minLongMs: Math.min(thresholds.minOverlapQueryMs, ...stageSets.map(([, o]) => o.minOverlapQueryMs ?? thresholds.minOverlapQueryMs)),
     maxRetryGapMs: thresholds.maxRetryGapMs,
   });
+  for (const [a, b] of networkWaits(model)) timeline.addNet(a, b);
   timeline.finish(model);
   const breakdown = computeBreakdown(model, timeline, agg);
   const groups = groupQueries(model, agg);

@@ -16,11 +16,13 @@ const MAX_BINS = 2_000_000;
  * Rules, in order, for every moment of the run:
  * 1. a database call in flight (any process) counts as database time;
  * 2. else an FTP call in flight counts as FTP time;
- * 3. else event-loop busy time (from event-loop utilization, ELU) counts as
+ * 3. else a wait on a socket of a client the probes do not instrument (probes/net-watch.ts) counts as network
+ *    time (the category appears only in runs that had such waits);
+ * 4. else event-loop busy time (from event-loop utilization, ELU) counts as
  *    logic: within each ELU window, busy time is placed into the time not
- *    covered by 1 and 2 first (the CPU work of a batch loop happens between its
+ *    covered by 1 to 3 first (the CPU work of a batch loop happens between its
  *    I/O calls), up to that uncovered time;
- * 4. the rest is waiting (timers, file I/O, child processes, uninstrumented I/O).
+ * 5. the rest is waiting (timers, file I/O, child processes, I/O the probes cannot see).
  * Process start-up before the probes loaded counts as logic (module loading is CPU).
  * The four exclusive times add up to the wall time by construction.
  */
@@ -31,9 +33,13 @@ export class Timeline {
   readonly db: Float64Array;
   readonly ftp: Float64Array;
   readonly logic: Float64Array;
+  readonly net: Float64Array;
   private readonly n: number;
 
   private ftpAll: Float64Array | null;
+  private netAll: Float64Array | null;
+  /** Whether any network wait was added: only then is `network` a category of the run. */
+  private hasNet = false;
 
   /** An empty timeline of the run: feed it the unions with addDb/addFtp (in any order), then call finish. */
   constructor(model: TraceModel) {
@@ -45,7 +51,9 @@ export class Timeline {
     this.db = new Float64Array(this.n);
     this.ftp = new Float64Array(this.n);
     this.logic = new Float64Array(this.n);
+    this.net = new Float64Array(this.n);
     this.ftpAll = new Float64Array(this.n);
+    this.netAll = new Float64Array(this.n);
   }
 
   /** Adds one piece of the union of database calls (pieces must not overlap each other). */
@@ -54,12 +62,19 @@ export class Timeline {
   /** Adds one piece of the union of FTP calls (pieces must not overlap each other). */
   addFtp(a: number, b: number): void { if (this.ftpAll) this.cover(a, b, this.ftpAll); }
 
-  /** FTP time outside database time, then CPU placed into the rest (rules 2 and 3). Call once, after the unions. */
+  /** Adds one piece of the union of network waits (pieces must not overlap each other). */
+  addNet(a: number, b: number): void { if (this.netAll && b > a) { this.hasNet = true; this.cover(a, b, this.netAll); } }
+
+  /** FTP time outside database time, network waits outside both, then CPU placed into the rest (rules 2 to 4). Call once, after the unions. */
   finish(model: TraceModel): this {
-    const all = this.ftpAll;
-    if (!all) return this;
-    for (let i = 0; i < this.n; i++) this.ftp[i] = Math.min(all[i]!, this.binLen(i) - this.db[i]!);
+    const all = this.ftpAll, net = this.netAll;
+    if (!all || !net) return this;
+    for (let i = 0; i < this.n; i++) {
+      this.ftp[i] = Math.min(all[i]!, this.binLen(i) - this.db[i]!);
+      this.net[i] = Math.max(0, Math.min(net[i]!, this.binLen(i) - this.db[i]! - this.ftp[i]!));
+    }
     this.ftpAll = null;
+    this.netAll = null;
     this.placeCpu(model);
     return this;
   }
@@ -92,7 +107,7 @@ export class Timeline {
     for (let i = i0; i <= i1; i++) {
       const ba = this.start + i * this.binMs;
       const part = Math.max(0, Math.min(b, ba + this.binMs) - Math.max(a, ba));
-      const f = Math.max(0, part * (1 - (this.db[i]! + this.ftp[i]! + this.logic[i]!) / this.binLen(i)));
+      const f = Math.max(0, part * (1 - (this.db[i]! + this.ftp[i]! + this.net[i]! + this.logic[i]!) / this.binLen(i)));
       frees.push(f); free += f;
     }
     if (free <= 0) return;
@@ -115,7 +130,8 @@ export class Timeline {
 
   /** Exclusive category times over the given disjoint intervals (default: the whole run). */
   categories(within?: readonly Interval[]): CategoryTime[] {
-    const sums: Record<Category, number> = { db: 0, ftp: 0, logic: 0, waiting: 0 };
+    const sums: Partial<Record<Category, number>> & Record<'db' | 'ftp' | 'logic' | 'waiting', number> = this.hasNet
+      ? { db: 0, ftp: 0, network: 0, logic: 0, waiting: 0 } : { db: 0, ftp: 0, logic: 0, waiting: 0 };
     const ranges = within ?? [[this.start, this.end] as Interval];
     let wall = 0;
     for (const [a0, b0] of ranges) {
@@ -130,12 +146,13 @@ export class Timeline {
         const frac = Math.max(0, Math.min(b, ba + this.binMs) - Math.max(a, ba)) / len;
         sums.db += this.db[i]! * frac;
         sums.ftp += this.ftp[i]! * frac;
+        if (sums.network !== undefined) sums.network += this.net[i]! * frac;
         sums.logic += this.logic[i]! * frac;
-        sums.waiting += Math.max(0, len - this.db[i]! - this.ftp[i]! - this.logic[i]!) * frac;
+        sums.waiting += Math.max(0, len - this.db[i]! - this.ftp[i]! - this.net[i]! - this.logic[i]!) * frac;
       }
     }
     return (Object.keys(sums) as Category[]).map((category) => ({
-      category, ms: round3(sums[category]), share: wall > 0 ? round3(sums[category] / wall) : 0,
+      category, ms: round3(sums[category]!), share: wall > 0 ? round3(sums[category]! / wall) : 0,
     }));
   }
 }

@@ -189,7 +189,7 @@ export function compareRuns(baseline: Baseline, current: readonly RunSample[], c
   const metrics: { name: string; get: (r: RunSample) => number }[] = [{ name: 'wall time', get: (r) => r.wallMs }];
   if ([...base, ...current].every((r) => typeof r.cpuMs === 'number')) metrics.push({ name: 'CPU time', get: (r) => r.cpuMs! });
   const wall = median(base.map((r) => r.wallMs));
-  for (const cat of ['db', 'ftp', 'logic', 'waiting'] as const) {
+  for (const cat of ['db', 'ftp', 'network', 'logic', 'waiting'] as const) {
     if (median(base.map((r) => r.categories[cat] ?? 0)) >= o.minShareTimed * wall) metrics.push({ name: `category ${cat}`, get: (r) => r.categories[cat] ?? 0 });
   }
   for (const s of [...new Set(base.flatMap((r) => Object.keys(r.stages)))].sort()) {

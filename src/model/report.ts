@@ -10,7 +10,11 @@ import type { FtpBenchReport } from './ftp-bench';
 import type { ExplainResult } from './db';
 
 /** Where wall-clock time went. */
-export type Category = 'db' | 'ftp' | 'logic' | 'waiting';
+/**
+ * Where the time went. `network`: waits on sockets of clients the probes do not instrument (present only in runs
+ * that had some).
+ */
+export type Category = 'db' | 'ftp' | 'network' | 'logic' | 'waiting';
 
 /** How sure a finding's saving is. */
 export type Confidence = 'high' | 'medium' | 'low';
@@ -260,6 +264,25 @@ export interface Coverage {
   workerThreadsUnseen?: number;
   /** Share of the wall (0..1) during which a recorded database or FTP call was in flight. */
   explainedShare: number;
+  /** Traffic through clients the probes do not instrument, by endpoint (the socket safety net), most waiting first. */
+  network?: NetworkEndpoint[];
+}
+
+/** One remote endpoint reached through a client the probes do not instrument. */
+export interface NetworkEndpoint {
+  /** `address:port`. */
+  endpoint: string;
+  /** The npm package that opened the connections, or null for the job's own code. */
+  client: string | null;
+  connections: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** Requests answered: a write with no reply pending, then the reply's first bytes. */
+  roundTrips: number;
+  /** Time waiting for those replies, summed over connections (may overlap), ms. */
+  waitMs: number;
+  /** waitMs over the wall time, capped at 1. */
+  wallShare: number;
 }
 
 /**

@@ -30,6 +30,21 @@ describe('coverage: what the report could not see', () => {
     expect(warning).toMatch(/does not instrument: those calls are not in this report/);
     expect(terminal).toContain('the MariaDB connector');
     expect(fs.readFileSync(path.join(tmp, 'mariadb', 'report.html'), 'utf8')).toContain('the MariaDB connector');
+    // The socket safety net: its 1,500 lookups' waits land on the server's endpoint as network time, not logic.
+    const port = process.env['MYSQL_TCP_PORT'] ?? '33069';
+    const net = report.collection.coverage!.network!;
+    expect(net).toHaveLength(1);
+    expect(net[0]).toMatchObject({ endpoint: `127.0.0.1:${port}`, client: 'mariadb', connections: 1 });
+    // One round trip per lookup and a few for the handshake.
+    expect(net[0]!.roundTrips).toBeGreaterThanOrEqual(1500);
+    expect(net[0]!.roundTrips).toBeLessThan(1520);
+    expect(net[0]!.bytesIn).toBeGreaterThan(0);
+    const network = report.breakdown.categories.find((c) => c.category === 'network')!;
+    expect(network.ms).toBeGreaterThan(0);
+    expect(network.ms).toBeCloseTo(Math.min(net[0]!.waitMs, report.run.wallMs), -1);
+    expect(report.warnings.some((w) => w.includes(`waiting on 127.0.0.1:${port} through the MariaDB connector`))).toBe(true);
+    expect(warning).toMatch(/shows as network time to their endpoints/);
+    expect(terminal).toContain('network (uninstrumented)');
   }, 120_000);
 
   it('counts a worker thread that ran without a trace, and says so', async () => {
@@ -42,6 +57,9 @@ describe('coverage: what the report could not see', () => {
     const { report } = await profile('fixtures/corpus/pg-n1-bind/slow.cjs', 'pg');
     expect(report.collection.coverage).toMatchObject({ clientsSeen: ['postgresql'], uninstrumented: [], workerThreads: 0 });
     expect(report.collection.coverage!.explainedShare).toBeGreaterThan(0.5);
+    // pg's own sockets are timed by its probes: the safety net leaves them alone (nothing counted twice).
+    expect(report.collection.coverage!.network).toBeUndefined();
+    expect(report.breakdown.categories.map((c) => c.category)).toEqual(['db', 'ftp', 'logic', 'waiting']);
   }, 120_000);
 });
 
