@@ -15,6 +15,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '7' }, only: { type: 'string' }, node: { type: 'string' } } });
 const node = values.node ?? process.execPath;
 const corpus = (n) => path.join(root, 'fixtures/corpus', n, 'slow.cjs');
+const cov = (f) => path.join(root, 'fixtures/pipelines/coverage', f);
 const WORKLOADS = [
   ['pg lookups, bind parameter (5,400)', corpus('pg-n1-bind')],
   ['pg lookups, key concatenated (5,000)', corpus('pg-n1-literal')],
@@ -29,6 +30,13 @@ const WORKLOADS = [
   ['FTP: 40 sessions, one small file each', corpus('ftp-session-per-file')],
   ['ESM job, pg lookups (3,000)', path.join(root, 'fixtures/workloads/esm-lookups.mjs')],
   ['worker_threads, 2 x 1,500 pg lookups', path.join(root, 'fixtures/workloads/worker-threads.cjs')],
+  // The clients of the driver-coverage issue (fixtures/pipelines/coverage/).
+  ['postgres.js lookups (2,500)', cov('postgres-js-n1.cjs')],
+  ['mysqljs `mysql` lookups (1,500)', cov('mysqljs-n1.cjs')],
+  ['pg-copy-streams COPY FROM + TO (50,000 rows)', cov('pg-copy.cjs')],
+  ['SFTP: 24 uploads + 1 download, one session', cov('sftp-serial.cjs')],
+  ['FTP via `ftp` (mscdex): 12 uploads + 1 download', cov('mscdex-ftp-serial.cjs')],
+  ['MariaDB connector, socket safety net (1,500)', cov('mariadb-connector.cjs')],
 ].filter(([name]) => !values.only || values.only.split(',').some((o) => name.includes(o)));
 const register = path.join(root, 'dist/probes/bundle/register.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-matrix-'));

@@ -53,6 +53,9 @@ export function coverageOf(model: TraceModel, breakdown: Breakdown): { coverage:
     .map((x) => ({ ...x, waitMs: round3(x.waitMs), wallShare: round3(Math.min(1, x.waitMs / Math.max(1, breakdown.wallMs))) }))
     .sort((a, b) => b.waitMs - a.waitMs);
   const explainedShare = round3(Math.min(1, io / Math.max(1, breakdown.wallMs)));
+  // A known client imported as an ES module is not in the CommonJS module cache the probes read; the connections
+  // it opened name it (the package on the stack when each socket was created).
+  for (const n of network) if (n.client !== null && Object.prototype.hasOwnProperty.call(UNINSTRUMENTED_CLIENTS, n.client)) names.add(n.client);
   const uninstrumented = [...names].sort().map((name) => ({ name, what: UNINSTRUMENTED_CLIENTS[name] ?? name }));
   const warnings: string[] = [];
   if (uninstrumented.length) {

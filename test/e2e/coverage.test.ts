@@ -47,6 +47,17 @@ describe('coverage: what the report could not see', () => {
     expect(terminal).toContain('network (uninstrumented)');
   }, 120_000);
 
+  it('names the MariaDB connector imported as an ES module (Node 24), from the connections it opened', async () => {
+    const job = 'fixtures/pipelines/coverage/mariadb-connector.mjs';
+    const out = path.join(tmp, 'mariadb-esm');
+    const r = await cli(['profile', '--no-explain', '--format', 'none', '--out', out, '--', node24Path(), job]);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as Report;
+    expect(report.collection.coverage!.uninstrumented).toEqual([{ name: 'mariadb', what: 'the MariaDB connector' }]);
+    expect(report.collection.coverage!.network![0]).toMatchObject({ client: 'mariadb', connections: 1 });
+    expect(report.breakdown.categories.find((c) => c.category === 'network')!.share).toBeGreaterThan(0.1);
+  }, 120_000);
+
   it('counts a worker thread that ran without a trace, and says so', async () => {
     const { report } = await profile('fixtures/pipelines/coverage/worker-own-env.cjs', 'unseen');
     expect(report.collection.coverage).toMatchObject({ workerThreads: 1, workerThreadsUnseen: 1 });
