@@ -38,3 +38,17 @@ export function clip(text: string, max: number): string {
 export function protocolLabel(p: readonly string[] | undefined): string {
   return p?.length === 1 && p[0] === 'sftp' ? 'SFTP' : p?.includes('sftp') ? 'FTP/SFTP' : 'FTP';
 }
+
+/**
+ * The report's coverage statement on one line: the clients whose calls were recorded and the share of the wall they
+ * explain, the known clients loaded but not instrumented, the traffic the socket safety net saw, and the worker
+ * threads. Formatting only.
+ */
+export function coverageLine(c: import('../src/model/report').Coverage | undefined): string | null {
+  if (!c) return null;
+  const parts = [`calls recorded from ${c.clientsSeen.length ? c.clientsSeen.join(', ') : 'no client'} (they explain ${pct(c.explainedShare)} of the wall)`];
+  parts.push(`not instrumented: ${c.uninstrumented.length ? c.uninstrumented.map((u) => u.what).join(', ') : 'none loaded'}`);
+  if (c.network?.length) parts.push(`network through uninstrumented clients: ${c.network.slice(0, 3).map((n) => `${n.endpoint}${n.client ? ` (${n.client})` : ''} ${ms(n.waitMs)} waiting in ${n.roundTrips} round trips`).join('; ')}${c.network.length > 3 ? `; ${c.network.length - 3} more` : ''}`);
+  if (c.workerThreads) parts.push(`worker threads: ${c.workerThreads}, ${c.workerThreadsUnseen ? `${c.workerThreadsUnseen} without a trace` : 'all traced'}`);
+  return `coverage: ${parts.join('; ')}`;
+}

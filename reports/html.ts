@@ -3,7 +3,7 @@ import type { ExplainResult, PlanNode } from '../src/model/db';
 import type { Finding, Report } from '../src/model/report';
 import { CATEGORY_LABEL, dur, esc, jsonForScript, lineChart, linkify, size, stackedBar } from './html-kit';
 import type { Renderer } from './types';
-import { protocolLabel } from './format';
+import { coverageLine, protocolLabel } from './format';
 
 /**
  * The HTML report: one self-contained file (no network, no external fonts or scripts) for engineers to open,
@@ -239,6 +239,7 @@ function about(r: Report): string {
     ['spans', `${r.collection.spansRecorded} recorded, ${r.collection.spansDropped} dropped, ${r.collection.processes} process(es)`],
     ...(r.run.cpuMs !== null && r.run.cpuMs !== undefined ? [['CPU time', dur(r.run.cpuMs)] as [string, string]] : []),
     ...(r.collection.probeCost ? [["the probes' own cost", `about ${dur(r.collection.probeCost.setupMs + r.collection.probeCost.callsMs)} (set-up ${dur(r.collection.probeCost.setupMs)}; ${r.collection.probeCost.officialDbCalls} full spans at ${r.collection.probeCost.perCallUs.official} µs, ${r.collection.probeCost.fastDbCalls} fast-path calls at ${r.collection.probeCost.perCallUs.fast} µs), taken out of the statements' time before pricing the fixes`] as [string, string]] : []),
+    ...(coverageLine(r.collection.coverage) ? [['coverage', coverageLine(r.collection.coverage)!.replace(/^coverage: /, '')] as [string, string]] : []),
     ...(r.thresholds?.file ? [['thresholds file', r.thresholds.file] as [string, string]] : []),
     ...(r.deepDive ? [[r.deepDive.tool, r.deepDive.report ?? r.deepDive.problem ?? ''] as [string, string]] : []),
   ];

@@ -1,6 +1,7 @@
 import type { Report } from '../src/model/report';
 import { escapeControl } from '../probes/sanitize';
 import type { Renderer } from './types';
+import { coverageLine } from './format';
 
 /** Escapes text for a Markdown table cell or line: pipes, backticks, HTML, line breaks and control characters cannot break out. */
 function md(s: unknown): string {
@@ -46,6 +47,8 @@ export const markdownRenderer: Renderer = {
       for (const c of r.serverView.classes.slice(0, 10)) out.push(`| ${md(c.fingerprint.slice(0, 120))} | ${c.jobCalls} | ${c.serverCalls} | ${ms(c.serverMs)} | ${c.rowsExamined ?? '-'} |`);
       out.push('');
     }
+    const cov = coverageLine(r.collection.coverage);
+    if (cov) out.push(md(cov), '');
     for (const x of r.warnings) out.push(`> warning: ${md(x)}`);
     return out.join('\n') + '\n';
   },

@@ -108,6 +108,14 @@ export class TraceBuilder {
     return this;
   }
 
+  /** Traffic through an uninstrumented client (footer.network): waits as [start, end] pairs relative to the run's start. */
+  network(endpoint: string, client: string | null, waits: [number, number][], o: { connections?: number; bytesIn?: number; bytesOut?: number } = {}): this {
+    this.net.push({ endpoint, client, connections: o.connections ?? 1, bytesIn: o.bytesIn ?? 0, bytesOut: o.bytesOut ?? 0, roundTrips: waits.length,
+      waitMs: waits.reduce((a, [x, y]) => a + y - x, 0), intervals: waits.flatMap(([x, y]) => [this.t0 + x, this.t0 + y]) });
+    return this;
+  }
+  private net: NonNullable<NonNullable<ProcessTrace['footer']>['network']>['endpoints'] = [];
+
   busy(start: number, end: number, u: number): this {
     this.elu.push(this.t0 + start, this.t0 + end, u);
     return this;
@@ -122,6 +130,7 @@ export class TraceBuilder {
         type: 'footer', endedAt: this.t0 + this.wallMs, exitCode: 0, spansRecorded: this.spans.length, spansDropped: 0, forwardFailures: 0,
         eventLoopDelayMs: this.rt?.eventLoopDelayMs ?? null, gc: this.rt?.gc ?? null, records: {}, memory: { heapUsed: 0, maxRss: this.rt?.maxRss ?? 0 },
         internalErrors: {}, valueStats: this.values, callSites: this.sites, ...(this.cost ? { probeCost: this.cost } : {}),
+        ...(this.net.length ? { network: { endpoints: this.net, intervalsDropped: 0 } } : {}),
       } : null,
       cpuProfile: this.profile, eluWindows: this.elu, badLines: 0,
     };
