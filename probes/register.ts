@@ -191,9 +191,8 @@ function start(): void {
           rowsHook(span, Array.isArray(r) ? r.length : r?.affectedRows);
         },
       }),
-      // mysqljs `mysql` (older jobs): the official instrumentation, full spans on every call (no fast path yet);
-      // statements are fingerprinted by the span recorder like any other.
-      new (require('@opentelemetry/instrumentation-mysql') as typeof import('@opentelemetry/instrumentation-mysql')).MySQLInstrumentation({ enhancedDatabaseReporting: false }),
+      // mysqljs `mysql` (older jobs): a compact record per call, as for postgres.js.
+      new (require('./mysqljs') as typeof import('./mysqljs')).MysqljsInstrumentation({ recorder, forward, constancy, sites, sampler }),
       new FtpInstrumentation({ keepRemotePaths: keepLiterals, sites }),
       new (require('./ftp/mscdex') as typeof import('./ftp/mscdex')).MscdexFtpInstrumentation({ keepRemotePaths: keepLiterals, sites }),
       new (require('./ftp/sftp') as typeof import('./ftp/sftp')).SftpInstrumentation({ keepRemotePaths: keepLiterals, sites }),

@@ -212,8 +212,16 @@ export class SpanRecorder implements SpanProcessor {
    * type that is not a code (a message, say) is written as `Error`.
    */
   recordDbCall(name: string, system: string, text: string, startPerf: number, endPerf: number, rows: number | null, errorType: string | null): void {
+    this.recordDbCallAt(name, { 'db.system.name': system, 'db.query.text': text }, startPerf, endPerf, rows, errorType);
+  }
+
+  /**
+   * {@link recordDbCall} with the span attributes a statement class is keyed by (`db.system.name`, `db.query.text`,
+   * and when known `server.address`, `server.port`, `db.namespace`).
+   */
+  recordDbCallAt(name: string, attrs: Record<string, unknown>, startPerf: number, endPerf: number, rows: number | null, errorType: string | null): void {
     if (this.recorded >= this.maxSpans || !this.writer.active) { this.dropped++; return; }
-    const id = this.shapeOf(name, { 'db.system.name': system, 'db.query.text': text });
+    const id = this.shapeOf(name, attrs);
     if (id === undefined) { this.dropped++; return; }
     this.recorded++;
     this.fastCalls++;
