@@ -111,6 +111,7 @@ describe('mysqljs (`mysql`), the older MySQL client', () => {
     const report = await profileAgainstBare('fixtures/pipelines/coverage/mysqljs-n1.cjs', tmp);
     expect(report.queries.find((q) => q.fingerprint === 'select name from cx_customers where id = ?')?.calls).toBe(1500);
     expect(report.findings[0]!.kind).toBe('n-plus-one-read');
+    expect(report.findings[0]!.callSites?.[0]?.stack.some((f) => f.file === 'fixtures/pipelines/coverage/mysqljs-n1.cjs' && f.line === 11)).toBe(true);
     expect(report.collection.coverage).toMatchObject({ clientsSeen: ['mysql'], uninstrumented: [] });
   }, 120_000);
 });
