@@ -89,8 +89,8 @@ describe('streamed reads: pg-query-stream and pg-cursor', () => {
   beforeAll(async () => { await requireTestbed(); });
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  it('times every batch of a stream and a cursor as calls of their statement, with their rows', async () => {
-    const report = await profileAgainstBare('fixtures/pipelines/coverage/pg-stream.cjs', tmp);
+  for (const ext of ['cjs', 'mjs']) it(`${ext}: times every batch of a stream and a cursor as calls of their statement, with their rows`, async () => {
+    const report = await profileAgainstBare(`fixtures/pipelines/coverage/pg-stream.${ext}`, path.join(tmp, ext));
     const stream = report.queries.find((q) => q.fingerprint === 'select id, account, kind from cx_events where id <= $1')!;
     const cursor = report.queries.find((q) => q.fingerprint === 'select id, account from cx_events where kind = ?')!;
     // 50,000 rows in batches of 1,000 (and the empty read that ends the stream); 6,000 refunds 500 at a time.
