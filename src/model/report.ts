@@ -268,20 +268,12 @@ export interface Coverage {
   network?: NetworkEndpoint[];
 }
 
-/** One remote endpoint reached through a client the probes do not instrument. */
-export interface NetworkEndpoint {
-  /** `address:port`. */
-  endpoint: string;
-  /** The npm package that opened the connections, or null for the job's own code. */
-  client: string | null;
-  connections: number;
-  bytesIn: number;
-  bytesOut: number;
-  /** Requests answered: a write with no reply pending, then the reply's first bytes. */
-  roundTrips: number;
-  /** Time waiting for those replies, summed over connections (may overlap), ms. */
-  waitMs: number;
-  /** waitMs over the wall time, capped at 1. */
+/**
+ * One remote endpoint reached through a client the probes do not instrument: the probes' record summed over
+ * processes (the waits' intervals left out), with its share of the wall.
+ */
+export interface NetworkEndpoint extends Omit<import('../../probes/trace-records').NetworkEndpointRecord, 'intervals'> {
+  /** waitMs over the wall time, capped at 1 (waits on several connections at once may overlap). */
   wallShare: number;
 }
 
