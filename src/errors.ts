@@ -7,6 +7,7 @@ import { redactCommandLine } from '../probes/sanitize';
 export type ErrorCode =
   | 'BD_USAGE'
   | 'BD_SPAWN'
+  | 'BD_FTP_VERIFY'
   | 'BD_TRACE_MISSING'
   | 'BD_TRACE_CORRUPT'
   | 'BD_REPORT_READ'
@@ -83,6 +84,16 @@ export class InputError extends BatchDoctorError {
 /** An FTP server could not be used: unreachable, login refused, TLS not verified. */
 export class FtpServerError extends BatchDoctorError {
   constructor(message: string) { super('BD_FTP', message); }
+}
+
+/**
+ * ftp-bench's check of a transfer failed: the server stored a file of another size than was sent, or a download
+ * came back with other bytes. The benchmark stops: its figures would be about a transfer that did not happen.
+ */
+export class FtpVerificationError extends BatchDoctorError {
+  constructor(what: string) {
+    super('BD_FTP_VERIFY', `ftp-bench stopped: ${what}. The server did not store or return the bytes it was sent, so no figure of this run can be trusted. Check the server's free space and quotas, that nothing between (a proxy, an ASCII-mode conversion, an antivirus scanner) rewrites files, and run it again.`);
+  }
 }
 
 const TLS_CODES = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_UNTRUSTED']);

@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import type { FtpBenchCell, FtpBenchReport, FtpRecommendation, FtpServerLimits } from '../model/ftp-bench';
 import { FTP_BENCH_SCHEMA_VERSION } from '../model/ftp-bench';
 import { ftpErrorCode, type ConnectOptions, type FtpSession } from './session';
+import { FtpVerificationError } from '../errors';
 
 /** A throughput within this share of the best counts as as good: the knee is the smallest such stream count. */
 export const KNEE_TOLERANCE = 0.10;
@@ -192,7 +193,7 @@ export async function runFtpBench(o: BenchOptions): Promise<Omit<FtpBenchReport,
             const wall = performance.now() - t0;
             for (const f of files) {
               const size = await sessions[0]!.size(names.get(f)!);
-              if (size !== f.size) throw new Error(`verification failed: ${names.get(f)} has ${size} bytes on the server, ${f.size} sent`);
+              if (size !== f.size) throw new FtpVerificationError(`the upload ${names.get(f)} has ${size} bytes on the server, ${f.size} were sent`);
             }
             if (o.directions.includes('upload')) cells.push(cell(workload, 'upload', sessions.length, files, wall, refused));
           }
@@ -203,7 +204,7 @@ export async function runFtpBench(o: BenchOptions): Promise<Omit<FtpBenchReport,
             await spread(sessions, files, o.signal, async (s, f) => {
               const sink = new HashSink();
               await s.download(names.get(f)!, sink);
-              if (sink.bytes !== f.size || sink.hash.digest('hex') !== f.sha256) throw new Error(`verification failed: ${names.get(f)} came back different`);
+              if (sink.bytes !== f.size || sink.hash.digest('hex') !== f.sha256) throw new FtpVerificationError(`the download of ${names.get(f)} came back different (${sink.bytes} bytes, ${f.size} uploaded; SHA-256 compared)`);
             }, (d) => o.progress(label, d, files.length));
             cells.push(cell(workload, 'download', sessions.length, files, performance.now() - t0, refused));
           }
@@ -297,6 +298,6 @@ async function segmentedDownload(o: BenchOptions, n: number, f: LocalFile, name:
   }
   const wall = performance.now() - t0;
   const whole = Buffer.concat(parts);
-  if (whole.length !== f.size || createHash('sha256').update(whole).digest('hex') !== f.sha256) throw new Error(`verification failed: the segmented download of ${name} differs`);
+  if (whole.length !== f.size || createHash('sha256').update(whole).digest('hex') !== f.sha256) throw new FtpVerificationError(`the segmented download of ${name} came back different (${whole.length} bytes, ${f.size} uploaded; SHA-256 compared)`);
   return { workload: 'segmented-download', direction: 'download', streams: sessions.length, files: 1, bytes: f.size, wallMs: wall, throughput: f.size / (wall / 1000), verified: true, refusedConnections: refused };
 }

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { FtpBenchReport } from '../../src/model/ftp-bench';
 import Ajv from 'ajv';
 import { CLI, cli, requireServer, ROOT, testbedEnv } from '../helpers/testbed';
+import { startCorruptingFtp } from '../helpers/corrupting-ftp';
 
 const validate = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(fs.readFileSync(path.join(ROOT, 'schema', 'ftp-bench.schema.json'), 'utf8')));
 
@@ -156,4 +157,28 @@ describe('ftp-bench against a server that limits connections per address', () =>
     expect(rep.cells.some((c) => c.refusedConnections > 0)).toBe(true);
     expect(rep.scratchRemoved).toBe(true);
   });
+});
+
+/**
+ * ftp-bench's verification against a real FTP server (ftp-srv) that gets transfers wrong on purpose: the run stops
+ * with the typed error and its code, exit 2 (as every error of the CLI), no figure written, and the scratch directory removed.
+ */
+describe('ftp-bench verification against a server that corrupts transfers', () => {
+  for (const mode of ['truncate-uploads', 'corrupt-downloads'] as const) {
+    it(`${mode}: BD_FTP_VERIFY, nothing written, the scratch directory removed`, async () => {
+      const srv = await startCorruptingFtp(mode);
+      try {
+        const r = await cli(['ftp-bench', `ftp://${srv.user}@127.0.0.1:${srv.port}/`, '--streams', '1,2', '--small-files', '4', '--small-size', '8192', '--large-files', '1', '--large-size', '65536', '--format', 'json'],
+          { env: { ...process.env, BATCH_DOCTOR_FTP_PASSWORD: srv.password } });
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stdout).toBe('');
+        expect(r.stderr).toMatch(mode === 'truncate-uploads' ? /ftp-bench stopped: the upload \S+ has \d+ bytes on the server, \d+ were sent\./ : /ftp-bench stopped: the download of \S+ came back different/);
+        expect(r.stderr).toMatch(/\[BD_FTP_VERIFY\]/);
+        expect(r.stderr).not.toMatch(/\n\s+at /);
+        expect(fs.readdirSync(srv.root)).toEqual([]);
+      } finally {
+        await srv.stop();
+      }
+    }, 60_000);
+  }
 });
