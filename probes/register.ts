@@ -11,47 +11,13 @@
 import { diag } from '@opentelemetry/api';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ATTR, CODE_CACHE_KEY, ENV, FORWARD_EXPORT_TIMEOUT_MS, FORWARD_FLUSH_TIMEOUT_MS, HUB_KEY, TRACE_FORMAT, TRACE_FORMAT_VERSION, TRACER_NAME } from './names';
+import { CODE_CACHE_KEY, ENV, FORWARD_EXPORT_TIMEOUT_MS, FORWARD_FLUSH_TIMEOUT_MS, HUB_KEY, TRACE_FORMAT, TRACE_FORMAT_VERSION, TRACER_NAME } from './names';
 import { safely } from './guard';
 import { setHub } from './hub';
 import { markEsmLoaderHook } from './esm-loader-hook';
 import type { HeaderRecord } from './trace-records';
 
 export { FORWARD_FLUSH_TIMEOUT_MS };
-
-/** Default CPU profile sampling interval, µs: 10 ms keeps the profiler's cost near 1% while naming hot functions in a batch job. */
-export const DEFAULT_CPU_SAMPLE_US = 10_000;
-/** Packages the probes instrument (ESM imports of these go through the loader hook). */
-export const INSTRUMENTED_MODULES = ['pg', 'pg-pool', 'pg-cursor', 'mysql2', 'mysql2/promise', 'mysql', 'basic-ftp', 'postgres', 'pg-copy-streams', 'ftp', 'ssh2'];
-
-/**
- * How the job reaches ESM: `'loader'` with an `--import`/`--loader` flag (an ESM setup of its own, whose loaders
- * may load CommonJS files themselves: import-in-the-middle's loader hook is needed to see them); `'main'` when
- * the main module is ESM (`.mjs`/`.mts`, or `.js`/`.ts`/no extension under a package.json with
- * "type": "module"); false otherwise. BATCH_DOCTOR_ESM=1 forces `'loader'`, 0 forces false.
- */
-function esmRoute(): 'loader' | 'main' | false {
-  const forced = process.env['BATCH_DOCTOR_ESM'];
-  if (forced === '1') return 'loader';
-  if (forced === '0') return false;
-  const fs = require('node:fs') as typeof import('node:fs');
-  const flags = `${process.execArgv.join(' ')} ${process.env['NODE_OPTIONS'] ?? ''}`;
-  if (/--(import|loader|experimental-loader)\b/.test(flags)) return 'loader';
-  const main = process.argv[1];
-  if (!main) return false;
-  const file = path.resolve(main);
-  if (/\.(mjs|mts)$/.test(file)) return 'main';
-  if (/\.(cjs|cts)$/.test(file)) return false;
-  try { if (fs.statSync(file).isDirectory()) return false; } catch { /* a bare name: resolved like a path below */ }
-  // The nearest package.json decides, as Node does.
-  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
-    try {
-      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { type?: string };
-      return pkg.type === 'module' ? 'main' : false;
-    } catch { /* no package.json here */ }
-    if (path.dirname(dir) === dir) return false;
-  }
-}
 
 /** performance.now() without loading perf_hooks before it is needed (it is a global in Node 16+). */
 const performanceNow = (): number => (globalThis as { performance?: { now(): number } }).performance?.now() ?? Date.now();
@@ -75,32 +41,29 @@ function threadKind(): { kind: 'main' } | { kind: 'worker'; threadId: number } |
 function start(): void {
   const initStart = performanceNow();
   const g = globalThis as Record<symbol, unknown>;
-  if (g[HUB_KEY] || process.env[ENV.disabled] === '1') return;
+  if (g[HUB_KEY] || process.env[ENV.disabled] === '1') return; // before anything is loaded
   // Node runs --require preloads in its own internal threads too (the ESM loader's hooks thread): those are not
   // the job's. A worker thread of the job is profiled like a process, in a trace file of its own.
   const thread = threadKind();
   if (thread.kind === 'internal') return;
   const threadId = thread.kind === 'worker' ? thread.threadId : 0;
-  const traceDir = process.env[ENV.traceDir];
-  // BATCH_DOCTOR_NO_FORWARD: the endpoint is batch-doctor's own receiver (profile --receive-otlp), which reads the
-  // trace files of instrumented processes anyway: forwarding there would only cost the job time.
-  const forward = !!(process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] || process.env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']) && process.env['BATCH_DOCTOR_NO_FORWARD'] !== '1';
+  const { probeConfigFromEnv, processSources } = require('./probe-config') as typeof import('./probe-config');
+  const cfg = probeConfigFromEnv(process.env, processSources(threadId));
+  const { traceDir, forward, keepLiterals, esm } = cfg;
   if (!traceDir && !forward) return;
-  const keepLiterals = process.env[ENV.keepLiterals] === '1';
   // Without a trace directory (forwarding only) nothing is written anywhere, in particular not in the job's cwd.
   const { TraceWriter } = require('./trace-writer') as typeof import('./trace-writer');
-  const writer = new TraceWriter(traceDir || null, process.pid, threadId);
+  const writer = new TraceWriter(traceDir, process.pid, threadId);
   // A trace directory that cannot be written (missing, read-only, full) and nothing to forward to: whatever
   // the probes recorded would go nowhere, so they stand aside (no ESM hook, no instrumentation, no CPU profile)
   // and the job runs as it would bare.
   if (!writer.active && !forward) return;
 
-  // ESM pipelines. An ESM main without loaders of its own: the CommonJS packages it imports are loaded through
-  // Module._load, which the bridge routes through require-in-the-middle (esm-cjs-bridge.ts). With the job's own
-  // loaders: import-in-the-middle's loader hook, which runs in a loader thread (65-75 ms of start-up).
-  // A worker thread has no process.argv[1] to tell its module type by: the bridge is installed in every worker (it
-  // only acts on CommonJS packages loaded from ES modules).
-  const esm = threadId ? 'main' : esmRoute();
+  // ESM pipelines. An ESM main without loaders of its own (and every worker thread): the CommonJS packages it
+  // imports are loaded through Module._load, which the bridge routes through require-in-the-middle
+  // (esm-cjs-bridge.ts). With the job's own loaders: import-in-the-middle's loader hook, which runs in a loader
+  // thread (65-75 ms of start-up).
+  const { INSTRUMENTED_MODULES } = require('./instrumentations') as typeof import('./instrumentations');
   if (esm === 'main') {
     safely('esm-bridge', () => (require('./esm-cjs-bridge') as typeof import('./esm-cjs-bridge')).installEsmCjsBridge(INSTRUMENTED_MODULES));
   }
@@ -126,8 +89,6 @@ function start(): void {
   const { SpanRecorder } = require('./span-recorder') as typeof import('./span-recorder');
   const { ValueStats } = require('./value-stats') as typeof import('./value-stats');
   const { RuntimeMonitor } = require('./runtime') as typeof import('./runtime');
-  const { FtpInstrumentation } = require('./ftp/instrumentation') as typeof import('./ftp/instrumentation');
-  const { fingerprintSql } = require('./sql-fingerprint') as typeof import('./sql-fingerprint');
 
   setHub(hub);
   const startedAt = Date.now();
@@ -144,8 +105,7 @@ function start(): void {
   const recorder = new SpanRecorder(writer, keepLiterals);
   // Where the job issues its statements and transfers: a bounded sample of stacks per statement (call-sites.ts).
   const { CallSiteSampler } = require('./call-sites') as typeof import('./call-sites');
-  const sites = process.env[ENV.callSites] === '0' ? null : new CallSiteSampler(process.cwd(), undefined, process.env[ENV.sitesInDeps] === '1');
-  const fastPathOn = !forward && process.env[ENV.fastPath] !== '0';
+  const sites = cfg.callSites ? new CallSiteSampler(process.cwd(), undefined, cfg.sitesInDeps) : null;
   const constancy = new ValueStats();
   const spanProcessors: import('@opentelemetry/sdk-trace-base').SpanProcessor[] = [recorder];
   let forwarder: import('./forward').Forwarder | undefined;
@@ -159,56 +119,8 @@ function start(): void {
   }
 
   const sdk = safely('sdk', () => {
-    const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
-    const { MySQL2Instrumentation } = require('@opentelemetry/instrumentation-mysql2') as typeof import('@opentelemetry/instrumentation-mysql2');
-    const rowsHook = (span: import('@opentelemetry/api').Span, rows: unknown) => {
-      safely('db-hook', () => { if (typeof rows === 'number') span.setAttribute(ATTR.dbRows, rows); });
-    };
-    const paramSocket = process.env[ENV.paramSocket];
-    const sampler = paramSocket ? new (require('./param-sampler') as typeof import('./param-sampler')).ParamSampler(paramSocket) : null;
-    const pgRequestHook = (_span: unknown, info: import('./param-sampler').PgCallInfo) => {
-      // With the fast path on, its statement counter samples the call sites (it sees every call, in the caller's stack).
-      if (!fastPathOn && sites && typeof info.query?.text === 'string') safely('call-sites', () => sites.observe('db', 'postgresql', info.query!.text!));
-      safely('value-stats', () => constancy.observe('postgresql', info.query?.text, info.query?.values));
-      sampler?.samplePg(info);
-    };
-    const { PostgresJsInstrumentation, patchPostgresJsEsm } = require('./postgres-js') as typeof import('./postgres-js');
-    const postgresJs = new PostgresJsInstrumentation({ recorder, forward, constancy, sites, sampler });
-    // An ES module job imports postgres.js's ES module build, which no require hook sees.
-    if (esm === 'main') safely('postgres-js-esm', () => patchPostgresJsEsm(process.argv[1] ? path.dirname(path.resolve(process.argv[1])) : process.cwd(), postgresJs));
-    const instrumentations = [
-      new PgInstrumentation({
-        enhancedDatabaseReporting: false,
-        requestHook: pgRequestHook,
-        responseHook: (span, info) => rowsHook(span, (info.data as { rowCount?: number | null }).rowCount ?? (info.data as { rows?: unknown[] }).rows?.length),
-      }),
-      new MySQL2Instrumentation({
-        // mysql2 formats values into the statement: fingerprint before the attribute is set.
-        maskStatement: !keepLiterals,
-        maskStatementHook: (q) => fingerprintSql(q, 'mysql').text,
-        responseHook: (span, info) => {
-          const r = info.queryResults as { affectedRows?: number } | unknown[] | undefined;
-          rowsHook(span, Array.isArray(r) ? r.length : r?.affectedRows);
-        },
-      }),
-      // mysqljs `mysql` (older jobs): a compact record per call, as for postgres.js.
-      new (require('./mysqljs') as typeof import('./mysqljs')).MysqljsInstrumentation({ recorder, forward, constancy, sites, sampler }),
-      new FtpInstrumentation({ keepRemotePaths: keepLiterals, sites }),
-      new (require('./ftp/mscdex') as typeof import('./ftp/mscdex')).MscdexFtpInstrumentation({ keepRemotePaths: keepLiterals, sites }),
-      new (require('./ftp/sftp') as typeof import('./ftp/sftp')).SftpInstrumentation({ keepRemotePaths: keepLiterals, sites }),
-      new (require('./mysql2-connect') as typeof import('./mysql2-connect')).Mysql2ConnectInstrumentation(),
-      new (require('./db-disconnect') as typeof import('./db-disconnect')).DbDisconnectInstrumentation(),
-      new (require('./pg-cursor') as typeof import('./pg-cursor')).PgCursorInstrumentation(),
-      postgresJs,
-      new (require('./pg-copy') as typeof import('./pg-copy')).PgCopyInstrumentation({ recorder, forward, sites }),
-    ];
-    // Repeated statements skip the OTel wrapper after a first sample of full spans (see fast-path/).
-    // Must come after PgInstrumentation: hooks run in registration order.
-    if (fastPathOn) {
-      const { PgFastPath } = require('./fast-path/pg') as typeof import('./fast-path/pg');
-      const { Mysql2FastPath } = require('./fast-path/mysql2') as typeof import('./fast-path/mysql2');
-      instrumentations.push(new PgFastPath({ recorder, constancy, sites, sampler }) as never, new Mysql2FastPath({ recorder, sampler, constancy, sites }) as never);
-    }
+    const sampler = cfg.paramSocket ? new (require('./param-sampler') as typeof import('./param-sampler')).ParamSampler(cfg.paramSocket) : null;
+    const instrumentations = (require('./instrumentations') as typeof import('./instrumentations')).buildInstrumentations(cfg, { recorder, constancy, sites, sampler });
     if (forward) {
       // Forwarding to the user's collector: the full NodeSDK, configured from the standard OTEL_* variables.
       const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
@@ -243,9 +155,7 @@ function start(): void {
   });
   if (!sdk) diag.debug('batch-doctor probe: SDK did not start');
 
-  const cpuOn = process.env[ENV.cpuProfile] !== '0';
-  const cpuUs = Number(process.env[ENV.cpuSampleIntervalUs]) > 0 ? Number(process.env[ENV.cpuSampleIntervalUs]) : DEFAULT_CPU_SAMPLE_US;
-  const runtime = new RuntimeMonitor(writer, cpuOn && !!traceDir, cpuUs);
+  const runtime = new RuntimeMonitor(writer, cfg.cpuProfile, cfg.cpuSampleUs);
   runtime.start();
 
   // Forwarding is asynchronous: flush once when the loop drains (beforeExit). The export has its own timeout
@@ -264,7 +174,7 @@ function start(): void {
   });
 
   // The safety net: the job's TCP connections through clients the probes do not instrument, by endpoint.
-  const netWatch = process.env[ENV.netWatch] === '0' ? null : new (require('./net-watch') as typeof import('./net-watch')).NetWatch(__dirname);
+  const netWatch = !cfg.netWatch ? null : new (require('./net-watch') as typeof import('./net-watch')).NetWatch(__dirname);
   if (netWatch) safely('net-watch', () => netWatch.start());
   const { WorkerCounter, uninstrumentedIn } = require('./coverage') as typeof import('./coverage');
   const workers = new WorkerCounter();
