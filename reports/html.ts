@@ -132,7 +132,7 @@ function timeline(r: Report): string {
   const cols: string[] = [];
   for (let i = 0; i < n; i++) {
     let y = H;
-    for (const [cat, v] of [['db', t.db[i]!], ['ftp', t.ftp[i]!], ['logic', t.logic[i]!]] as const) {
+    for (const [cat, v] of [['db', t.db[i]!], ['ftp', t.ftp[i]!], ['network', t.network?.[i] ?? 0], ['logic', t.logic[i]!]] as const) {
       if (v <= 0) continue;
       const h = Math.min(1, v / t.binMs) * H;
       y -= h;
@@ -252,7 +252,7 @@ ${procs.length > 1 ? `<h3>Processes</h3><table class="sortable"><thead><tr><th d
 
 /** The page's style: system fonts, light and dark, no external resource. */
 const CSS = `
-:root{--bg:#fff;--fg:#1b1f24;--mut:#5b6570;--line:#d8dee4;--card:#f6f8fa;--db:#3b82f6;--ftp:#f59e0b;--logic:#10b981;--waiting:#cbd5e1;--risk:#b42318;--stage:#8b5cf6}
+:root{--bg:#fff;--fg:#1b1f24;--mut:#5b6570;--line:#d8dee4;--card:#f6f8fa;--db:#3b82f6;--ftp:#f59e0b;--logic:#10b981;--network:#ec4899;--waiting:#cbd5e1;--risk:#b42318;--stage:#8b5cf6}
 @media (prefers-color-scheme:dark){:root{--bg:#0d1117;--fg:#e6edf3;--mut:#9aa5b1;--line:#30363d;--card:#161b22;--waiting:#3b4350}}
 *{box-sizing:border-box}body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 header,main{max-width:1200px;margin:0 auto;padding:0 20px}header{padding-top:16px}h1{font-size:22px;margin:0}h2{font-size:18px;margin:28px 0 10px;border-bottom:1px solid var(--line);padding-bottom:4px}h3{font-size:15px}
@@ -261,9 +261,9 @@ code,pre{font:12.5px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}p
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(180px,1fr));gap:12px;margin:16px 0}.card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px}.card .k{color:var(--mut);font-size:12px;text-transform:uppercase;letter-spacing:.04em}.card .v{font-size:24px;font-weight:600}.card .s{color:var(--mut)}
 .top{padding-left:20px}.top li{margin:4px 0}.save{font-weight:600;white-space:nowrap}
 .conf{font-size:11px;border-radius:10px;padding:1px 7px;border:1px solid var(--line);color:var(--mut)}.conf.c-high{border-color:var(--logic)}.conf.c-low{border-style:dashed}
-.cat{font-size:11px;color:var(--mut)}.cat-db{color:var(--db)}.cat-ftp{color:var(--ftp)}.cat-logic{color:var(--logic)}
+.cat{font-size:11px;color:var(--mut)}.cat-db{color:var(--db)}.cat-ftp{color:var(--ftp)}.cat-logic{color:var(--logic)}.cat-network{color:var(--network)}
 svg.bar{width:100%;height:26px;display:block;border-radius:4px;margin:8px 0}td svg.bar{height:16px;margin:0}
-.c-db{fill:var(--db);background:var(--db)}.c-ftp{fill:var(--ftp);background:var(--ftp)}.c-logic{fill:var(--logic);background:var(--logic)}.c-waiting{fill:var(--waiting);background:var(--waiting)}
+.c-db{fill:var(--db);background:var(--db)}.c-ftp{fill:var(--ftp);background:var(--ftp)}.c-logic{fill:var(--logic);background:var(--logic)}.c-network{fill:var(--network);background:var(--network)}.c-waiting{fill:var(--waiting);background:var(--waiting)}
 .legend{color:var(--mut)}.sw{display:inline-block;width:10px;height:10px;border-radius:2px;margin:0 4px 0 10px}
 .warnings li{color:var(--risk)}
 div.sites ol.stack{margin:2px 0 6px 18px;padding-left:12px}div.sites li.loop{font-weight:600}details.finding{border:1px solid var(--line);border-radius:8px;margin:8px 0;padding:6px 12px}details.finding>summary{cursor:pointer;list-style:none;display:flex;gap:8px;align-items:baseline;flex-wrap:wrap}

@@ -207,19 +207,19 @@ export function summarizeTimeline(model: TraceModel, timeline: Timeline): Timeli
   const wall = timeline.end - timeline.start;
   const n = Math.max(1, Math.min(TIMELINE_BINS, Math.ceil(wall)));
   const binMs = wall / n;
-  const db: number[] = [], ftp: number[] = [], logic: number[] = [];
+  const db: number[] = [], ftp: number[] = [], logic: number[] = [], network: number[] = [];
   for (let i = 0; i < n; i++) {
     const a = timeline.start + i * binMs;
     const c = timeline.categories([[a, i === n - 1 ? timeline.end : a + binMs]]);
-    const get = (k: string) => c.find((x) => x.category === k)!.ms;
-    db.push(round3(get('db'))); ftp.push(round3(get('ftp'))); logic.push(round3(get('logic')));
+    const get = (k: string) => c.find((x) => x.category === k)?.ms ?? 0;
+    db.push(round3(get('db'))); ftp.push(round3(get('ftp'))); logic.push(round3(get('logic'))); network.push(round3(get('network')));
   }
   const runs = model.spans.filter((s) => s.kind === 'stage')
     .map((s) => ({ name: String(s.attrs['batch_doctor.stage.name'] ?? s.name), startMs: round3(s.start - timeline.start), endMs: round3(s.end - timeline.start) }))
     .sort((x, y) => (y.endMs - y.startMs) - (x.endMs - x.startMs))
     .slice(0, TIMELINE_STAGE_RUNS)
     .sort((x, y) => x.startMs - y.startMs);
-  return { binMs: round3(binMs), db, ftp, logic, stages: runs };
+  return { binMs: round3(binMs), db, ftp, logic, ...(network.some((x) => x > 0) ? { network } : {}), stages: runs };
 }
 
 /** Per process: its spans and the time its database and FTP calls were in flight. */

@@ -57,6 +57,8 @@ export interface TimelineSummary {
   db: number[];
   ftp: number[];
   logic: number[];
+  /** Network waits through uninstrumented clients in each bin, ms (only in runs that had some). */
+  network?: number[];
   /** Stage runs, ms from the run's start (the longest ones, at most 200). */
   stages: { name: string; startMs: number; endMs: number }[];
 }

@@ -107,6 +107,16 @@ describe('mysqljs (`mysql`), the older MySQL client', () => {
   beforeAll(async () => { await requireTestbed(); });
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+  it('ESM on Node 24: every statement, the N+1 first', async () => {
+    const job = 'fixtures/pipelines/coverage/mysqljs-n1.mjs';
+    const out = path.join(tmp, 'esm24');
+    const r = await cli(['profile', '--no-explain', '--format', 'none', '--out', out, '--', node24Path(), job]);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as Report;
+    expect(report.queries.find((q) => q.fingerprint === 'select name from cx_customers where id = ?')?.calls).toBe(1500);
+    expect(report.findings[0]!.kind).toBe('n-plus-one-read');
+  }, 120_000);
+
   it('records every statement and ranks the N+1 first', async () => {
     const report = await profileAgainstBare('fixtures/pipelines/coverage/mysqljs-n1.cjs', tmp);
     expect(report.queries.find((q) => q.fingerprint === 'select name from cx_customers where id = ?')?.calls).toBe(1500);

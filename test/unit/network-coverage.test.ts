@@ -19,6 +19,8 @@ describe('the socket safety net in the analysis', () => {
     // Known from its connections even though the module cache did not list it (an ES module import).
     expect(r.collection.coverage!.uninstrumented).toEqual([{ name: 'mariadb', what: 'the MariaDB connector' }]);
     expect(r.warnings.some((w) => w.startsWith('400 ms (40% of the wall) waiting on 10.0.0.5:3306 through the MariaDB connector'))).toBe(true);
+    // The timeline carries the network waits bin by bin (for the HTML chart): they add up to the category.
+    expect(r.timeline!.network!.reduce((a, x) => a + x, 0)).toBeCloseTo(350, 0);
   });
 
   it('names the job\'s own code as the client, and stays quiet under 1% of the wall', () => {
@@ -36,5 +38,6 @@ describe('the socket safety net in the analysis', () => {
     const r = run(b);
     expect(r.breakdown.categories.map((c) => c.category)).toEqual(['db', 'ftp', 'logic', 'waiting']);
     expect(r.collection.coverage!.network).toBeUndefined();
+    expect(r.timeline!.network).toBeUndefined();
   });
 });
