@@ -2,24 +2,19 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Writable } from 'node:stream';
-import type { FtpBenchCell, FtpBenchReport, FtpRecommendation, FtpServerLimits } from '../model/ftp-bench';
+import type { FtpBenchCell, FtpBenchReport } from '../model/ftp-bench';
 import { FTP_BENCH_SCHEMA_VERSION } from '../model/ftp-bench';
 import { ftpErrorCode, type ConnectOptions, type FtpSession } from './session';
-import { FtpVerificationError } from '../errors';
-
-/** A throughput within this share of the best counts as as good: the knee is the smallest such stream count. */
-export const KNEE_TOLERANCE = 0.10;
-/**
- * Throughput growing to at least this share of N x the single stream at N streams means each connection, not
- * the link, is the limit (a per-session rate cap). 0.8: loopback and LAN links carry 4 capped streams at >90%.
- */
-export const LINEAR_SCALING_SHARE = 0.8;
+import { Writable } from 'node:stream';
+import { inferLimits, recommend } from './bench-analysis';
+import { HashSink, verifyBytes, verifyDownload, verifyUploadSize, type LocalFile } from './bench-verify';
 
 /** Pause before retrying refused connections, ms: long enough for a server to release closed sessions. */
 const REFUSAL_RETRY_MS = 300;
 /** Attempts to remove the scratch directory (250 ms, 500 ms... apart). */
 const CLEANUP_ATTEMPTS = 5;
+
+export { knee, inferLimits, KNEE_TOLERANCE, LINEAR_SCALING_SHARE } from './bench-analysis';
 
 /** What to run. */
 export interface BenchOptions {
@@ -39,8 +34,6 @@ export interface BenchOptions {
   toolVersion: string;
 }
 
-interface LocalFile { name: string; file: string; size: number; sha256: string }
-
 class Aborted extends Error { constructor() { super('interrupted'); } }
 
 function makeFiles(dir: string, prefix: string, count: number, size: number): LocalFile[] {
@@ -54,19 +47,6 @@ function makeFiles(dir: string, prefix: string, count: number, size: number): Lo
     out.push({ name, file, size, sha256: createHash('sha256').update(buf).digest('hex') });
   }
   return out;
-}
-
-/** A Writable that hashes what it receives, and can stop after `limit` bytes. */
-class HashSink extends Writable {
-  readonly hash = createHash('sha256');
-  bytes = 0;
-  constructor(private readonly limit = Infinity, private readonly onFull?: () => void) { super(); }
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
-    const take = Math.min(chunk.length, this.limit - this.bytes);
-    if (take > 0) { this.hash.update(take === chunk.length ? chunk : chunk.subarray(0, take)); this.bytes += take; }
-    if (this.bytes >= this.limit) this.onFull?.();
-    cb();
-  }
 }
 
 /** Opens up to n sessions; counts the ones the server refuses (421, refused or reset connections). */
@@ -108,36 +88,6 @@ async function spread<T>(sessions: FtpSession[], items: T[], signal: AbortSignal
   }));
 }
 
-/** The knee: the smallest stream count within KNEE_TOLERANCE of the best. */
-export function knee(cells: Pick<FtpBenchCell, 'streams' | 'throughput'>[]): { streams: number; throughput: number } | null {
-  if (cells.length === 0) return null;
-  const best = Math.max(...cells.map((c) => c.throughput));
-  const ok = cells.filter((c) => c.throughput >= best * (1 - KNEE_TOLERANCE)).sort((a, b) => a.streams - b.streams);
-  return { streams: ok[0]!.streams, throughput: ok[0]!.throughput };
-}
-
-/** What the measurements say about the server's limits. */
-export function inferLimits(cells: FtpBenchCell[], refusedAt: { streams: number; codes: string[] }[]): FtpServerLimits {
-  const notes: string[] = [];
-  let maxConnections: number | null = null;
-  for (const r of refusedAt) {
-    const accepted = r.streams - r.codes.length;
-    maxConnections = maxConnections === null ? accepted : Math.min(maxConnections, accepted);
-    notes.push(`at ${r.streams} streams the server refused ${r.codes.length} connection(s) (${[...new Set(r.codes)].join(', ')})${r.codes.includes('421') ? ': 421 usually means a per-IP or total connection limit (vsftpd max_per_ip / max_clients, pure-ftpd -C / -c)' : ''}`);
-  }
-  const large = cells.filter((c) => c.workload === 'large-files' && c.direction === 'upload' && c.refusedConnections === 0);
-  const one = large.find((c) => c.streams === 1);
-  let perSessionCapLikely = false;
-  if (one) {
-    const scaled = large.filter((c) => c.streams > 1);
-    // With fewer files than streams, only `files` transfers run at once.
-    const parallel = (c: FtpBenchCell) => Math.min(c.streams, c.files);
-    perSessionCapLikely = scaled.length > 0 && scaled.every((c) => c.throughput >= LINEAR_SCALING_SHARE * parallel(c) * one.throughput);
-    if (perSessionCapLikely) notes.push(`throughput grows with streams (${scaled.map((c) => `${parallel(c)}: ${(c.throughput / one.throughput).toFixed(2)}x`).join(', ')}): each session is capped near ${(one.throughput / 1e6).toFixed(2)} MB/s (a per-session rate limit such as vsftpd local_max_rate), so parallel streams pay off`);
-  }
-  return { maxConnections, perSessionCapLikely, perStreamThroughput: one?.throughput ?? null, notes };
-}
-
 /**
  * Runs the benchmark in a fresh scratch directory on the server: uploads (many small files, a few large
  * ones) and downloads of what was uploaded, at each stream count, then a segmented download of one large
@@ -145,6 +95,7 @@ export function inferLimits(cells: FtpBenchCell[], refusedAt: { streams: number;
  * SHA-256. The scratch directory is removed at the end, on failure and on interruption.
  */
 export async function runFtpBench(o: BenchOptions): Promise<Omit<FtpBenchReport, 'compression'>> {
+  const startedAt = new Date().toISOString();
   const local = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-ftp-bench-'));
   const scratch = `batch-doctor-bench-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(4).toString('hex')}`;
   const cells: FtpBenchCell[] = [];
@@ -193,7 +144,7 @@ export async function runFtpBench(o: BenchOptions): Promise<Omit<FtpBenchReport,
             const wall = performance.now() - t0;
             for (const f of files) {
               const size = await sessions[0]!.size(names.get(f)!);
-              if (size !== f.size) throw new FtpVerificationError(`the upload ${names.get(f)} has ${size} bytes on the server, ${f.size} were sent`);
+              verifyUploadSize(names.get(f)!, size, f.size);
             }
             if (o.directions.includes('upload')) cells.push(cell(workload, 'upload', sessions.length, files, wall, refused));
           }
@@ -204,7 +155,7 @@ export async function runFtpBench(o: BenchOptions): Promise<Omit<FtpBenchReport,
             await spread(sessions, files, o.signal, async (s, f) => {
               const sink = new HashSink();
               await s.download(names.get(f)!, sink);
-              if (sink.bytes !== f.size || sink.hash.digest('hex') !== f.sha256) throw new FtpVerificationError(`the download of ${names.get(f)} came back different (${sink.bytes} bytes, ${f.size} uploaded; SHA-256 compared)`);
+              verifyDownload(`the download of ${names.get(f)}`, sink, f);
             }, (d) => o.progress(label, d, files.length));
             cells.push(cell(workload, 'download', sessions.length, files, performance.now() - t0, refused));
           }
@@ -237,28 +188,13 @@ export async function runFtpBench(o: BenchOptions): Promise<Omit<FtpBenchReport,
     } else control?.close();
     fs.rmSync(local, { recursive: true, force: true });
   }
-  const recommendations: FtpRecommendation[] = [];
-  for (const workload of ['small-files', 'large-files', 'segmented-download'] as const) {
-    for (const direction of ['upload', 'download'] as const) {
-      const cs = cells.filter((c) => c.workload === workload && c.direction === direction);
-      const k = knee(cs);
-      if (!k) continue;
-      // A segmented download is compared with downloading the whole file over one connection.
-      const single = workload === 'segmented-download'
-        ? cells.find((c) => c.workload === 'large-files' && c.direction === 'download' && c.streams === 1)
-        : cs.find((c) => c.streams === 1);
-      recommendations.push({ workload, direction, ...k, singleStreamThroughput: (single ?? cs[0]!).throughput });
-    }
-  }
-  const oneSmall = cells.find((c) => c.workload === 'small-files' && c.direction === 'upload' && c.streams === 1);
-  const oneLarge = cells.find((c) => c.workload === 'large-files' && c.direction === 'upload' && c.streams === 1);
-  const perFileOverheadMs = oneSmall && oneLarge ? Math.max(0, (oneSmall.wallMs - (oneSmall.bytes / oneLarge.throughput) * 1000) / oneSmall.files) : null;
+  const { recommendations, perFileOverheadMs } = recommend(cells);
   const t = o.connect.target;
   return {
     schemaVersion: FTP_BENCH_SCHEMA_VERSION,
     tool: { name: 'batch-doctor', version: o.toolVersion },
     server: { url: `${t.tls ? 'ftps' : 'ftp'}://${encodeURIComponent(t.user)}@${t.host}:${t.port}/${t.dir.split('/').map(encodeURIComponent).join('/')}`, tls: t.tls, tlsVerified: t.tls ? o.connect.verifyTls : null },
-    startedAt: new Date().toISOString(),
+    startedAt,
     connect: { attempts: connectMs.length, meanMs: connectMs.length ? connectMs.reduce((a, b) => a + b, 0) / connectMs.length : 0, maxMs: connectMs.length ? Math.max(...connectMs) : 0 },
     cells, recommendations, limits: inferLimits(cells, refusedAt), perFileOverheadMs, scratchRemoved, warnings,
   };
@@ -298,6 +234,6 @@ async function segmentedDownload(o: BenchOptions, n: number, f: LocalFile, name:
   }
   const wall = performance.now() - t0;
   const whole = Buffer.concat(parts);
-  if (whole.length !== f.size || createHash('sha256').update(whole).digest('hex') !== f.sha256) throw new FtpVerificationError(`the segmented download of ${name} came back different (${whole.length} bytes, ${f.size} uploaded; SHA-256 compared)`);
+  verifyBytes(`the segmented download of ${name}`, whole, f);
   return { workload: 'segmented-download', direction: 'download', streams: sessions.length, files: 1, bytes: f.size, wallMs: wall, throughput: f.size / (wall / 1000), verified: true, refusedConnections: refused };
 }
