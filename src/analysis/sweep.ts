@@ -177,141 +177,203 @@ class EndHeap {
   }
 }
 
+/** A new group's stats, all zero. */
+function emptyGroup(stages: number): GroupStats {
+  return {
+    calls: 0, errors: 0, totalMs: 0, firstStart: Number.NaN, lastEnd: Number.NaN, rowsSum: 0, rowsCalls: 0, maxRows: 0,
+    durations: new Durations(), soleMs: 0, maxConcurrency: 0, unionMs: 0, stageOverlapMs: new Float64Array(stages),
+    retries: 0, retryWaitMs: 0, errorTypes: new Map(),
+  };
+}
+
+/** Counts, durations, rows and errors of a group's calls: what needs nothing but the call itself. */
+function addCall(st: GroupStats, r: SpanRow): void {
+  const d = r.end - r.start;
+  if (st.calls === 0) st.firstStart = r.start;
+  st.calls++; st.totalMs += d; st.lastEnd = r.end;
+  st.durations.add(d);
+  if (r.rows !== null) { st.rowsSum += r.rows; st.rowsCalls++; if (r.rows > st.maxRows) st.maxRows = r.rows; }
+  if (r.error) {
+    st.errors++;
+    const k = r.errorType || 'error';
+    st.errorTypes.set(k, (st.errorTypes.get(k) ?? 0) + 1);
+  }
+}
+
 /**
- * One pass over every span in start order, computing what the breakdown, the query table and the detectors need:
- * per group counts, durations and critical-path (sole) time, unions per category and per process, and the long
- * calls. The sweep keeps a heap of the calls in flight; between two consecutive boundaries, a group gets the time
- * when all calls in flight are its own (the definition of critical-path time, critical-path.ts).
+ * The I/O union of the run, built online, with its closed pieces kept as long as a retry wait may look back at them
+ * (`maxGap`): how much of a wait between a failed call and its retry some I/O of the run covered.
+ */
+class IoCoverage {
+  private readonly recent: [number, number][] = [];
+  private head = 0;
+  private readonly union = new RunningUnion((a, b) => this.recent.push([a, b]));
+  constructor(private readonly maxGap: number) {}
+
+  /** Adds an I/O call (calls come in start order). */
+  add(start: number, end: number): void {
+    this.union.add(start, end);
+    // Closed pieces older than the longest retry wait are never looked at again.
+    while (this.head < this.recent.length && this.recent[this.head]![1] < start - this.maxGap) this.head++;
+    if (this.head > 4096 && this.head * 2 > this.recent.length) { this.recent.splice(0, this.head); this.head = 0; }
+  }
+
+  /** I/O time of the run within [a, b), from the pieces so far. */
+  covered(a: number, b: number): number {
+    let len = 0;
+    for (let i = this.recent.length - 1; i >= this.head; i--) {
+      const [x, y] = this.recent[i]!;
+      if (y <= a) break;
+      len += Math.max(0, Math.min(b, y) - Math.max(a, x));
+    }
+    if (!Number.isNaN(this.union.start)) len += Math.max(0, Math.min(b, this.union.end) - Math.max(a, this.union.start));
+    return len;
+  }
+}
+
+/** Retries per group: a failed call followed by the group's next call within `maxGap`, and the wait outside any I/O. */
+class RetryTracker {
+  private readonly lastEnd: Float64Array;
+  private readonly lastFailed: Uint8Array;
+  constructor(groups: number, private readonly maxGap: number, private readonly io: IoCoverage) {
+    this.lastEnd = new Float64Array(groups).fill(Number.NaN);
+    this.lastFailed = new Uint8Array(groups);
+  }
+
+  add(st: GroupStats, g: number, r: SpanRow): void {
+    const le = this.lastEnd[g]!;
+    if (this.lastFailed[g] && !Number.isNaN(le) && r.start >= le && r.start - le <= this.maxGap) {
+      st.retries++;
+      if (r.start > le) st.retryWaitMs += r.start - le - this.io.covered(le, r.start);
+    }
+    this.lastEnd[g] = r.end; this.lastFailed[g] = r.error ? 1 : 0;
+  }
+}
+
+/**
+ * The calls in flight, as a heap by end time: between two consecutive boundaries a group gets the time when every
+ * call in flight is its own (its critical-path time, critical-path.ts); the most calls of a group, and the most
+ * queries, in flight at once.
+ */
+class InFlight {
+  private readonly heap = new EndHeap();
+  private readonly perGroup: Int32Array;
+  private total = 0;
+  private queries = 0;
+  private prevT = Number.NEGATIVE_INFINITY;
+  /** Most queries (kind 'db') in flight at once. */
+  maxQueries = 0;
+  constructor(private readonly groups: GroupStats[]) { this.perGroup = new Int32Array(groups.length); }
+
+  private accrue(t: number): void {
+    const dt = t - this.prevT;
+    if (dt > 0 && this.total > 0) {
+      const g = this.heap.tags[0]! >> 1;
+      if (g > 0 && this.perGroup[g - 1] === this.total) this.groups[g - 1]!.soleMs += dt;
+    }
+    this.prevT = t;
+  }
+
+  /** Ends the calls that ended by `t` (Infinity: all), accruing the time between boundaries up to `t`. */
+  advance(t: number): void {
+    while (this.heap.size > 0 && this.heap.ends[0]! <= t) {
+      this.accrue(this.heap.ends[0]!);
+      const tag = this.heap.pop();
+      this.total--;
+      const g = tag >> 1;
+      if (g > 0) this.perGroup[g - 1]!--;
+      if (tag & 1) this.queries--;
+    }
+    if (t !== Number.POSITIVE_INFINITY) this.accrue(t);
+  }
+
+  /** A call of group `g` (-1: none, as FTP) in flight until `end`; call {@link advance} to its start first. */
+  push(end: number, g: number, isQuery: boolean): void {
+    this.heap.push(end, ((g + 1) << 1) | (isQuery ? 1 : 0));
+    this.total++;
+    if (g >= 0) { const n = ++this.perGroup[g]!; if (n > this.groups[g]!.maxConcurrency) this.groups[g]!.maxConcurrency = n; }
+    if (isQuery && ++this.queries > this.maxQueries) this.maxQueries = this.queries;
+  }
+}
+
+/** Long successful database calls, with the count of I/O calls started before each began and before it ended. */
+class LongCalls {
+  readonly calls: LongCall[] = [];
+  private readonly pending: LongCall[] = [];
+  constructor(private readonly minMs: number) {}
+
+  /** Before an I/O call starting at `t`, counted as the `ioStarts`-th: the pending long calls that ended by then learn the count. */
+  ioStarting(t: number, ioStarts: number): void {
+    for (let i = this.pending.length - 1; i >= 0; i--) {
+      if (this.pending[i]!.end <= t) { this.pending[i]!.ioStartsBeforeEnd = ioStarts; this.pending.splice(i, 1); }
+    }
+  }
+
+  add(r: SpanRow, g: number, ioStarts: number): void {
+    if (r.kind !== 'db' || r.error || r.end - r.start < this.minMs) return;
+    const lc: LongCall = { start: r.start, end: r.end, pid: r.pid, group: g, ioStartsBefore: ioStarts, ioStartsBeforeEnd: -1 };
+    this.calls.push(lc); this.pending.push(lc);
+  }
+
+  finish(ioStarts: number): void { for (const lc of this.pending) lc.ioStartsBeforeEnd = ioStarts; }
+}
+
+/**
+ * One pass over every span in start order, computing what the breakdown, the query table and the detectors need.
+ * Each aggregate has its own small accumulator (addCall, {@link RetryTracker}, {@link InFlight},
+ * {@link LongCalls}, {@link IoCoverage} and the running unions), checked one by one against brute-force reference
+ * implementations on random runs (test/unit/sweep-property.test.ts).
  */
 export function sweepRun(source: SpanSource, options: SweepOptions = {}): RunAggregates {
   const G = source.groups.length;
   const checkout = checkoutGroups(source);
   const stages = options.stageUnions ?? [];
-  const groups: GroupStats[] = [];
-  for (let g = 0; g < G; g++) {
-    groups.push({
-      calls: 0, errors: 0, totalMs: 0, firstStart: Number.NaN, lastEnd: Number.NaN, rowsSum: 0, rowsCalls: 0, maxRows: 0,
-      durations: new Durations(), soleMs: 0, maxConcurrency: 0, unionMs: 0, stageOverlapMs: new Float64Array(stages.length),
-      retries: 0, retryWaitMs: 0, errorTypes: new Map(),
-    });
-  }
-  const inflight = new Int32Array(G);
-  const lastEndOf = new Float64Array(G).fill(Number.NaN);
-  const lastFailed = new Uint8Array(G);
-  const heap = new EndHeap();
-  let total = 0, dbInFlight = 0, dbMax = 0, prevT = Number.NEGATIVE_INFINITY;
-  const minLong = options.minLongMs ?? Number.POSITIVE_INFINITY;
-  const maxGap = options.maxRetryGapMs ?? 0;
+  const groups = Array.from({ length: G }, () => emptyGroup(stages.length));
+  const io = new IoCoverage(options.maxRetryGapMs ?? 0);
+  const retries = new RetryTracker(G, options.maxRetryGapMs ?? 0, io);
+  const inFlight = new InFlight(groups);
+  const long = new LongCalls(options.minLongMs ?? Number.POSITIVE_INFINITY);
   const processes = new Map<number, { spans: number; db: RunningUnion; ftp: RunningUnion }>();
-  const longCalls: LongCall[] = [];
-  const pendingLong: LongCall[] = [];
   let ioStarts = 0;
-  // Running unions: database, FTP, all I/O (its recent closed pieces kept for the retry waits), each group.
+  // Running unions: database, FTP, each group (its overlap with each stage as its pieces close).
   const dbU = new RunningUnion(options.onDbInterval), ftpU = new RunningUnion(options.onFtpInterval);
-  const recent: [number, number][] = [];
-  let recentHead = 0;
-  const ioU = new RunningUnion((a, b) => recent.push([a, b]));
   const groupU = groups.map((st) => new RunningUnion((a, b) => {
     for (let s = 0; s < stages.length; s++) st.stageOverlapMs[s]! += overlapWith(a, b, stages[s]!);
   }));
-
-  const accrue = (t: number) => {
-    const dt = t - prevT;
-    if (dt > 0 && total > 0) {
-      const tag = heap.tags[0]!;
-      const g = tag >> 1;
-      if (g > 0 && inflight[g - 1] === total) groups[g - 1]!.soleMs += dt;
-    }
-    prevT = t;
-  };
-  /** I/O time of the run within [a, b), from the recent pieces of the I/O union and the running one. */
-  const ioCovered = (a: number, b: number): number => {
-    let len = 0;
-    for (let i = recent.length - 1; i >= recentHead; i--) {
-      const [x, y] = recent[i]!;
-      if (y <= a) break;
-      len += Math.max(0, Math.min(b, y) - Math.max(a, x));
-    }
-    if (!Number.isNaN(ioU.start)) len += Math.max(0, Math.min(b, ioU.end) - Math.max(a, ioU.start));
-    return len;
-  };
-
-  /** Ends the calls that ended by `t`, accruing the time between boundaries. */
-  const endUntil = (t: number) => {
-    while (heap.size > 0 && heap.ends[0]! <= t) {
-      accrue(heap.ends[0]!);
-      const tag = heap.pop();
-      total--;
-      const g = tag >> 1;
-      if (g > 0) inflight[g - 1]!--;
-      if (tag & 1) dbInFlight--;
-    }
-  };
 
   source.forEach((r: SpanRow) => {
     let p = processes.get(r.pid);
     if (!p) processes.set(r.pid, (p = { spans: 0, db: new RunningUnion(), ftp: new RunningUnion() }));
     p.spans++;
-    const io = isIo(r.kind) && !(r.group >= 0 && checkout[r.group]);
+    const isIoCall = isIo(r.kind) && !(r.group >= 0 && checkout[r.group]);
     const positive = r.end > r.start;
-    if (io) {
-      endUntil(r.start);
-      accrue(r.start);
-      // Long calls waiting for the count of I/O starts before their end.
-      for (let i = pendingLong.length - 1; i >= 0; i--) {
-        if (pendingLong[i]!.end <= r.start) { pendingLong[i]!.ioStartsBeforeEnd = ioStarts; pendingLong.splice(i, 1); }
-      }
+    if (isIoCall) {
+      inFlight.advance(r.start);
+      long.ioStarting(r.start, ioStarts);
     }
     const g = r.group;
     if (g >= 0) {
       const st = groups[g]!;
-      const d = r.end - r.start;
-      if (st.calls === 0) st.firstStart = r.start;
-      st.calls++; st.totalMs += d; st.lastEnd = r.end;
-      st.durations.add(d);
-      if (r.rows !== null) { st.rowsSum += r.rows; st.rowsCalls++; if (r.rows > st.maxRows) st.maxRows = r.rows; }
-      if (r.error) {
-        st.errors++;
-        const k = r.errorType || 'error';
-        st.errorTypes.set(k, (st.errorTypes.get(k) ?? 0) + 1);
-      }
-      // A retry: the previous call of the group failed and this one starts within maxGap of its end.
-      const le = lastEndOf[g]!;
-      if (lastFailed[g] && !Number.isNaN(le) && r.start >= le && r.start - le <= maxGap) {
-        st.retries++;
-        if (r.start > le) st.retryWaitMs += r.start - le - ioCovered(le, r.start);
-      }
-      lastEndOf[g] = r.end; lastFailed[g] = r.error ? 1 : 0;
-      if (r.kind === 'db' && !r.error && d >= minLong) {
-        const lc: LongCall = { start: r.start, end: r.end, pid: r.pid, group: g, ioStartsBefore: ioStarts, ioStartsBeforeEnd: -1 };
-        longCalls.push(lc); pendingLong.push(lc);
-      }
+      addCall(st, r);
+      retries.add(st, g, r);
+      long.add(r, g, ioStarts);
       if (positive) groupU[g]!.add(r.start, r.end);
     }
-    if (!io) return;
+    if (!isIoCall) return;
     ioStarts++;
     if (!positive) return;
-    // Unions (input is in start order, so each is built online).
-    ioU.add(r.start, r.end);
-    // Closed pieces older than the longest retry wait are never looked at again.
-    while (recentHead < recent.length && recent[recentHead]![1] < r.start - maxGap) recentHead++;
-    if (recentHead > 4096 && recentHead * 2 > recent.length) { recent.splice(0, recentHead); recentHead = 0; }
+    io.add(r.start, r.end);
     if (r.kind === 'ftp') { ftpU.add(r.start, r.end); p.ftp.add(r.start, r.end); }
     else { dbU.add(r.start, r.end); p.db.add(r.start, r.end); }
-    // In flight from now: tag = (group + 1) << 1 | is-query.
-    const isQuery = r.kind === 'db' ? 1 : 0;
-    heap.push(r.end, ((g + 1) << 1) | isQuery);
-    total++;
-    if (g >= 0) { inflight[g]!++; if (inflight[g]! > groups[g]!.maxConcurrency) groups[g]!.maxConcurrency = inflight[g]!; }
-    if (isQuery) { dbInFlight++; if (dbInFlight > dbMax) dbMax = dbInFlight; }
+    inFlight.push(r.end, g, r.kind === 'db');
   });
-  endUntil(Number.POSITIVE_INFINITY);
-  for (const lc of pendingLong) lc.ioStartsBeforeEnd = ioStarts;
+  inFlight.advance(Number.POSITIVE_INFINITY);
+  long.finish(ioStarts);
   groupU.forEach((u, g) => { u.flush(); groups[g]!.unionMs = u.total; });
   dbU.flush(); ftpU.flush();
   const procOut = new Map<number, ProcessStats>();
   for (const [pid, p] of processes) { p.db.flush(); p.ftp.flush(); procOut.set(pid, { spans: p.spans, dbMs: p.db.total, ftpMs: p.ftp.total }); }
-  return { groups, dbUnionMs: dbU.total, ftpUnionMs: ftpU.total, dbMaxConcurrency: dbMax, processes: procOut, longCalls };
+  return { groups, dbUnionMs: dbU.total, ftpUnionMs: ftpU.total, dbMaxConcurrency: inFlight.maxQueries, processes: procOut, longCalls: long.calls };
 }
 
 /**
