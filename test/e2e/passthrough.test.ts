@@ -99,9 +99,9 @@ describe('failures inside the probes never reach the pipeline', () => {
       close?.();
       expect(prof.code, prof.stderr).toBe(0);
       expect(prof.stdout).toBe(bareStdout);
-      // No hang: a dead collector costs at most one export timeout (FORWARD_FLUSH_TIMEOUT_MS, 2 s) over a run
-      // that forwards to a healthy one; analysis adds well under a second. The factor 1.5 and 3 s of slack absorb
-      // this shared machine's noise; a hang (the exporter's default 10 s timeout, per batch) still fails.
+      // No hang, a behaviour bound: a hang (the exporter's default 10 s timeout, per batch) fails it; the factor 1.5
+      // and 3 s of slack over one export timeout absorb this shared machine's noise. What a dead collector really
+      // costs is a timing figure, measured by bench/forward-silent.mjs (docs/probes.md), not asserted here.
       const reference = env['OTEL_EXPORTER_OTLP_ENDPOINT'] ? healthyForwardMs : bareMs;
       expect(prof.ms).toBeLessThan(reference * 1.5 + FORWARD_FLUSH_TIMEOUT_MS + 3000);
       if (env['BATCH_DOCTOR_FAULT'] !== 'writer') {

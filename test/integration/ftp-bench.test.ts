@@ -14,12 +14,12 @@ const validate = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(
 const env = () => ({ ...process.env, ...testbedEnv(), BATCH_DOCTOR_FTP_PASSWORD: testbedEnv()['FTP_PASSWORD']! });
 const url = (port: string, scheme = 'ftp') => `${scheme}://${testbedEnv()['FTP_USER']}@${testbedEnv()['FTP_HOST']}:${port}/`;
 
-/** Names in the FTP user's home, listed over FTP (the server is treated as remote). */
-async function remoteNames(port: number): Promise<string[]> {
+/** Names in the FTP user's home (or a directory of it), listed over FTP (the server is treated as remote). */
+async function remoteNames(port: number, dir?: string): Promise<string[]> {
   const c = new Client();
   try {
     await c.access({ host: testbedEnv()['FTP_HOST'], port, user: testbedEnv()['FTP_USER'], password: testbedEnv()['FTP_PASSWORD'] });
-    return (await c.list()).map((f) => f.name);
+    return (await c.list(dir)).map((f) => f.name);
   } finally { c.close(); }
 }
 
@@ -67,8 +67,11 @@ for (const server of servers) {
         child.stderr.on('data', (d: Buffer) => { err += String(d); if (err.includes('upload, 1 stream')) resolve(); });
         child.once('close', () => resolve());
       });
-      await new Promise((r) => setTimeout(r, 700)); // mid-upload
-      expect((await remoteNames(port)).some((n) => n.startsWith('batch-doctor-bench-'))).toBe(true);
+      // Mid-upload: the scratch directory exists and a first file has landed in it (polled, not slept for).
+      const scratch = (await remoteNames(port)).find((n) => n.startsWith('batch-doctor-bench-'));
+      expect(scratch).toBeDefined();
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline && (await remoteNames(port, scratch)).length === 0;) await new Promise((r) => setTimeout(r, 20));
+      expect((await remoteNames(port, scratch)).length).toBeGreaterThan(0);
       child.kill('SIGINT');
       expect(await done).toBe(130);
       expect(err).toContain('removing the scratch directory');
