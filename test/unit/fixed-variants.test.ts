@@ -86,6 +86,12 @@ const FAMILIES: { kind: string; slow: () => TraceBuilder; fixed: () => TraceBuil
     slow: () => { const b = new TraceBuilder(3000); b.stage('extract', 0, 1000); b.db('select * from orders', 0, 900, { rows: 10 }); b.stage('upload', 1000, 2500); b.ftp('ftp.upload', 1000, 2400, { 'ftp.bytes': 100, 'ftp.remote.ext': '.bin' }); return b; },
     fixed: () => { const b = new TraceBuilder(3000); b.stage('extract', 0, 1000); b.db('select * from orders', 0, 900, { rows: 10 }); b.stage('upload', 100, 1500); b.ftp('ftp.upload', 100, 1500, { 'ftp.bytes': 100, 'ftp.remote.ext': '.bin' }); return b; },
   },
+  {
+    kind: 'cpu-hot-spot',
+    slow: () => new TraceBuilder(1000).busy(0, 1000, 0.8).cpuProfile([{ name: 'formatAmount', url: 'file:///jobs/export.js', line: 12, attributedMs: 700 }]),
+    // The formatter cached: its work is gone from the profile, the CPU time with it.
+    fixed: () => new TraceBuilder(1000).busy(0, 1000, 0.1).cpuProfile([{ name: 'formatAmount', url: 'file:///jobs/export.js', line: 12, attributedMs: 20 }]),
+  },
 ];
 
 describe('fixed variants: the finding is gone and nothing promises more than 10% of the wall', () => {
