@@ -187,7 +187,7 @@ function start(): void {
       writer.write({
         type: 'footer', endedAt: Date.now(), exitCode: typeof code === 'number' ? code : null,
         spansRecorded: recorder.recorded, spansDropped: recorder.dropped + writer.dropped, forwardFailures: forwardFailures.n,
-        ...rt, records, memory: { heapUsed: mem.heapUsed, maxRss: process.resourceUsage().maxRSS * 1024 }, internalErrors,
+        ...rt, records, memory: { heapUsed: mem.heapUsed, maxRss: process.resourceUsage().maxRSS * 1024, ...(safely('memory', () => ({ heapLimit: (require('node:v8') as typeof import('node:v8')).getHeapStatistics().heap_size_limit })) ?? {}) }, internalErrors,
         // In a worker thread process.cpuUsage() is the whole process's: the thread's own is read where Node has it (22.16+, 24).
         cpuMs: (() => {
           const tu = (process as { threadCpuUsage?: () => NodeJS.CpuUsage }).threadCpuUsage;

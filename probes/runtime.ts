@@ -13,6 +13,13 @@ import type { TraceWriter } from './trace-writer';
 export const ELU_WINDOW_MS = 50;
 /** ELU windows buffered before they are handed to the writer. */
 const ELU_BATCH = 200;
+/**
+ * Memory is sampled every MEM_EVERY-th event-loop window (every 100 ms): `process.memoryUsage()` costs ~10-30 µs,
+ * so ~0.03% of a core; a heap that grows for a result set or a buffered file stays high for far longer than that.
+ */
+const MEM_EVERY = 2;
+/** Numbers per memory sample: time (epoch ms), heapUsed, heapTotal, external, arrayBuffers, rss (bytes). */
+export const MEM_FIELDS = 6;
 /** Resolution of the event-loop delay histogram, ms (Node's default is 10). */
 const DELAY_RESOLUTION_MS = 10;
 /** Hot functions kept from the CPU profile (by self time). */
@@ -156,6 +163,8 @@ export class RuntimeMonitor {
   private lastElu = performance.eventLoopUtilization();
   private lastAt = performance.timeOrigin + performance.now();
   private windows: number[] = [];
+  private mem: number[] = [];
+  private ticks = 0;
   private delay: IntervalHistogram | null = null;
   private gcObserver: PerformanceObserver | null = null;
   private gc = { count: 0, totalMs: 0, maxMs: 0 };
@@ -206,20 +215,32 @@ export class RuntimeMonitor {
       this.windows.push(this.lastAt, now, Math.round(d.utilization * 1000) / 1000);
       this.lastElu = cur;
       this.lastAt = now;
+      if (++this.ticks % MEM_EVERY === 0) this.sampleMemory(now);
       if (this.windows.length >= ELU_BATCH * 3) this.flushWindows();
     });
   }
 
+  private sampleMemory(now: number): void {
+    const m = process.memoryUsage();
+    this.mem.push(Math.round(now * 10) / 10, m.heapUsed, m.heapTotal, m.external, m.arrayBuffers, m.rss);
+  }
+
   private flushWindows(): void {
-    if (this.windows.length === 0) return;
-    this.writer.write({ type: 'elu', windows: this.windows });
-    this.windows = [];
+    if (this.windows.length > 0) {
+      this.writer.write({ type: 'elu', windows: this.windows });
+      this.windows = [];
+    }
+    if (this.mem.length > 0) {
+      this.writer.write({ type: 'mem', samples: this.mem });
+      this.mem = [];
+    }
   }
 
   /** Stops sampling and writes the CPU profile; returns the footer's runtime part. Synchronous (runs from `exit`). */
   stop(): Pick<FooterRecord, 'eventLoopDelayMs' | 'gc'> {
     if (this.eluTimer) clearInterval(this.eluTimer);
     this.sampleElu();
+    safely('runtime', () => this.sampleMemory(performance.timeOrigin + performance.now()));
     this.flushWindows();
     safely('runtime', () => this.gcObserver?.disconnect());
     if (this.session && this.profiling) {

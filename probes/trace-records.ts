@@ -216,6 +216,15 @@ export interface NetworkEndpointRecord {
   intervals: number[];
 }
 
+/**
+ * Memory samples of one process (probes/runtime.ts, every 100 ms while the event loop turns, and at exit): flat
+ * groups of six numbers: time (epoch ms), heapUsed, heapTotal, external, arrayBuffers, rss (bytes).
+ */
+export interface MemoryRecord {
+  type: 'mem';
+  samples: number[];
+}
+
 /** Summary written at process exit. */
 export interface FooterRecord {
   type: 'footer';
@@ -230,7 +239,7 @@ export interface FooterRecord {
   /** Record counts reported through `recordCount()`, by stage name ('' when outside a stage). */
   records: Record<string, number>;
   /** Heap used at exit and the peak RSS, bytes. */
-  memory: { heapUsed: number; maxRss: number };
+  memory: { heapUsed: number; maxRss: number; heapLimit?: number };
   /** Errors the probes swallowed (never thrown into the host), by component. */
   internalErrors: Record<string, number>;
   /** CPU time of the process (user + system, all threads) at exit, ms. Absent in traces of older probes. */
@@ -254,4 +263,4 @@ export interface FooterRecord {
 }
 
 /** Any object record of the trace file (compact spans are arrays). */
-export type TraceRecord = HeaderRecord | SpanRecord | ShapeRecord | FastSpanBlockRecord | RuntimeWindowsRecord | CpuProfileRecord | FooterRecord;
+export type TraceRecord = HeaderRecord | SpanRecord | ShapeRecord | FastSpanBlockRecord | RuntimeWindowsRecord | MemoryRecord | CpuProfileRecord | FooterRecord;

@@ -52,3 +52,12 @@ export function coverageLine(c: import('../src/model/report').Coverage | undefin
   if (c.workerThreads) parts.push(`worker threads: ${c.workerThreads}, ${c.workerThreadsUnseen ? `${c.workerThreadsUnseen} without a trace` : 'all traced'}`);
   return `coverage: ${parts.join('; ')}`;
 }
+
+/** The run's memory on one line: peak heap (and where), peak RSS, the heap limit, the stages that grew it most. Formatting only. */
+export function memoryLine(m: import('../src/model/report').MemorySummary | undefined): string | null {
+  if (!m) return null;
+  const top = m.processes.reduce((a, b) => (b.peakHeapUsedBytes > a.peakHeapUsedBytes ? b : a), m.processes[0]!);
+  const limit = top?.heapLimitBytes ? ` of a ${bytes(top.heapLimitBytes)} limit (${pct(top.peakHeapUsedBytes / top.heapLimitBytes)})` : '';
+  const grew = [...m.stages].sort((a, b) => b.heapGrowthBytes - a.heapGrowthBytes).filter((s) => s.heapGrowthBytes > 0).slice(0, 3);
+  return `memory: peak heap ${bytes(m.peakHeapUsedBytes)}${top?.name ? ` (${top.name})` : ''}${limit}, peak RSS ${bytes(m.peakRssBytes)}${grew.length ? `; heap grew most in ${grew.map((s) => `${s.name} (+${bytes(s.heapGrowthBytes)})`).join(', ')}` : ''}`;
+}

@@ -3,7 +3,7 @@ import type { ExplainResult, PlanNode } from '../src/model/db';
 import type { Finding, Report } from '../src/model/report';
 import { CATEGORY_LABEL, dur, esc, jsonForScript, lineChart, linkify, size, stackedBar } from './html-kit';
 import type { Renderer } from './types';
-import { coverageLine, protocolLabel } from './format';
+import { coverageLine, memoryLine, protocolLabel } from './format';
 
 /**
  * The HTML report: one self-contained file (no network, no external fonts or scripts) for engineers to open,
@@ -139,6 +139,12 @@ function timeline(r: Report): string {
       cols.push(`<rect class="c-${cat}" x="${(i * bw).toFixed(2)}" y="${y.toFixed(2)}" width="${Math.max(0.5, bw).toFixed(2)}" height="${h.toFixed(2)}"><title>${esc(dur(i * t.binMs))}: ${esc(CATEGORY_LABEL[cat])} ${esc(dur(v))}</title></rect>`);
     }
   }
+  // Heap used as a line over the bars, scaled to its own peak (the peak is in the title and the About table).
+  const peakMem = t.memory ? Math.max(...t.memory) : 0;
+  if (t.memory && peakMem > 0) {
+    const pts = t.memory.map((v, i) => `${((i + 0.5) * bw).toFixed(2)},${(H - (v / peakMem) * (H - 4)).toFixed(2)}`).filter((_, i) => t.memory![i]! > 0);
+    cols.push(`<polyline class="mem-line" points="${pts.join(' ')}"><title>heap used, peak ${esc(size(peakMem))}</title></polyline>`);
+  }
   const wall = t.binMs * n;
   const names = [...new Set(t.stages.map((s) => s.name))].slice(0, 12);
   const laneH = 16;
@@ -151,7 +157,7 @@ function timeline(r: Report): string {
   return `<section id="timeline"><h2>Timeline</h2>
 <svg class="timeline" viewBox="0 0 ${W} ${totalH}" preserveAspectRatio="none" role="img" aria-label="activity over the run">${cols.join('')}${lanes.join('')}${labels.join('')}</svg>
 <p class="axis-labels"><span>0</span><span>${esc(dur(wall / 2))}</span><span>${esc(dur(wall))}</span></p>
-<p class="note">Each column is ${esc(dur(t.binMs))}: the share of it spent in database calls, FTP and CPU (the rest is waiting). Bars below are stage runs.</p>
+<p class="note">Each column is ${esc(dur(t.binMs))}: the share of it spent in database calls, FTP and CPU (the rest is waiting)${t.memory ? '; the dashed line is heap used, scaled to its peak' : ''}. Bars below are stage runs.</p>
 </section>`;
 }
 
@@ -239,6 +245,7 @@ function about(r: Report): string {
     ['spans', `${r.collection.spansRecorded} recorded, ${r.collection.spansDropped} dropped, ${r.collection.processes} process(es)`],
     ...(r.run.cpuMs !== null && r.run.cpuMs !== undefined ? [['CPU time', dur(r.run.cpuMs)] as [string, string]] : []),
     ...(r.collection.probeCost ? [["the probes' own cost", `about ${dur(r.collection.probeCost.setupMs + r.collection.probeCost.callsMs)} (set-up ${dur(r.collection.probeCost.setupMs)}; ${r.collection.probeCost.officialDbCalls} full spans at ${r.collection.probeCost.perCallUs.official} µs, ${r.collection.probeCost.fastDbCalls} fast-path calls at ${r.collection.probeCost.perCallUs.fast} µs), taken out of the statements' time before pricing the fixes`] as [string, string]] : []),
+    ...(memoryLine(r.memory) ? [['memory', `${memoryLine(r.memory)!.replace(/^memory: /, '')}. ${r.memory!.method}`] as [string, string]] : []),
     ...(coverageLine(r.collection.coverage) ? [['coverage', coverageLine(r.collection.coverage)!.replace(/^coverage: /, '')] as [string, string]] : []),
     ...(r.thresholds?.file ? [['thresholds file', r.thresholds.file] as [string, string]] : []),
     ...(r.deepDive ? [[r.deepDive.tool, r.deepDive.report ?? r.deepDive.problem ?? ''] as [string, string]] : []),
@@ -273,7 +280,7 @@ table{border-collapse:collapse;width:100%;margin:8px 0}th,td{border-bottom:1px s
 table.kv{width:auto}table.kv th{color:var(--mut);font-weight:normal}
 table.sortable th[data-sort]{cursor:pointer;user-select:none}table.sortable th[data-sort]:hover{text-decoration:underline}
 td.bar-col,th.bar-col{width:50%}
-svg.timeline{width:100%;height:auto;display:block;background:var(--card);border-radius:6px}.stage{fill:var(--stage);opacity:.75}.lane{font-size:11px;fill:var(--fg)}
+svg.timeline{width:100%;height:auto;display:block;background:var(--card);border-radius:6px}.mem-line{fill:none;stroke:var(--fg);stroke-width:1.5;stroke-dasharray:4 2;vector-effect:non-scaling-stroke}.stage{fill:var(--stage);opacity:.75}.lane{font-size:11px;fill:var(--fg)}
 .axis-labels{display:flex;justify-content:space-between;color:var(--mut);margin:2px 0}.note{color:var(--mut);font-size:13px}
 ul.plan,ul.plan ul{list-style:none;padding-left:18px;border-left:1px dotted var(--line)}ul.plan{padding-left:4px;border:0}.pnode{font-weight:600}.pmeta{color:var(--mut)}.pfilter{color:var(--mut)}
 li.flagged>.pnode{color:var(--risk)}.diags{list-style:disc;border:0}.diag{color:var(--risk)}.diag.sev-info{color:var(--mut)}

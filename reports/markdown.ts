@@ -1,7 +1,7 @@
 import type { Report } from '../src/model/report';
 import { escapeControl } from '../probes/sanitize';
 import type { Renderer } from './types';
-import { coverageLine } from './format';
+import { coverageLine, memoryLine } from './format';
 
 /** Escapes text for a Markdown table cell or line: pipes, backticks, HTML, line breaks and control characters cannot break out. */
 function md(s: unknown): string {
@@ -49,6 +49,8 @@ export const markdownRenderer: Renderer = {
     }
     const cov = coverageLine(r.collection.coverage);
     if (cov) out.push(md(cov), '');
+    const mem = memoryLine(r.memory);
+    if (mem) out.push(md(mem), '');
     for (const x of r.warnings) out.push(`> warning: ${md(x)}`);
     return out.join('\n') + '\n';
   },

@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import type { Report } from '../src/model/report';
 import { escapeControl } from '../probes/sanitize';
-import { bar, bytes, clip as clipRaw, coverageLine, ms, pct, protocolLabel } from './format';
+import { bar, bytes, clip as clipRaw, coverageLine, memoryLine, ms, pct, protocolLabel } from './format';
 
 /** Data shortened for a cell, its control characters made visible (nothing from a job reaches the terminal raw). */
 const clip = (text: unknown, max: number) => clipRaw(escapeControl(text, true), max);
@@ -59,6 +59,8 @@ export const terminalRenderer: Renderer = {
     }
     const cov = coverageLine(report.collection.coverage);
     if (cov) out.push(txt(cov));
+    const mem = memoryLine(report.memory);
+    if (mem) out.push(txt(mem));
 
     if (report.queries.length) {
       const q = table(['statement class', 'calls', 'total', 'mean', 'p95', 'rows'], color, ['left', 'right', 'right', 'right', 'right', 'right']);

@@ -16,6 +16,7 @@ import { clientCpuModel } from './client-cpu';
 import { criticalCpuShare } from './detectors/span-stats';
 import { probeCostOf, subtractProbeCost } from './probe-cost';
 import { coverageOf, networkWaits } from './coverage';
+import { summarizeMemory } from './memory';
 import { unexplainedClasses } from './unexplained';
 import { overlapWith, totalLength, union, type Interval } from './intervals';
 import { rankFindings, whatIf } from './rank';
@@ -146,6 +147,7 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
     breakdown,
     processes: summarizeProcesses(model, agg),
     timeline: summarizeTimeline(model, timeline),
+    ...((() => { const m = summarizeMemory(model, stageRuns(model)); return m ? { memory: m } : {}; })()),
     stages,
     queries: sited.queries,
     ftp,

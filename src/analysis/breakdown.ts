@@ -2,6 +2,7 @@ import type { Breakdown, Category, CategoryTime, ProcessSummary, StageBreakdown,
 import { unitKeyOf, type TraceModel } from '../model/trace';
 import { round3, union, totalLength, type Interval } from './intervals';
 import type { RunAggregates } from './sweep';
+import { memoryTimeline } from './memory';
 
 /**
  * Most bins of the timeline. Bin width is max(1 ms, wall / MAX_BINS): 1 ms up to
@@ -219,7 +220,8 @@ export function summarizeTimeline(model: TraceModel, timeline: Timeline): Timeli
     .sort((x, y) => (y.endMs - y.startMs) - (x.endMs - x.startMs))
     .slice(0, TIMELINE_STAGE_RUNS)
     .sort((x, y) => x.startMs - y.startMs);
-  return { binMs: round3(binMs), db, ftp, logic, ...(network.some((x) => x > 0) ? { network } : {}), stages: runs };
+  const memory = memoryTimeline(model, timeline.start, binMs, n);
+  return { binMs: round3(binMs), db, ftp, logic, ...(network.some((x) => x > 0) ? { network } : {}), ...(memory ? { memory } : {}), stages: runs };
 }
 
 /** Per process: its spans and the time its database and FTP calls were in flight. */

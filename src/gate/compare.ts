@@ -79,6 +79,7 @@ export function sampleFromReport(r: Report): RunSample {
     findings: r.findings.map((f) => ({ id: f.id, title: f.title, savingMs: f.estimatedSavingMs,
       ...(f.callSites?.[0] ? { site: { file: f.callSites[0].file, line: f.callSites[0].line } } : {}) })),
     exitCode: r.run.exitCode,
+    ...(r.memory ? { peakHeapBytes: r.memory.peakHeapUsedBytes, peakRssBytes: r.memory.peakRssBytes } : {}),
   };
 }
 
@@ -122,11 +123,12 @@ export function calibrate(runs: readonly RunSample[]): Calibration | null {
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
-function timingCheck(name: string, base: number[], cur: number[], o: GateOptions, alpha: number): GateCheck {
+/** A timing-like check (wall time, a category, a stage; or peak memory, in `unit`, where more is `worse`). */
+function timingCheck(name: string, base: number[], cur: number[], o: GateOptions, alpha: number, unit = 'ms', worse = 'slower'): GateCheck {
   const mb = median(base); const mc = median(cur);
   const diff = mc - mb;
   if (base.length < MIN_TIMING_RUNS || cur.length < MIN_TIMING_RUNS) {
-    return { rule: 'timing', name, verdict: 'inconclusive', baseline: r1(mb), current: r1(mc), message: `${name}: ${r1(mb)} ms -> ${r1(mc)} ms; timing needs at least ${MIN_TIMING_RUNS} runs on each side (baseline ${base.length}, current ${cur.length}): use --repeat.` };
+    return { rule: 'timing', name, verdict: 'inconclusive', baseline: r1(mb), current: r1(mc), message: `${name}: ${r1(mb)} ${unit} -> ${r1(mc)} ${unit}; timing needs at least ${MIN_TIMING_RUNS} runs on each side (baseline ${base.length}, current ${cur.length}): use --repeat.` };
   }
   const est = ratioEstimate(base, cur);
   const ratio = est.ratio; const ciLow = est.low; const ciHigh = est.high;
@@ -134,16 +136,16 @@ function timingCheck(name: string, base: number[], cur: number[], o: GateOptions
   const thr = o.timingThreshold;
   const stats = { ratio: r3(ratio), ciLow: r3(ciLow), ciHigh: r3(ciHigh), pValue: r3(p), threshold: thr, baselineRuns: base.length, currentRuns: cur.length };
   const pct = (x: number) => `${((x - 1) * 100).toFixed(1)}%`;
-  const head = `${name}: median ${r1(mb)} ms -> ${r1(mc)} ms (change ${ratio >= 1 ? '+' : ''}${pct(ratio)}, 95% interval ${pct(ciLow)} .. ${pct(ciHigh)}, p = ${r3(p)})`;
+  const head = `${name}: median ${r1(mb)} ${unit} -> ${r1(mc)} ${unit} (change ${ratio >= 1 ? '+' : ''}${pct(ratio)}, 95% interval ${pct(ciLow)} .. ${pct(ciHigh)}, p = ${r3(p)})`;
   // Fail: clearly slower (the rank test, corrected for the number of timings compared, and the interval agree)
   // and by more than both floors (the relative threshold on the estimate, the absolute one on the medians).
   if (p < alpha && ciLow > 1 && ratio > 1 + thr && diff > o.minTimingMs) {
-    return { rule: 'timing', name, verdict: 'fail', baseline: r1(mb), current: r1(mc), stats, message: `${head}: slower by more than the ${(thr * 100).toFixed(0)}% threshold.` };
+    return { rule: 'timing', name, verdict: 'fail', baseline: r1(mb), current: r1(mc), stats, message: `${head}: ${worse} by more than the ${(thr * 100).toFixed(0)}% threshold.` };
   }
   if (ciHigh < 1 + thr || diff <= o.minTimingMs) {
     return { rule: 'timing', name, verdict: 'pass', baseline: r1(mb), current: r1(mc), stats, message: `${head}: within the ${(thr * 100).toFixed(0)}% threshold.` };
   }
-  return { rule: 'timing', name, verdict: 'inconclusive', baseline: r1(mb), current: r1(mc), stats, message: `${head}: neither clearly slower nor clearly within ${(thr * 100).toFixed(0)}%; run more repeats to decide.` };
+  return { rule: 'timing', name, verdict: 'inconclusive', baseline: r1(mb), current: r1(mc), stats, message: `${head}: neither clearly ${worse} nor clearly within ${(thr * 100).toFixed(0)}%; run more repeats to decide.` };
 }
 
 /** Compares current runs with a baseline. Pure. */
@@ -195,8 +197,15 @@ export function compareRuns(baseline: Baseline, current: readonly RunSample[], c
   for (const s of [...new Set(base.flatMap((r) => Object.keys(r.stages)))].sort()) {
     if (median(base.map((r) => r.stages[s] ?? 0)) >= o.minShareTimed * wall) metrics.push({ name: `stage ${s}`, get: (r) => r.stages[s] ?? 0 });
   }
+  // Peak memory, like a timing (noise-aware, the same threshold): a change that doubles the job's peak is caught.
+  const mib = (b: number) => b / 1048576;
+  const memMetrics: { name: string; get: (r: RunSample) => number }[] = [];
+  if ([...base, ...current].every((r) => typeof r.peakHeapBytes === 'number')) memMetrics.push({ name: 'peak heap used', get: (r) => mib(r.peakHeapBytes!) });
+  if ([...base, ...current].every((r) => typeof r.peakRssBytes === 'number')) memMetrics.push({ name: 'peak RSS', get: (r) => mib(r.peakRssBytes!) });
   // Bonferroni: several timings are tested at once; each gets alpha / count so that the gate as a whole keeps alpha.
-  for (const m of metrics) checks.push(timingCheck(m.name, base.map(m.get), current.map(m.get), o, o.alpha / metrics.length));
+  const tests = metrics.length + memMetrics.length;
+  for (const m of metrics) checks.push(timingCheck(m.name, base.map(m.get), current.map(m.get), o, o.alpha / tests));
+  for (const m of memMetrics) checks.push(timingCheck(m.name, base.map(m.get), current.map(m.get), o, o.alpha / tests, 'MiB', 'larger'));
 
   // ---- findings the baseline did not have (in most current runs, and big enough to matter)
   const known = new Set(base.flatMap((r) => r.findings.map((f) => f.id)));

@@ -29,6 +29,9 @@ export interface RunSample {
   /** `site`: where the job issues the calls behind it (its top call site), when known. */
   findings: { id: string; title: string; savingMs: number; site?: { file: string; line: number } }[];
   exitCode: number | null;
+  /** Peak heap used and peak RSS of the run's largest process, bytes (absent in older baselines and reports without memory). */
+  peakHeapBytes?: number;
+  peakRssBytes?: number;
 }
 
 /** Where runs were measured; a difference makes timings hard to compare. */

@@ -57,10 +57,38 @@ export interface TimelineSummary {
   db: number[];
   ftp: number[];
   logic: number[];
+  /** Highest heap used in each bin, bytes (absent when no process sampled memory). */
+  memory?: number[];
   /** Network waits through uninstrumented clients in each bin, ms (only in runs that had some). */
   network?: number[];
   /** Stage runs, ms from the run's start (the longest ones, at most 200). */
   stages: { name: string; startMs: number; endMs: number }[];
+}
+
+/** Memory of the run: peaks per process and per stage (src/analysis/memory.ts). */
+export interface MemorySummary {
+  /** How the figures were measured, and what they can miss. */
+  method: string;
+  /** The highest heap used of any one process, bytes. */
+  peakHeapUsedBytes: number;
+  /** The highest RSS of any one process, bytes. */
+  peakRssBytes: number;
+  processes: {
+    pid: number;
+    threadId?: number;
+    name: string | null;
+    samples: number;
+    peakHeapUsedBytes: number;
+    /** When the heap peaked, ms from the run's start. */
+    peakHeapAtMs: number;
+    /** Memory outside the JS heap (Buffers, ArrayBuffers), its peak, bytes. */
+    peakExternalBytes: number;
+    peakRssBytes: number;
+    /** V8's heap limit (`--max-old-space-size` or the default), bytes; null when not reported. */
+    heapLimitBytes: number | null;
+  }[];
+  /** Per named stage: the highest heap used during it, and heap used at its last sample minus at its first. */
+  stages: { name: string; peakHeapUsedBytes: number; heapGrowthBytes: number }[];
 }
 
 /** One profiled process of the run and the work recorded in it. */
@@ -366,6 +394,8 @@ export interface Report {
   };
   breakdown: Breakdown;
   /** Every process of the run with the work recorded in it. Absent in reports of older versions. */
+  /** Memory peaks per process and stage; absent when no process sampled memory (older probes, OTLP). */
+  memory?: MemorySummary;
   processes?: ProcessSummary[];
   /** The run over time, for the HTML report's timeline. Absent in reports of older versions. */
   timeline?: TimelineSummary;

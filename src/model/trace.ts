@@ -28,6 +28,8 @@ export interface ProcessTrace {
   cpuProfile: CpuProfileRecord | null;
   /** Flat triples [startMs, endMs, utilization]. */
   eluWindows: number[];
+  /** Memory samples, flat groups of six (see MemoryRecord): absent in traces of older probes and OTLP. */
+  memSamples?: number[];
   /** Lines that could not be parsed. */
   badLines: number;
   /** Where it came from: batch-doctor's probes (default) or an OpenTelemetry SDK over OTLP (no runtime signals, no summary). */

@@ -116,6 +116,15 @@ export class TraceBuilder {
   }
   private net: NonNullable<NonNullable<ProcessTrace['footer']>['network']>['endpoints'] = [];
 
+  /** Memory samples (ProcessTrace.memSamples): [time relative to the run's start, heapUsed, rss] (heapTotal, external, arrayBuffers 0). */
+  memory(samples: [number, number, number][], heapLimit?: number): this {
+    this.mem.push(...samples.flatMap(([t, heap, rss]) => [this.t0 + t, heap, heap, 0, 0, rss]));
+    if (heapLimit !== undefined) this.heapLimit = heapLimit;
+    return this;
+  }
+  private mem: number[] = [];
+  private heapLimit: number | undefined;
+
   busy(start: number, end: number, u: number): this {
     this.elu.push(this.t0 + start, this.t0 + end, u);
     return this;
@@ -128,11 +137,11 @@ export class TraceBuilder {
       // A process that exited normally writes its summary; killed() builds one that did not.
       footer: !this.noFooter ? {
         type: 'footer', endedAt: this.t0 + this.wallMs, exitCode: 0, spansRecorded: this.spans.length, spansDropped: 0, forwardFailures: 0,
-        eventLoopDelayMs: this.rt?.eventLoopDelayMs ?? null, gc: this.rt?.gc ?? null, records: {}, memory: { heapUsed: 0, maxRss: this.rt?.maxRss ?? 0 },
+        eventLoopDelayMs: this.rt?.eventLoopDelayMs ?? null, gc: this.rt?.gc ?? null, records: {}, memory: { heapUsed: 0, maxRss: this.rt?.maxRss ?? 0, ...(this.heapLimit !== undefined ? { heapLimit: this.heapLimit } : {}) },
         internalErrors: {}, valueStats: this.values, callSites: this.sites, ...(this.cost ? { probeCost: this.cost } : {}),
         ...(this.net.length ? { network: { endpoints: this.net, intervalsDropped: 0 } } : {}),
       } : null,
-      cpuProfile: this.profile, eluWindows: this.elu, badLines: 0,
+      cpuProfile: this.profile, eluWindows: this.elu, badLines: 0, ...(this.mem.length ? { memSamples: this.mem } : {}),
     };
     const { source, detail } = spanSourceOf(this.spans);
     return {

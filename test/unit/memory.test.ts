@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../../src/analysis/analyze';
+import { calibrate, compareRuns } from '../../src/gate/compare';
+import type { Baseline, GateEnvironment, RunSample } from '../../src/model/gate';
+import { prng, TraceBuilder } from '../helpers/trace-builder';
+
+const MiB = 1048576;
+
+describe('memory in the report', () => {
+  it('peaks per process and per stage, growth per stage, and the heap used per timeline bin', () => {
+    const b = new TraceBuilder(1000);
+    b.stage('load', 0, 500);
+    b.stage('write', 500, 1000);
+    // The heap climbs to 300 MiB while loading, then falls back while writing.
+    b.memory([[0, 50 * MiB, 90 * MiB], [250, 200 * MiB, 250 * MiB], [490, 300 * MiB, 380 * MiB], [600, 120 * MiB, 380 * MiB], [990, 60 * MiB, 380 * MiB]], 4096 * MiB);
+    const r = analyze(b.build(), { toolVersion: 't' });
+    expect(r.memory).toMatchObject({ peakHeapUsedBytes: 300 * MiB, peakRssBytes: 380 * MiB });
+    expect(r.memory!.processes[0]).toMatchObject({ samples: 5, peakHeapUsedBytes: 300 * MiB, peakHeapAtMs: 490, heapLimitBytes: 4096 * MiB });
+    expect(r.memory!.stages).toEqual([
+      { name: 'load', peakHeapUsedBytes: 300 * MiB, heapGrowthBytes: 250 * MiB },
+      { name: 'write', peakHeapUsedBytes: 120 * MiB, heapGrowthBytes: -60 * MiB },
+    ]);
+    expect(Math.max(...r.timeline!.memory!)).toBe(300 * MiB);
+    expect(r.memory!.method).toMatch(/every 100 ms/);
+  });
+
+  it('no memory section for traces without samples (older probes, OTLP)', () => {
+    const r = analyze(new TraceBuilder(1000).build(), { toolVersion: 't' });
+    expect(r.memory).toBeUndefined();
+    expect(r.timeline!.memory).toBeUndefined();
+  });
+});
+
+describe('the gate on peak memory', () => {
+  const ENV: GateEnvironment = { nodeVersions: ['v20.0.0'], platform: 'linux-x64', cpu: 'cpu x2', databases: ['postgresql'], dataset: 'abc' };
+  const run = (heap: number, seed: number): RunSample => {
+    const n = 1 + (prng(seed)() - 0.5) * 0.04;
+    return { wallMs: 1000 * n, cpuMs: 800 * n, categories: { db: 200, ftp: 0, logic: 700 * n, waiting: 100 }, stages: {}, counters: { 'db.statements': 100 }, counterLabels: { 'db.statements': 'database statements' },
+      records: null, findings: [], exitCode: 0, peakHeapBytes: heap * n, peakRssBytes: (heap + 60 * MiB) * n };
+  };
+  const base = Array.from({ length: 7 }, (_, i) => run(200 * MiB, i + 1));
+  const baseline: Baseline = { schemaVersion: 1, kind: 'batch-doctor-baseline', job: 'job', createdAt: '2026-01-01T00:00:00Z', toolVersion: '0', environment: ENV, runs: base, calibration: calibrate(base) };
+
+  it('a doubled peak heap fails, naming the metric and its MiB', () => {
+    const res = compareRuns(baseline, Array.from({ length: 7 }, (_, i) => run(400 * MiB, 100 + i)), ENV);
+    expect(res.status).toBe('regression');
+    const heap = res.checks.find((c) => c.name === 'peak heap used')!;
+    expect(heap.verdict).toBe('fail');
+    expect(heap.message).toMatch(/^peak heap used: median \d+(\.\d)? MiB -> \d+(\.\d)? MiB .*larger by more than the \d+% threshold\.$/);
+  });
+
+  it('the same peak passes; runs without memory figures are not compared on it', () => {
+    const same = compareRuns(baseline, Array.from({ length: 7 }, (_, i) => run(200 * MiB, 200 + i)), ENV);
+    expect(same.checks.filter((c) => c.name.startsWith('peak')).map((c) => c.verdict)).toEqual(['pass', 'pass']);
+    const old = compareRuns(baseline, Array.from({ length: 7 }, (_, i) => { const { peakHeapBytes: _h, peakRssBytes: _r, ...rest } = run(200 * MiB, 300 + i); return rest; }), ENV);
+    expect(old.checks.some((c) => c.name.startsWith('peak'))).toBe(false);
+  });
+});
