@@ -73,3 +73,28 @@ export function memoryTimeline(model: TraceModel, start: number, binMs: number, 
   }
   return any ? out : null;
 }
+
+/**
+ * How much the heap grew during [a, b] (and the `afterMs` after it, while the driver hands the rows over): per
+ * process, the highest heap used sampled in that window minus the last sample before `a`; the process where it grew
+ * most. Null without samples around the window. An estimate: the sampling interval (100 ms) bounds its resolution,
+ * and garbage collected in the window lowers it.
+ */
+export function heapGrowthDuring(model: TraceModel, a: number, b: number, afterMs = 1000): { baseBytes: number; peakBytes: number; growthBytes: number } | null {
+  let best: { baseBytes: number; peakBytes: number; growthBytes: number } | null = null;
+  for (const p of model.processes) {
+    const m = p.memSamples;
+    if (!m || m.length < F) continue;
+    let base: number | null = null, peak: number | null = null;
+    for (let i = 0; i + F <= m.length; i += F) {
+      const t = m[i]!, heap = m[i + 1]!;
+      if (t <= a) base = heap;
+      else if (t <= b + afterMs && (peak === null || heap > peak)) peak = heap;
+    }
+    if (base === null) base = m[1]!;
+    if (peak === null) continue;
+    const g = { baseBytes: base, peakBytes: peak, growthBytes: Math.max(0, peak - base) };
+    if (!best || g.growthBytes > best.growthBytes) best = g;
+  }
+  return best;
+}

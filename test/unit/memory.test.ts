@@ -56,3 +56,18 @@ describe('the gate on peak memory', () => {
     expect(old.checks.some((c) => c.name.startsWith('peak'))).toBe(false);
   });
 });
+
+describe('the memory model of a result set held whole', () => {
+  it('the heap growth while the rows arrived, and the peak with a cursor of 10,000 rows', () => {
+    const b = new TraceBuilder(4000);
+    b.db('select * from events', 1000, 2000, { rows: 400_000 });
+    for (let i = 0; i < 400; i++) b.db('insert into archive (a, b) values (?+)', 2100 + i * 4, 2100 + i * 4 + 2, { rows: 1000 });
+    // 40 MiB before the read, 240 MiB at its end: 200 MiB for 400,000 rows.
+    b.memory([[0, 40 * MiB, 80 * MiB], [900, 40 * MiB, 80 * MiB], [1500, 140 * MiB, 200 * MiB], [2050, 240 * MiB, 300 * MiB], [3500, 60 * MiB, 300 * MiB]]);
+    const f = analyze(b.build(), { toolVersion: 't' }).findings.find((x) => x.kind === 'large-result-set')!;
+    expect(f.evidence.metrics).toMatchObject({ heapGrowthBytes: 200 * MiB, peakHeapBytes: 240 * MiB });
+    // 240 - 200 x (1 - 10,000 / 400,000) = 45 MiB.
+    expect(f.evidence.metrics['predictedPeakHeapBytes']).toBe(Math.round(240 * MiB - 200 * MiB * (1 - 10_000 / 400_000)));
+    expect(f.risk).toMatch(/The heap grew by 200 MiB while the rows arrived \(to 240 MiB\); read 10000 rows at a time, the rows would take about 45 MiB at the peak .*a lower bound/);
+  });
+});
