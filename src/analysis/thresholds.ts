@@ -114,6 +114,11 @@ export interface Thresholds {
    * as JS objects that is tens to hundreds of MiB of heap at once.
    */
   largeResultRows: number;
+  /**
+   * Share of V8's heap limit (0..1) a process's peak heap may reach before it is a risk. Default 0.7: past it V8
+   * runs full collections ever more often to make room (GC time climbs), and an input a half larger would not fit.
+   */
+  heapNearLimitShare: number;
 }
 
 /** The defaults documented on each field of {@link Thresholds}. */
@@ -146,4 +151,5 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   maxIndependentGapMs: 5,
   minStageDominance: 0.5,
   largeResultRows: 100_000,
+  heapNearLimitShare: 0.7,
 };

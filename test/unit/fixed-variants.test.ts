@@ -92,6 +92,12 @@ const FAMILIES: { kind: string; slow: () => TraceBuilder; fixed: () => TraceBuil
     // The formatter cached: its work is gone from the profile, the CPU time with it.
     fixed: () => new TraceBuilder(1000).busy(0, 1000, 0.1).cpuProfile([{ name: 'formatAmount', url: 'file:///jobs/export.js', line: 12, attributedMs: 20 }]),
   },
+  {
+    kind: 'heap-near-limit',
+    slow: () => new TraceBuilder(2000).memory([[0, 100 * 1048576, 150 * 1048576], [1000, 1600 * 1048576, 1800 * 1048576]], 2048 * 1048576),
+    // Streamed: one batch held at a time.
+    fixed: () => new TraceBuilder(2000).memory([[0, 100 * 1048576, 150 * 1048576], [1000, 140 * 1048576, 200 * 1048576]], 2048 * 1048576),
+  },
 ];
 
 describe('fixed variants: the finding is gone and nothing promises more than 10% of the wall', () => {

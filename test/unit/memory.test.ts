@@ -71,3 +71,17 @@ describe('the memory model of a result set held whole', () => {
     expect(f.risk).toMatch(/The heap grew by 200 MiB while the rows arrived \(to 240 MiB\); read 10000 rows at a time, the rows would take about 45 MiB at the peak .*a lower bound/);
   });
 });
+
+describe('a heap close to its limit', () => {
+  it('is a risk finding at 70% of the limit or more, with the margin left; quiet below, and without samples', () => {
+    const near = new TraceBuilder(2000).memory([[0, 100 * MiB, 150 * MiB], [1000, 1500 * MiB, 1700 * MiB], [1900, 1200 * MiB, 1700 * MiB]], 2048 * MiB);
+    const f = analyze(near.build(), { toolVersion: 't' }).findings.find((x) => x.kind === 'heap-near-limit')!;
+    expect(f.title).toBe('Heap at 73% of its limit in job.js: 548 MiB left');
+    expect(f.estimatedSavingMs).toBe(0);
+    expect(f.risk).toMatch(/peaked at 1500 MiB of a 2048 MiB limit .* 1 s into the run: an input 1.365x as large/);
+    const far = new TraceBuilder(2000).memory([[0, 100 * MiB, 150 * MiB], [1000, 500 * MiB, 600 * MiB]], 2048 * MiB);
+    expect(analyze(far.build(), { toolVersion: 't' }).findings.some((x) => x.kind === 'heap-near-limit')).toBe(false);
+    const r = analyze(new TraceBuilder(2000).build(), { toolVersion: 't' });
+    expect(r.detectors.find((d) => d.id === 'heap-near-limit')).toMatchObject({ status: 'no-data' });
+  });
+});

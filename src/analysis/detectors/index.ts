@@ -17,6 +17,7 @@ import { eventLoopBlocked } from './event-loop-blocked';
 import { serialStages } from './serial-stages';
 import { errorsAndRetries } from './errors-and-retries';
 import { failedLogins } from './failed-logins';
+import { heapNearLimit } from './heap-near-limit';
 import type { Detector } from './types';
 
 export type { Detector, DetectorContext, DetectorResult, RawFinding } from './types';
@@ -25,6 +26,6 @@ export type { Detector, DetectorContext, DetectorResult, RawFinding } from './ty
 export const DETECTORS: readonly Detector[] = [
   nPlusOneRead, rowByRowWrite, chattyProgress, commitPerRow, connectionPerQuery, largeResultSet, missingIndex, sequentialQueries,
   serialFtp, ftpConnectionPerFile, ftpUncompressed, ftpAsciiBinary, ftpSlowTransfer,
-  cpuHotSpot, gcPressure, eventLoopBlocked,
+  cpuHotSpot, gcPressure, eventLoopBlocked, heapNearLimit,
   serialStages, errorsAndRetries, failedLogins,
 ];
