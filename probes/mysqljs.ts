@@ -1,8 +1,9 @@
-import { SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
+import type { Tracer } from '@opentelemetry/api';
+import { startDbCall } from './db-call';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, type InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { performance } from 'node:perf_hooks';
 import { safely } from './guard';
-import { ATTR, TRACER_NAME } from './names';
+import { TRACER_NAME } from './names';
 import { fingerprintSql } from './sql-fingerprint';
 import type { CallSiteSampler } from './call-sites';
 import type { SpanRecorder } from './span-recorder';
@@ -74,24 +75,15 @@ export class MysqljsInstrumentation extends InstrumentationBase<MysqljsConfig> {
         sites?.observe('db', 'mysql', fp.text);
         const c = this.config;
         const server = c ? { host: c.host, port: c.port, database: c.database, user: c.user } : undefined;
-        const span: Span | null = forward || !recorder
-          ? tracer.startSpan(MYSQLJS_SPAN, { attributes: { 'db.system.name': 'mysql', 'db.query.text': fp.text, ...(c?.host ? { 'server.address': c.host } : {}), ...(c?.port ? { 'server.port': c.port } : {}), ...(c?.database ? { 'db.namespace': c.database } : {}) } })
-          : null;
+        const call = startDbCall(tracer, recorder, forward, MYSQLJS_SPAN,
+          { 'db.system.name': 'mysql', 'db.query.text': fp.text, ...(c?.host ? { 'server.address': c.host } : {}), ...(c?.port ? { 'server.port': c.port } : {}), ...(c?.database ? { 'db.namespace': c.database } : {}) }, start);
         let done = false;
         const finish = (err: unknown, results: unknown) => safely('mysqljs', () => {
           if (done) return;
           done = true;
-          const rows = err ? null : rowsOf(results);
-          const errorType = err ? String((err as { code?: unknown } | null)?.code ?? 'Error') : null;
+          call.end({ 'db.system.name': 'mysql', 'db.query.text': text, 'server.address': c?.host, 'server.port': c?.port, 'db.namespace': c?.database },
+            err ? null : rowsOf(results), err ? String((err as { code?: unknown } | null)?.code ?? 'Error') : null);
           if (!err && sampler) sampler.sampleMysql(text, [], { ...server, password: c?.password });
-          if (span) {
-            if (rows !== null) span.setAttribute(ATTR.dbRows, rows);
-            if (errorType) { span.setAttribute('error.type', errorType); span.setStatus({ code: SpanStatusCode.ERROR }); }
-            span.end();
-          } else if (recorder) {
-            recorder.recordDbCallAt(MYSQLJS_SPAN, { 'db.system.name': 'mysql', 'db.query.text': text, 'server.address': c?.host, 'server.port': c?.port, 'db.namespace': c?.database },
-              start, performance.now(), rows, errorType);
-          }
         });
         const cb = q._callback;
         if (typeof cb === 'function') {

@@ -1,8 +1,8 @@
-import { SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
+import type { Tracer } from '@opentelemetry/api';
+import { startDbCall, type DbCall } from './db-call';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, type InstrumentationConfig } from '@opentelemetry/instrumentation';
-import { performance } from 'node:perf_hooks';
 import { safely } from './guard';
-import { ATTR, TRACER_NAME } from './names';
+import { TRACER_NAME } from './names';
 import type { CallSiteSampler } from './call-sites';
 import type { SpanRecorder } from './span-recorder';
 
@@ -24,7 +24,7 @@ const TIMED = Symbol('batch-doctor.pg-copy.timed');
 interface CopyLike {
   text?: unknown;
   rowCount?: unknown;
-  [TIMED]?: { start: number; span: Span | null; done: boolean };
+  [TIMED]?: { call: DbCall; done: boolean };
 }
 type AnyFn = (...args: unknown[]) => unknown;
 
@@ -63,21 +63,13 @@ export class PgCopyInstrumentation extends InstrumentationBase<PgCopyConfig> {
       const t = q[TIMED];
       if (!t || t.done) return;
       t.done = true;
-      const rows = errorType === null && typeof q.rowCount === 'number' ? q.rowCount : null;
-      if (t.span) {
-        if (rows !== null) t.span.setAttribute(ATTR.dbRows, rows);
-        if (errorType !== null) { t.span.setAttribute('error.type', errorType); t.span.setStatus({ code: SpanStatusCode.ERROR }); }
-        t.span.end();
-      } else if (recorder && typeof q.text === 'string') {
-        recorder.recordDbCall(PG_COPY_SPAN, 'postgresql', q.text, t.start, performance.now(), rows, errorType);
-      }
+      t.call.end({ 'db.system.name': 'postgresql', 'db.query.text': q.text }, errorType === null && typeof q.rowCount === 'number' ? q.rowCount : null, errorType);
     });
     proto['submit'] = function (this: CopyLike, ...args: unknown[]) {
       safely('pg-copy', () => {
         const text = typeof this.text === 'string' ? this.text : undefined;
         if (text !== undefined) sites?.observe('db', 'postgresql', text);
-        const span = forward || !recorder ? tracer.startSpan(PG_COPY_SPAN, { attributes: { 'db.system.name': 'postgresql', ...(text !== undefined ? { 'db.query.text': text } : {}) } }) : null;
-        this[TIMED] = { start: performance.now(), span, done: false };
+        this[TIMED] = { call: startDbCall(tracer, recorder, forward, PG_COPY_SPAN, { 'db.system.name': 'postgresql', ...(text !== undefined ? { 'db.query.text': text } : {}) }), done: false };
       });
       return (submit as AnyFn).apply(this, args);
     };

@@ -1,11 +1,11 @@
-import { SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
+import type { Tracer } from '@opentelemetry/api';
+import { startDbCall } from './db-call';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, type InstrumentationConfig } from '@opentelemetry/instrumentation';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { safely } from './guard';
-import { ATTR, TRACER_NAME } from './names';
+import { TRACER_NAME } from './names';
 import type { CallSiteSampler } from './call-sites';
 import type { SpanRecorder } from './span-recorder';
 import type { ValueStats } from './value-stats';
@@ -96,27 +96,17 @@ export class PostgresJsInstrumentation extends InstrumentationBase<PostgresJsCon
       if (!this.executed && this[STARTED] !== true && this.cursorFn === undefined && this.forEachFn === undefined && this.streaming === undefined) {
         safely('postgres-js', () => {
           this[STARTED] = true;
-          const start = performance.now();
-          const span: Span | null = forward || !recorder ? tracer.startSpan(POSTGRES_JS_SPAN, { attributes: { 'db.system.name': 'postgresql' } }) : null;
+          const call = startDbCall(tracer, recorder, forward, POSTGRES_JS_SPAN, { 'db.system.name': 'postgresql' });
           const settle = (ok: boolean, x: unknown) => safely('postgres-js', () => {
-            const end = performance.now();
             const text = typeof this.string === 'string' ? this.string : undefined;
-            const rows = ok ? rowsOf(x) : null;
-            const errorType = ok ? null : String((x as { code?: unknown } | null)?.code ?? (x as Error | null)?.name ?? 'Error');
+            call.end({ 'db.system.name': 'postgresql', 'db.query.text': text }, ok ? rowsOf(x) : null,
+              ok ? null : String((x as { code?: unknown } | null)?.code ?? (x as Error | null)?.name ?? 'Error'));
             if (text !== undefined) {
               if (ok && sampler && Array.isArray(this.parameters)) sampler.samplePg({ query: { text, values: this.parameters } });
               constancy?.observe('postgresql', text, Array.isArray(this.parameters) ? this.parameters : undefined);
               // The job's frame is in the stack postgres.js keeps of the call that made the query (its \`origin\`):
               // the statement is sent later, from a promise job, off the job's stack.
               sites?.observe('db', 'postgresql', text, () => { const o = this.origin; return typeof o === 'string' ? o : undefined; });
-            }
-            if (span) {
-              if (text !== undefined) span.setAttribute('db.query.text', text);
-              if (rows !== null) span.setAttribute(ATTR.dbRows, rows);
-              if (!ok) { span.setAttribute('error.type', errorType!); span.setStatus({ code: SpanStatusCode.ERROR }); }
-              span.end();
-            } else if (recorder && text !== undefined) {
-              recorder.recordDbCall(POSTGRES_JS_SPAN, 'postgresql', text, start, end, rows, errorType);
             }
           });
           const resolve = this.resolve, reject = this.reject;

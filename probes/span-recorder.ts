@@ -207,17 +207,11 @@ export class SpanRecorder implements SpanProcessor {
   }
 
   /**
-   * Records a database call of a client instrumented without OpenTelemetry spans (postgres.js): the same compact
-   * line a span of its statement class would give. `text` is the statement as sent (fingerprinted here); an error
-   * type that is not a code (a message, say) is written as `Error`.
-   */
-  recordDbCall(name: string, system: string, text: string, startPerf: number, endPerf: number, rows: number | null, errorType: string | null): void {
-    this.recordDbCallAt(name, { 'db.system.name': system, 'db.query.text': text }, startPerf, endPerf, rows, errorType);
-  }
-
-  /**
-   * {@link recordDbCall} with the span attributes a statement class is keyed by (`db.system.name`, `db.query.text`,
-   * and when known `server.address`, `server.port`, `db.namespace`).
+   * Records a database call of a client instrumented without OpenTelemetry spans (postgres.js, mysqljs, COPY: see
+   * db-call.ts): the same compact line a span of its statement class would give. `attrs` are the attributes its
+   * class is keyed by (`db.system.name`, `db.query.text` as sent, fingerprinted here, and when known
+   * `server.address`, `server.port`, `db.namespace`); an error type that is not a code (a message, say) is written
+   * as `Error`.
    */
   recordDbCallAt(name: string, attrs: Record<string, unknown>, startPerf: number, endPerf: number, rows: number | null, errorType: string | null): void {
     if (this.recorded >= this.maxSpans || !this.writer.active) { this.dropped++; return; }

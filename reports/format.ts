@@ -34,10 +34,6 @@ export function clip(text: string, max: number): string {
   return text.length <= max ? text : text.slice(0, max - 1) + '…';
 }
 
-/** `FTP`, `SFTP` or `FTP/SFTP`, from the protocols the report lists (FTP for older reports). */
-export function protocolLabel(p: readonly string[] | undefined): string {
-  return p?.length === 1 && p[0] === 'sftp' ? 'SFTP' : p?.includes('sftp') ? 'FTP/SFTP' : 'FTP';
-}
 
 /**
  * The report's coverage statement on one line: the clients whose calls were recorded and the share of the wall they

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { ExplainResult, PlanNode } from '../src/model/db';
-import type { Finding, Report } from '../src/model/report';
+import { transferLabel, type Finding, type Report } from '../src/model/report';
 import { CATEGORY_LABEL, dur, esc, jsonForScript, lineChart, linkify, size, stackedBar } from './html-kit';
 import type { Renderer } from './types';
-import { coverageLine, memoryLine, protocolLabel } from './format';
+import { coverageLine, memoryLine } from './format';
 
 /**
  * The HTML report: one self-contained file (no network, no external fonts or scripts) for engineers to open,
@@ -224,7 +224,7 @@ function ftp(r: Report): string {
     }
     chart = `<h3>Benchmark of the server: throughput against streams</h3>${lineChart([...groups].map(([name, points]) => ({ name, points })), { xLabel: 'streams', yLabel: 'throughput', fmtX: (x) => String(x), fmtY: (y) => `${size(y)}/s` })}`;
   }
-  return `<section id="ftp"><h2>${esc(protocolLabel(f.protocols))}</h2><p>${f.files} transfers, ${esc(size(f.bytes))} in ${esc(dur(f.transferMs))}${f.throughput ? ` (${esc(size(f.throughput))}/s)` : ''}, ${f.connections} connection(s), at most ${f.maxParallel} at once.</p>
+  return `<section id="ftp"><h2>${esc(transferLabel(f.protocols))}</h2><p>${f.files} transfers, ${esc(size(f.bytes))} in ${esc(dur(f.transferMs))}${f.throughput ? ` (${esc(size(f.throughput))}/s)` : ''}, ${f.connections} connection(s), at most ${f.maxParallel} at once.</p>
 ${rows.length ? `<table class="sortable"><thead><tr><th data-sort="text">direction</th><th data-sort="text">server</th><th data-sort="text">file</th><th data-sort="num" class="n">size</th><th data-sort="num" class="n">time</th><th data-sort="num" class="n">throughput</th><th data-sort="text">mode</th><th data-sort="text"></th></tr></thead><tbody>${rows.join('\n')}</tbody></table>${f.transfers.length > MAX_ROWS ? `<p class="note">The first ${MAX_ROWS} of ${f.transfers.length} transfers.</p>` : ''}` : ''}
 ${chart}</section>`;
 }

@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
-import type { Report } from '../src/model/report';
+import { transferLabel, type Report } from '../src/model/report';
 import { escapeControl } from '../probes/sanitize';
-import { bar, bytes, clip as clipRaw, coverageLine, memoryLine, ms, pct, protocolLabel } from './format';
+import { bar, bytes, clip as clipRaw, coverageLine, memoryLine, ms, pct } from './format';
 
 /** Data shortened for a cell, its control characters made visible (nothing from a job reaches the terminal raw). */
 const clip = (text: unknown, max: number) => clipRaw(escapeControl(text, true), max);
@@ -91,7 +91,7 @@ export const terminalRenderer: Renderer = {
 
     if (report.ftp.files) {
       const f = report.ftp;
-      out.push(`${protocolLabel(f.protocols)}: ${f.files} transfers, ${bytes(f.bytes)} in ${ms(f.transferMs)} (${f.throughput === null ? '-' : bytes(f.throughput) + '/s'}), ${f.connections} connection(s), at most ${f.maxParallel} at once`);
+      out.push(`${transferLabel(f.protocols)}: ${f.files} transfers, ${bytes(f.bytes)} in ${ms(f.transferMs)} (${f.throughput === null ? '-' : bytes(f.throughput) + '/s'}), ${f.connections} connection(s), at most ${f.maxParallel} at once`);
     }
     const hot = report.runtime.hotFunctions.slice(0, 5);
     if (hot.length) out.push('hottest functions (self time): ' + hot.map((h) => `${txt(h.functionName)} ${ms(h.selfMs)}`).join(', '));

@@ -77,8 +77,9 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
   const clientCpu = clientCpuModel(model, groups, mergedSites, criticalCpuShare(breakdown));
   const stages = computeStages(model, timeline);
   const sole = soleTimeFunctions(model, agg);
+  const memory = summarizeMemory(model, stageRuns(model));
   const ctxWith = (t: Thresholds): DetectorContext => ({
-    queries: groups, connects, run: agg, breakdown, ftp, stages, thresholds: t, ftpBench: options.ftpBench ?? null, explains: options.explains ?? null,
+    queries: groups, connects, run: agg, breakdown, ftp, stages, memory, thresholds: t, ftpBench: options.ftpBench ?? null, explains: options.explains ?? null,
     ...sole,
     valueStats: (system, fingerprint) => values.get(classKey(system, fingerprint)) ?? null,
     clientCpu,
@@ -147,7 +148,7 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
     breakdown,
     processes: summarizeProcesses(model, agg),
     timeline: summarizeTimeline(model, timeline),
-    ...((() => { const m = summarizeMemory(model, stageRuns(model)); return m ? { memory: m } : {}; })()),
+    ...(memory ? { memory } : {}),
     stages,
     queries: sited.queries,
     ftp,

@@ -37,9 +37,3 @@ export function summarizeFtp(model: TraceModel): FtpSummary {
 export function protocolOf(attrs: Readonly<Record<string, unknown>>): 'ftp' | 'sftp' {
   return attrs['ftp.protocol'] === 'sftp' ? 'sftp' : 'ftp';
 }
-
-/** How findings name the run's file transfers: `FTP`, `SFTP`, or `FTP/SFTP` when the run used both. */
-export function transferLabel(f: { protocols?: readonly string[] | undefined }): string {
-  const p = f.protocols ?? [];
-  return p.length === 1 && p[0] === 'sftp' ? 'SFTP' : p.includes('sftp') ? 'FTP/SFTP' : 'FTP';
-}

@@ -6,6 +6,14 @@
 /** Version of the report.json format; bumped on incompatible changes. */
 export const REPORT_SCHEMA_VERSION = 1;
 
+/**
+ * How the run's file transfers are named, from the protocols of an {@link FtpSummary}: `FTP`, `SFTP`, or `FTP/SFTP`
+ * when the run used both (FTP for reports that do not list protocols). Shared by the findings and the renderers.
+ */
+export function transferLabel(protocols: readonly string[] | undefined): 'FTP' | 'SFTP' | 'FTP/SFTP' {
+  return protocols?.length === 1 && protocols[0] === 'sftp' ? 'SFTP' : protocols?.includes('sftp') ? 'FTP/SFTP' : 'FTP';
+}
+
 import type { FtpBenchReport } from './ftp-bench';
 import type { ExplainResult } from './db';
 

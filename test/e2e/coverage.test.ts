@@ -74,14 +74,17 @@ describe('coverage: what the report could not see', () => {
   }, 120_000);
 });
 
-/** Profiles a job (no EXPLAIN) after running it bare: same exit code and stdout; returns the report. */
-async function profileAgainstBare(job: string, out: string): Promise<Report> {
-  const bare = await run(process.execPath, [job]);
+/**
+ * Profiles a job (no EXPLAIN) with `node` (default this one) after running it bare: same exit code and stdout;
+ * returns the report and the CLI's stderr.
+ */
+async function profileAgainstBare(job: string, out: string, node = process.execPath): Promise<{ report: Report; stderr: string }> {
+  const bare = await run(node, [job]);
   expect(bare.code, bare.stderr).toBe(0);
-  const r = await cli(['profile', '--no-explain', '--format', 'none', '--out', out, '--', process.execPath, job]);
+  const r = await cli(['profile', '--no-explain', '--format', 'none', '--out', out, '--', node, job]);
   expect(r.code, r.stderr).toBe(0);
   expect(r.stdout).toBe(bare.stdout);
-  return JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as Report;
+  return { report: JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as Report, stderr: r.stderr };
 }
 
 describe('streamed reads: pg-query-stream and pg-cursor', () => {
@@ -90,7 +93,7 @@ describe('streamed reads: pg-query-stream and pg-cursor', () => {
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   for (const ext of ['cjs', 'mjs']) it(`${ext}: times every batch of a stream and a cursor as calls of their statement, with their rows`, async () => {
-    const report = await profileAgainstBare(`fixtures/pipelines/coverage/pg-stream.${ext}`, path.join(tmp, ext));
+    const { report } = await profileAgainstBare(`fixtures/pipelines/coverage/pg-stream.${ext}`, path.join(tmp, ext));
     const stream = report.queries.find((q) => q.fingerprint === 'select id, account, kind from cx_events where id <= $1')!;
     const cursor = report.queries.find((q) => q.fingerprint === 'select id, account from cx_events where kind = ?')!;
     // 50,000 rows in batches of 1,000 (and the empty read that ends the stream); 6,000 refunds 500 at a time.
@@ -118,7 +121,7 @@ describe('mysqljs (`mysql`), the older MySQL client', () => {
   }, 120_000);
 
   it('records every statement and ranks the N+1 first', async () => {
-    const report = await profileAgainstBare('fixtures/pipelines/coverage/mysqljs-n1.cjs', tmp);
+    const { report } = await profileAgainstBare('fixtures/pipelines/coverage/mysqljs-n1.cjs', tmp);
     expect(report.queries.find((q) => q.fingerprint === 'select name from cx_customers where id = ?')?.calls).toBe(1500);
     expect(report.findings[0]!.kind).toBe('n-plus-one-read');
     expect(report.findings[0]!.callSites?.[0]?.stack.some((f) => f.file === 'fixtures/pipelines/coverage/mysqljs-n1.cjs' && f.line === 11)).toBe(true);
@@ -138,14 +141,7 @@ describe('worker threads: profiled like processes', () => {
   ];
   for (const c of cases) {
     it(`${c.label}: every statement of both threads, attributed to its thread; the N+1 ranks first`, async () => {
-      const node = c.node();
-      const out = path.join(tmp, c.label.replace(/\W+/g, '-'));
-      const bare = await run(node, [c.job]);
-      expect(bare.code, bare.stderr).toBe(0);
-      const r = await cli(['profile', '--no-explain', '--format', 'none', '--out', out, '--', node, c.job]);
-      expect(r.code, r.stderr).toBe(0);
-      expect(r.stdout).toBe(bare.stdout);
-      const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as Report;
+      const { report } = await profileAgainstBare(c.job, path.join(tmp, c.label.replace(/\W+/g, '-')), c.node());
       expect(report.queries.find((q) => q.fingerprint === 'select name from cx_customers where id = $1')?.calls).toBe(2 * c.perThread);
       const main = report.processes!.find((p) => !p.threadId)!;
       const threads = report.processes!.filter((p) => p.threadId);
@@ -173,15 +169,8 @@ describe('postgres.js (porsager), CommonJS and ES modules', () => {
   for (const [ext, node, label] of [['cjs', () => process.execPath, 'Node 20'], ['mjs', () => process.execPath, 'Node 20'], ['cjs', node24Path, 'Node 24'], ['mjs', node24Path, 'Node 24']] as const) {
     it(`${ext}, ${label}: every statement, its call site, and the N+1 first`, async () => {
       const job = `fixtures/pipelines/coverage/postgres-js-n1.${ext}`;
-      const bin = node();
-      const bare = await run(bin, [job]);
-      expect(bare.code, bare.stderr).toBe(0);
-      const out = path.join(tmp, `${ext}-${label.replace(' ', '')}`);
-      const r = await cli(['profile', '--no-explain', '--format', 'none', '--out', out, '--', bin, job]);
-      expect(r.code, r.stderr).toBe(0);
-      expect(r.stdout).toBe(bare.stdout);
-      expect(r.stderr).not.toMatch(/Warning/);
-      const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as Report;
+      const { report, stderr } = await profileAgainstBare(job, path.join(tmp, `${ext}-${label.replace(' ', '')}`), node());
+      expect(stderr).not.toMatch(/Warning/);
       expect(report.queries.find((q) => q.fingerprint === 'select id, name, region from cx_customers where id = $1')).toMatchObject({ calls: 2500, rows: 2500 });
       expect(report.findings[0]!.kind).toBe('n-plus-one-read');
       expect(report.findings[0]!.callSites?.[0]).toMatchObject({ file: job, line: ext === 'cjs' ? 9 : 7 });
@@ -197,7 +186,7 @@ describe('pg-copy-streams: COPY FROM STDIN and COPY TO STDOUT', () => {
 
   for (const ext of ['cjs', 'mjs']) {
     it(`${ext}: each COPY is a timed statement with the rows the server reported`, async () => {
-      const report = await profileAgainstBare(`fixtures/pipelines/coverage/pg-copy.${ext}`, path.join(tmp, ext));
+      const { report } = await profileAgainstBare(`fixtures/pipelines/coverage/pg-copy.${ext}`, path.join(tmp, ext));
       expect(report.queries.find((q) => q.fingerprint === 'copy copy_scratch(id, account, amount) from stdin')).toMatchObject({ calls: 1, rows: 50_000 });
       expect(report.queries.find((q) => q.fingerprint === 'copy copy_scratch to stdout')).toMatchObject({ calls: 1, rows: 50_000 });
       // The load is most of the job: its time is database time, not logic.

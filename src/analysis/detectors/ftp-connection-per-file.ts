@@ -1,7 +1,7 @@
 import { round3 } from '../intervals';
 import { connectionReuseSaving, medianMs } from './span-stats';
 import type { Detector } from './types';
-import { transferLabel } from '../ftp-summary';
+import { transferLabel } from '../../model/report';
 
 /**
  * A new FTP connection and login per file: each costs a TCP handshake, the greeting, USER/PASS (and with
@@ -20,14 +20,15 @@ export const ftpConnectionPerFile: Detector = {
     const t = ctx.thresholds;
     if (f.files < t.minSerialTransfers || connects.length < t.minSerialTransfers || connects.length < f.files / t.maxFilesPerFtpConnection) return { status: 'ran', findings: [] };
     const streams = Math.max(1, f.maxParallel);
-    const sftp = transferLabel(f) === 'SFTP';
+    const label = transferLabel(f.protocols);
+    const sftp = label === 'SFTP';
     const { p50, sole, saving } = connectionReuseSaving(medianMs(connects), ctx.soleMs(connects), streams);
     return {
       status: 'ran',
       findings: [{
         id: 'ftp-connection-per-file',
         kind: 'ftp-connection-per-file',
-        title: sftp ? `A new SFTP session per file: ${connects.length} SSH logins for ${f.files} files` : `A new ${transferLabel(f)} connection and login per file: ${connects.length} logins for ${f.files} files`,
+        title: sftp ? `A new SFTP session per file: ${connects.length} SSH logins for ${f.files} files` : `A new ${label} connection and login per file: ${connects.length} logins for ${f.files} files`,
         category: 'ftp',
         scope: ['ftp:connect'],
         estimatedSavingMs: round3(saving),

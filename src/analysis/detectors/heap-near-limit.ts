@@ -1,5 +1,4 @@
 import { round3 } from '../intervals';
-import { summarizeMemory } from '../memory';
 import type { Detector, RawFinding } from './types';
 
 /**
@@ -13,8 +12,8 @@ import type { Detector, RawFinding } from './types';
  */
 export const heapNearLimit: Detector = {
   id: 'heap-near-limit',
-  detect(trace, ctx) {
-    const mem = summarizeMemory(trace, new Map());
+  detect(_trace, ctx) {
+    const mem = ctx.memory;
     const procs = (mem?.processes ?? []).filter((p) => p.heapLimitBytes !== null && p.heapLimitBytes > 0);
     if (procs.length === 0) return { status: 'no-data', reason: 'no memory samples with a heap limit were recorded' };
     const share = ctx.thresholds.heapNearLimitShare;

@@ -1,7 +1,7 @@
 import type { FtpBenchReport, FtpRecommendation } from '../../model/ftp-bench';
 import { round3 } from '../intervals';
 import type { Detector } from './types';
-import { transferLabel } from '../ftp-summary';
+import { transferLabel } from '../../model/report';
 
 /**
  * The benchmark's measured recommendation for transfers like the run's: same direction, and the workload whose
@@ -43,13 +43,13 @@ export const serialFtp: Detector = {
     const allUp = f.transfers.every((x) => x.direction === 'upload');
     const allDown = f.transfers.every((x) => x.direction === 'download');
     const dir = allUp ? 'uploads' : allDown ? 'downloads' : 'transfers';
+    const label = transferLabel(f.protocols);
+    const sftp = label === 'SFTP';
     // ftp-bench measures FTP servers: its figures say nothing about an SFTP server.
-    const rec = transferLabel(f) === 'SFTP' ? undefined : measured(ctx.ftpBench, allDown ? 'download' : 'upload', f.bytes / f.files);
+    const rec = sftp ? undefined : measured(ctx.ftpBench, allDown ? 'download' : 'upload', f.bytes / f.files);
     const n = rec ? Math.min(rec.streams, f.files) : Math.min(t.ftpStreams, f.files);
     const speedup = rec ? Math.min(n, rec.throughput / rec.singleStreamThroughput) : n;
     if (rec && (rec.streams <= 1 || speedup < 1.1)) return { status: 'ran', findings: [] }; // measured: parallel streams do not help here
-    const label = transferLabel(f);
-    const sftp = label === 'SFTP';
     const longest = Math.max(...f.transfers.map((x) => x.ms));
     // Transfer time on the critical path: database work running alongside would still take its time.
     const total = Math.min(f.transferMs, ctx.soleMs(trace.spans.filter((s) => s.kind === 'ftp' && (s.name === 'ftp.upload' || s.name === 'ftp.download'))));

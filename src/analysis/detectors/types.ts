@@ -23,6 +23,8 @@ export interface DetectorContext {
   ftpBench: FtpBenchReport | null;
   /** EXPLAIN results of the run's top statement classes, or null when none ran. */
   explains: ExplainResult[] | null;
+  /** Memory peaks per process and stage (src/analysis/memory.ts), or null when no process sampled memory. */
+  memory: import('../../model/report').MemorySummary | null;
   /**
    * Time the given spans were in flight with no other I/O of the run pending, ms: the part of their time on the
    * critical path (see critical-path.ts). Savings are computed on it so that overlapped work is not counted twice.
