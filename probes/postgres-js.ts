@@ -74,18 +74,19 @@ export class PostgresJsInstrumentation extends InstrumentationBase<PostgresJsCon
   }
 
   protected init() {
-    const patch = (exports: unknown) => { this.patchQueryModule(exports); return exports; };
+    // Not named `exports`: in the compiled module that name is the module's own (its POSTGRES_JS_SPAN).
+    const patch = (mod: unknown) => { this.patchQueryModule(mod); return mod; };
     return [new InstrumentationNodeModuleDefinition('postgres', ['>=3 <4'], (e: unknown) => e, undefined,
       [new InstrumentationNodeModuleFile('postgres/cjs/src/query.js', ['>=3 <4'], patch, (e: unknown) => e)])];
   }
 
   /** Patches the `Query` class of a postgres.js `query.js` module (its CommonJS or its ES module build). Never throws. */
-  patchQueryModule(exports: unknown): void {
-    safely('postgres-js', () => this.patch(exports));
+  patchQueryModule(mod: unknown): void {
+    safely('postgres-js', () => this.patch(mod));
   }
 
-  private patch(exports: unknown): void {
-    const Query = (exports as { Query?: { prototype?: Record<string | symbol, unknown> } }).Query;
+  private patch(mod: unknown): void {
+    const Query = (mod as { Query?: { prototype?: Record<string | symbol, unknown> } }).Query;
     const proto = Query?.prototype;
     const handle = proto?.['handle'];
     if (!proto || typeof handle !== 'function' || proto[PATCHED]) return;

@@ -47,6 +47,22 @@ describe('spans forwarded to the user collector', () => {
     }
   }, 60_000);
 
+  it('forwards postgres.js statements as named, fingerprinted spans', async () => {
+    const col = await otlpServer(200);
+    const dir = path.join(tmp, 'pgjs-forward');
+    fs.mkdirSync(dir);
+    const r = await run(process.execPath, ['--require', REGISTER, 'fixtures/pipelines/coverage/postgres-js-n1.cjs'],
+      { env: { ...baseEnv(), BATCH_DOCTOR_TRACE_DIR: dir, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${col.port}` } });
+    col.close();
+    expect(r.code, r.stderr).toBe(0);
+    const sent = col.bodies.join('\n');
+    expect(sent.match(/postgres\.query/g)?.length).toBeGreaterThanOrEqual(2500);
+    expect(sent).toContain('select id, name, region from cx_customers where id = $1');
+    // Recorded in the trace file too, with no probe error (a span without a name used to fail the recorder).
+    const footer = JSON.parse(fs.readFileSync(path.join(dir, fs.readdirSync(dir)[0]!), 'utf8').trim().split('\n').pop()!);
+    expect(footer.internalErrors).toEqual({});
+  }, 60_000);
+
   /**
    * Behaviour, not speed: the job finishes with its own exit code and output, and a silent collector holds it for
    * well under the exporter's default 10 s timeout per batch (what a hang would cost). How much it adds against a
