@@ -38,6 +38,13 @@ function threadKind(): { kind: 'main' } | { kind: 'worker'; threadId: number } |
   return { kind: 'worker', threadId: wt.threadId };
 }
 
+/** V8's heap limit and the young generation's capacity (new_space, both semi-spaces), bytes: read once, at exit. */
+function heapFigures(): { heapLimit: number; youngGenBytes?: number } {
+  const v8 = require('node:v8') as typeof import('node:v8');
+  const young = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
+  return { heapLimit: v8.getHeapStatistics().heap_size_limit, ...(young ? { youngGenBytes: young.space_size } : {}) };
+}
+
 function start(): void {
   const initStart = performanceNow();
   const g = globalThis as Record<symbol, unknown>;
@@ -187,7 +194,7 @@ function start(): void {
       writer.write({
         type: 'footer', endedAt: Date.now(), exitCode: typeof code === 'number' ? code : null,
         spansRecorded: recorder.recorded, spansDropped: recorder.dropped + writer.dropped, forwardFailures: forwardFailures.n,
-        ...rt, records, memory: { heapUsed: mem.heapUsed, maxRss: process.resourceUsage().maxRSS * 1024, ...(safely('memory', () => ({ heapLimit: (require('node:v8') as typeof import('node:v8')).getHeapStatistics().heap_size_limit })) ?? {}) }, internalErrors,
+        ...rt, records, memory: { heapUsed: mem.heapUsed, maxRss: process.resourceUsage().maxRSS * 1024, ...(safely('memory', () => heapFigures()) ?? {}) }, internalErrors,
         // In a worker thread process.cpuUsage() is the whole process's: the thread's own is read where Node has it (22.16+, 24).
         cpuMs: (() => {
           const tu = (process as { threadCpuUsage?: () => NodeJS.CpuUsage }).threadCpuUsage;
@@ -197,7 +204,7 @@ function start(): void {
         })(),
         valueStats: safely('value-stats', () => constancy.summary()) ?? [],
         callSites: (sites && safely('call-sites', () => sites.summary())) ?? [],
-        probeCost: { initMs: Math.round(initMs * 10) / 10, officialDbCalls: recorder.officialDbCalls, fastDbCalls: recorder.fastCalls },
+        probeCost: { initMs: Math.round(initMs * 10) / 10, officialDbCalls: recorder.officialDbCalls, fastDbCalls: recorder.fastCalls, bufferBytes: writer.peakBufferBytes },
         coverage: safely('coverage', () => ({ uninstrumented: uninstrumentedIn(Object.keys(require.cache)), workerThreads: workers.count })) ?? undefined,
         network: (netWatch && safely('net-watch', () => netWatch.summary())) ?? undefined,
       });

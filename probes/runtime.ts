@@ -18,6 +18,13 @@ const ELU_BATCH = 200;
  * so ~0.03% of a core; a heap that grows for a result set or a buffered file stays high for far longer than that.
  */
 const MEM_EVERY = 2;
+/** PerformanceEntry detail.kind of a full (mark-compact) collection: perf_hooks.constants.NODE_PERFORMANCE_GC_MAJOR. */
+const GC_MAJOR = 4;
+/**
+ * Most time between a full collection's end and its entry reaching the observer for the memory read then to count
+ * as what the collection left, ms: the job allocates in between (a busy loop delays the entries for longer).
+ */
+const POST_GC_MAX_DELAY_MS = 50;
 /** Numbers per memory sample: time (epoch ms), heapUsed, heapTotal, external, arrayBuffers, rss (bytes). */
 export const MEM_FIELDS = 6;
 /** Resolution of the event-loop delay histogram, ms (Node's default is 10). */
@@ -164,10 +171,11 @@ export class RuntimeMonitor {
   private lastAt = performance.timeOrigin + performance.now();
   private windows: number[] = [];
   private mem: number[] = [];
+  private postGc: number[] = [];
   private ticks = 0;
   private delay: IntervalHistogram | null = null;
   private gcObserver: PerformanceObserver | null = null;
-  private gc = { count: 0, totalMs: 0, maxMs: 0 };
+  private gc = { count: 0, totalMs: 0, maxMs: 0, major: 0 };
   private session: inspector.Session | null = null;
   private profiling = false;
 
@@ -184,10 +192,18 @@ export class RuntimeMonitor {
     });
     safely('runtime', () => {
       this.gcObserver = new PerformanceObserver((list) => {
+        let majorEnd = 0;
         for (const e of list.getEntries()) {
           this.gc.count++;
           this.gc.totalMs += e.duration;
           if (e.duration > this.gc.maxMs) this.gc.maxMs = e.duration;
+          if ((e as { detail?: { kind?: number } }).detail?.kind === GC_MAJOR) { this.gc.major++; majorEnd = Math.max(majorEnd, e.startTime + e.duration); }
+        }
+        // What a full collection left is what the job holds live: read right after it (the entries arrive a little
+        // later, so only when that is soon enough to be the same heap).
+        if (majorEnd > 0 && performance.now() - majorEnd <= POST_GC_MAX_DELAY_MS) {
+          const m = process.memoryUsage();
+          this.postGc.push(Math.round((performance.timeOrigin + majorEnd) * 10) / 10, m.heapUsed + m.external);
         }
       });
       this.gcObserver.observe({ entryTypes: ['gc'] });
@@ -234,6 +250,10 @@ export class RuntimeMonitor {
       this.writer.write({ type: 'mem', samples: this.mem });
       this.mem = [];
     }
+    if (this.postGc.length > 0) {
+      this.writer.write({ type: 'post-gc', samples: this.postGc });
+      this.postGc = [];
+    }
   }
 
   /** Stops sampling and writes the CPU profile; returns the footer's runtime part. Synchronous (runs from `exit`). */
@@ -259,6 +279,6 @@ export class RuntimeMonitor {
       const ms = (ns: number) => Math.round(ns / 1e4) / 100;
       eventLoopDelayMs = { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), mean: ms(h.mean) };
     });
-    return { eventLoopDelayMs, gc: { count: this.gc.count, totalMs: round(this.gc.totalMs), maxMs: round(this.gc.maxMs) } };
+    return { eventLoopDelayMs, gc: { count: this.gc.count, totalMs: round(this.gc.totalMs), maxMs: round(this.gc.maxMs), major: this.gc.major } };
   }
 }

@@ -225,6 +225,16 @@ export interface MemoryRecord {
   samples: number[];
 }
 
+/**
+ * Memory right after full (mark-compact) collections: flat pairs of time (epoch ms, the collection's end) and heap
+ * used + external (bytes), read when the collection's entry reached the probes within 50 ms of its end: what the
+ * job held live then.
+ */
+export interface PostGcRecord {
+  type: 'post-gc';
+  samples: number[];
+}
+
 /** Summary written at process exit. */
 export interface FooterRecord {
   type: 'footer';
@@ -235,11 +245,15 @@ export interface FooterRecord {
   /** Spans the forwarding exporter (OTEL_EXPORTER_OTLP_ENDPOINT) failed to deliver. */
   forwardFailures: number;
   eventLoopDelayMs: { p50: number; p99: number; max: number; mean: number } | null;
-  gc: { count: number; totalMs: number; maxMs: number } | null;
+  /** `major`: full (mark-compact) collections among them; absent in older traces. */
+  gc: { count: number; totalMs: number; maxMs: number; major?: number } | null;
   /** Record counts reported through `recordCount()`, by stage name ('' when outside a stage). */
   records: Record<string, number>;
-  /** Heap used at exit and the peak RSS, bytes. */
-  memory: { heapUsed: number; maxRss: number; heapLimit?: number };
+  /**
+   * Heap used at exit and the peak RSS, bytes; V8's heap limit and its young generation's capacity at exit (both
+   * semi-spaces, bytes: garbage up to half of it accumulates between two scavenges), absent in older probes' traces.
+   */
+  memory: { heapUsed: number; maxRss: number; heapLimit?: number; youngGenBytes?: number };
   /** Errors the probes swallowed (never thrown into the host), by component. */
   internalErrors: Record<string, number>;
   /** CPU time of the process (user + system, all threads) at exit, ms. Absent in traces of older probes. */
@@ -252,7 +266,8 @@ export interface FooterRecord {
    * What the probes cost this process: their start-up (ms from the preload starting to the probes being in place)
    * and the database calls on each path. Absent in traces of older probes.
    */
-  probeCost?: { initMs: number; officialDbCalls: number; fastDbCalls: number };
+  /** `bufferBytes`: the most the trace writer's buffers held (TraceWriter.peakBufferBytes), bytes; absent in older traces. */
+  probeCost?: { initMs: number; officialDbCalls: number; fastDbCalls: number; bufferBytes?: number };
   /**
    * What the probes know they did not see: uninstrumented database/file-transfer clients loaded (package names,
    * from the CommonJS module cache) and worker threads started (they run without probes). Absent in older traces.
@@ -263,4 +278,4 @@ export interface FooterRecord {
 }
 
 /** Any object record of the trace file (compact spans are arrays). */
-export type TraceRecord = HeaderRecord | SpanRecord | ShapeRecord | FastSpanBlockRecord | RuntimeWindowsRecord | MemoryRecord | CpuProfileRecord | FooterRecord;
+export type TraceRecord = HeaderRecord | SpanRecord | ShapeRecord | FastSpanBlockRecord | RuntimeWindowsRecord | MemoryRecord | PostGcRecord | CpuProfileRecord | FooterRecord;

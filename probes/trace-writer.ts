@@ -56,12 +56,24 @@ export class TraceWriter {
   /** True when records are being written. */
   get active(): boolean { return this.fd !== null; }
 
+  /**
+   * The most memory the writer's buffers held, bytes: the longest queue of serialized records between two flushes
+   * (one byte per character: the records are ASCII JSON) plus the fast-path columns, allocated once.
+   */
+  get peakBufferBytes(): number {
+    return Math.max(this.peakPendingChars, this.pendingChars) + this.fastCols.byteLength + this.fastParents.length * 8;
+  }
+
+  private pendingChars = 0;
+  private peakPendingChars = 0;
+
   /** Queues one record. */
   write(record: TraceRecord | CompactSpan): void {
     if (this.fd === null) { this.dropped++; return; }
     const line = safely('serialize', () => (Array.isArray(record) ? compactLine(record) : JSON.stringify(record)));
     if (line === undefined) { this.dropped++; return; }
     this.buffer.push(line);
+    this.pendingChars += line.length;
     if (this.buffer.length >= FLUSH_EVERY_RECORDS) this.flush();
   }
 
@@ -102,6 +114,8 @@ export class TraceWriter {
     if (this.buffer.length === 0) return;
     const lines = this.buffer;
     this.buffer = [];
+    if (this.pendingChars > this.peakPendingChars) this.peakPendingChars = this.pendingChars;
+    this.pendingChars = 0;
     const ok = safely('writer', () => { fs.writeSync(this.fd!, lines.join('\n') + '\n'); return true; });
     if (!ok) { this.dropped += lines.length; this.close(); }
   }

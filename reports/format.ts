@@ -1,4 +1,5 @@
 /** Formatting helpers shared by renderers (formatting only: no computation of results). */
+import type { Finding } from '../src/model/report';
 
 /** 1234.5 -> "1.23 s", 12.3 -> "12.3 ms". */
 export function ms(x: number): string {
@@ -55,5 +56,19 @@ export function memoryLine(m: import('../src/model/report').MemorySummary | unde
   const top = m.processes.reduce((a, b) => (b.peakHeapUsedBytes > a.peakHeapUsedBytes ? b : a), m.processes[0]!);
   const limit = top?.heapLimitBytes ? ` of a ${bytes(top.heapLimitBytes)} limit (${pct(top.peakHeapUsedBytes / top.heapLimitBytes)})` : '';
   const grew = [...m.stages].sort((a, b) => b.heapGrowthBytes - a.heapGrowthBytes).filter((s) => s.heapGrowthBytes > 0).slice(0, 3);
-  return `memory: peak heap ${bytes(m.peakHeapUsedBytes)}${top?.name ? ` (${top.name})` : ''}${limit}, peak RSS ${bytes(m.peakRssBytes)}${grew.length ? `; heap grew most in ${grew.map((s) => `${s.name} (+${bytes(s.heapGrowthBytes)})`).join(', ')}` : ''}`;
+  const owners = (m.growth?.owners ?? []).slice(0, 3);
+  const toward = owners.length ? `; toward its peak it grew during ${owners.map((o) => `${o.label.length > 60 ? `${o.label.slice(0, 57)}...` : o.label} (+${bytes(o.bytes)})`).join(', ')}` : '';
+  const own = m.probeBufferBytes ? `; the probes' own buffers held at most ${bytes(m.probeBufferBytes)}` : '';
+  const ext = m.peakExternalBytes ?? 0;
+  return `memory: peak heap ${bytes(m.peakHeapUsedBytes)}${top?.name ? ` (${top.name})` : ''}${limit}${ext > m.peakHeapUsedBytes / 4 ? `, peak outside the heap (Buffers) ${bytes(ext)}` : ''}, peak RSS ${bytes(m.peakRssBytes)}${grew.length ? `; heap grew most in ${grew.map((s) => `${s.name} (+${bytes(s.heapGrowthBytes)})`).join(', ')}` : ''}${toward}${own}`;
+}
+
+/** A finding that saves no time and is about a risk (memory, corruption): shown in its own section. */
+export const isRiskOnly = (f: Finding): boolean => !!f.risk && f.estimatedSavingMs === 0;
+
+/** A finding's memory model in words: the peak, the predicted peak after the fix, the share of the heap limit. */
+export function findingMemoryText(f: Finding): string | null {
+  const m = f.memory;
+  if (!m) return null;
+  return `peak ${bytes(m.peakBytes)}${m.shareOfLimit !== null ? ` (${pct(m.shareOfLimit)} of the heap limit)` : ''}${m.predictedPeakBytes !== null ? `, about ${bytes(m.predictedPeakBytes)} after the fix` : ''}`;
 }

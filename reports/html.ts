@@ -3,7 +3,7 @@ import type { ExplainResult, PlanNode } from '../src/model/db';
 import { transferLabel, type Finding, type Report } from '../src/model/report';
 import { CATEGORY_LABEL, dur, esc, jsonForScript, lineChart, linkify, size, stackedBar } from './html-kit';
 import type { Renderer } from './types';
-import { coverageLine, memoryLine } from './format';
+import { coverageLine, findingMemoryText, isRiskOnly, memoryLine } from './format';
 
 /**
  * The HTML report: one self-contained file (no network, no external fonts or scripts) for engineers to open,
@@ -96,13 +96,14 @@ function sites(list: Finding['callSites']): string {
   return `<div class="sites"><strong>Called from:</strong><ul>${list.map((c) => `<li><code>${esc(c.file)}:${esc(c.line)}</code>${c.function ? ` in <code>${esc(c.function)}</code>` : ''}: ${esc(pct(c.share, 1))} of the calls<ol class="stack">${c.stack.map(frame).join('')}</ol></li>`).join('')}</ul></div>`;
 }
 
-function findings(list: Finding[]): string {
-  if (list.length === 0) return '';
-  const items = list.map((f) => {
+function findings(all: Finding[]): string {
+  if (all.length === 0) return '';
+  const card = (f: Finding) => {
     const metrics = Object.entries(f.evidence.metrics);
     return `<details id="f-${f.rank}" class="finding"${f.rank <= 3 ? ' open' : ''}>
 <summary><span class="rank">${f.rank}</span> <span class="ftitle">${esc(f.title)}</span> <span class="save">${esc(savingText(f))}</span> <span class="conf c-${esc(f.confidence)}">${esc(f.confidence)}</span> <span class="cat cat-${esc(f.category)}">${esc(f.category)}</span></summary>
 ${f.risk ? `<p class="risk"><strong>Risk:</strong> ${esc(f.risk)}</p>` : ''}
+${f.memory ? `<p class="memory"><strong>Memory:</strong> ${esc(findingMemoryText(f))}. <span class="model">${esc(f.memory.model)}</span></p>` : ''}
 <p><strong>Evidence:</strong> ${linkify(f.evidence.summary)}</p>
 ${f.evidence.fingerprint ? `<pre class="sql">${esc(f.evidence.fingerprint)}</pre>` : ''}
 ${sites(f.callSites)}
@@ -111,8 +112,10 @@ ${metrics.length ? `<table class="kv"><tbody>${metrics.map(([k, v]) => `<tr><th>
 ${f.recommendation.code ? `<pre class="code">${esc(f.recommendation.code)}</pre>` : ''}
 <p class="model"><strong>Saving model:</strong> ${esc(f.savingModel)}</p>
 </details>`;
-  });
-  return `<section id="findings"><h2>Bottlenecks, by the time their fix saves</h2><p class="actions"><button type="button" id="expand">expand all</button></p>${items.join('\n')}</section>`;
+  };
+  const timed = all.filter((f) => !isRiskOnly(f)), risks = all.filter(isRiskOnly);
+  return `<section id="findings"><h2>Bottlenecks, by the time their fix saves</h2><p class="actions"><button type="button" id="expand">expand all</button></p>${timed.length ? timed.map(card).join('\n') : '<p>No finding saves time.</p>'}</section>
+${risks.length ? `<section id="risks"><h2>Risks that save no time: memory first, by the share of the heap limit</h2>${risks.map(card).join('\n')}</section>` : ''}`;
 }
 
 function breakdown(r: Report): string {

@@ -1,7 +1,7 @@
-import type { Report } from '../src/model/report';
+import type { Finding, Report } from '../src/model/report';
 import { escapeControl } from '../probes/sanitize';
 import type { Renderer } from './types';
-import { coverageLine, memoryLine } from './format';
+import { coverageLine, findingMemoryText, isRiskOnly, memoryLine } from './format';
 
 /** Escapes text for a Markdown table cell or line: pipes, backticks, HTML, line breaks and control characters cannot break out. */
 function md(s: unknown): string {
@@ -21,14 +21,21 @@ export const markdownRenderer: Renderer = {
     out.push('| category | time | share |', '|---|---:|---:|');
     for (const c of r.breakdown.categories) out.push(`| ${md(c.category)} | ${ms(c.ms)} | ${(c.share * 100).toFixed(1)}% |`);
     out.push('');
-    if (r.findings.length) {
+    const timed = r.findings.filter((f) => !isRiskOnly(f));
+    const risks = r.findings.filter(isRiskOnly);
+    const at = (f: Finding) => (f.callSites?.length ? ` at ${f.callSites.slice(0, 3).map((c) => `${md(c.file)}:${md(c.line)}`).join(', ')}` : '');
+    if (timed.length) {
       out.push('| # | bottleneck | saves | confidence | fix |', '|---:|---|---:|---|---|');
-      for (const f of r.findings.slice(0, 20)) {
-        const at = f.callSites?.length ? ` at ${f.callSites.slice(0, 3).map((c) => `${md(c.file)}:${md(c.line)}`).join(', ')}` : '';
-        out.push(`| ${f.rank} | ${md(f.title)}${at}${f.risk ? ` (risk: ${md(f.risk)})` : ''} | ${f.risk && f.estimatedSavingMs === 0 ? '-' : ms(f.estimatedSavingMs)} | ${md(f.confidence)} | ${md(f.recommendation.summary)} |`);
+      for (const f of timed.slice(0, 20)) {
+        out.push(`| ${f.rank} | ${md(f.title)}${at(f)}${f.risk ? ` (risk: ${md(f.risk)})` : ''} | ${ms(f.estimatedSavingMs)} | ${md(f.confidence)} | ${md(f.recommendation.summary)} |`);
       }
     } else out.push('No bottleneck found by the detectors that had data.');
     out.push('');
+    if (risks.length) {
+      out.push('### Risks (no time saved)', '', '| # | risk | memory | confidence | fix |', '|---:|---|---|---|---|');
+      for (const f of risks.slice(0, 20)) out.push(`| ${f.rank} | ${md(f.title)}${at(f)}: ${md(f.risk)} | ${md(findingMemoryText(f) ?? '-')} | ${md(f.confidence)} | ${md(f.recommendation.summary)} |`);
+      out.push('');
+    }
     if (r.stages.length) {
       out.push('| stage | runs | wall | db | ftp | logic | waiting |', '|---|---:|---:|---:|---:|---:|---:|');
       for (const s of r.stages) {

@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import { transferLabel, type Report } from '../src/model/report';
 import { escapeControl } from '../probes/sanitize';
-import { bar, bytes, clip as clipRaw, coverageLine, memoryLine, ms, pct } from './format';
+import { bar, bytes, clip as clipRaw, coverageLine, findingMemoryText, isRiskOnly, memoryLine, ms, pct } from './format';
 
 /** Data shortened for a cell, its control characters made visible (nothing from a job reaches the terminal raw). */
 const clip = (text: unknown, max: number) => clipRaw(escapeControl(text, true), max);
@@ -42,14 +42,26 @@ export const terminalRenderer: Renderer = {
       out.push(s.toString());
     }
 
-    if (report.findings.length) {
+    const timed = report.findings.filter((x) => !isRiskOnly(x));
+    const risks = report.findings.filter(isRiskOnly);
+    const row = (x: (typeof report.findings)[number], last: string) => {
+      const risk = x.risk ? `\nrisk: ${clip(x.risk, width - 46)}` : '';
+      const mem = findingMemoryText(x);
+      const at = x.callSites?.length ? `\nat ${clip(x.callSites.slice(0, 3).map((c) => `${c.file}:${c.line}${x.callSites!.length > 1 ? ` (${pct(c.share)})` : ''}`).join(', '), width - 43)}` : '';
+      return [x.rank, `${clip(x.title, width - 40)}${at}\n${clip(x.recommendation.summary, width - 40)}${risk}${mem ? `\nmemory: ${clip(mem, width - 48)}` : ''}`, last, txt(x.confidence)];
+    };
+    if (timed.length) {
       const f = table(['#', 'bottleneck', 'saves', 'confidence'], color, ['right', 'left', 'right', 'left']);
-      for (const x of report.findings.slice(0, 10)) {
-        const risk = x.risk ? `\nrisk: ${clip(x.risk, width - 46)}` : '';
-        const at = x.callSites?.length ? `\nat ${clip(x.callSites.slice(0, 3).map((c) => `${c.file}:${c.line}${x.callSites!.length > 1 ? ` (${pct(c.share)})` : ''}`).join(', '), width - 43)}` : '';
-        f.push([x.rank, `${clip(x.title, width - 40)}${at}\n${clip(x.recommendation.summary, width - 40)}${risk}`, x.risk && x.estimatedSavingMs === 0 ? '-' : ms(x.estimatedSavingMs), txt(x.confidence)]);
-      }
+      for (const x of timed.slice(0, 10)) f.push(row(x, ms(x.estimatedSavingMs)));
       out.push(f.toString());
+    }
+    if (risks.length) {
+      // Risks that save no time, in their own table, the memory ones by the share of the heap limit.
+      const f = table(['#', 'risk (no time saved)', 'of limit', 'confidence'], color, ['right', 'left', 'right', 'left']);
+      for (const x of risks.slice(0, 10)) f.push(row(x, x.memory?.shareOfLimit != null ? pct(x.memory.shareOfLimit) : '-'));
+      out.push(f.toString());
+    }
+    if (report.findings.length) {
       const w = report.whatIf;
       out.push(`predicted wall time: ${ms(w.currentMs)} now, ${ms(w.top1Ms)} with the top fix, ${ms(w.top3Ms)} with the top 3, ${ms(w.allMs)} with all`);
       const pc = report.collection.probeCost;

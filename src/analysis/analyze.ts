@@ -16,12 +16,15 @@ import { clientCpuModel } from './client-cpu';
 import { criticalCpuShare } from './detectors/span-stats';
 import { probeCostOf, subtractProbeCost } from './probe-cost';
 import { coverageOf, networkWaits } from './coverage';
-import { summarizeMemory } from './memory';
+import { attributeGrowth, GROWTH_METHOD, summarizeMemory } from './memory';
 import { unexplainedClasses } from './unexplained';
 import { overlapWith, totalLength, union, type Interval } from './intervals';
 import { rankFindings, whatIf } from './rank';
 import { summarizeRuntime } from './runtime-summary';
 import { DEFAULT_THRESHOLDS, type Thresholds } from './thresholds';
+
+/** Owners of the memory growth listed in the report (the rest are small). */
+const MAX_GROWTH_OWNERS = 8;
 
 /** Options of {@link analyze}. */
 export interface AnalyzeOptions {
@@ -78,6 +81,13 @@ export function analyze(model: TraceModel, options: AnalyzeOptions): Report {
   const stages = computeStages(model, timeline);
   const sole = soleTimeFunctions(model, agg);
   const memory = summarizeMemory(model, stageRuns(model));
+  if (memory) {
+    const classOf = new Map(groups.map((g) => [g.group, g.cls.id]));
+    const fingerprintOf = new Map(groups.map((g) => [g.cls.id, g.cls.fingerprint]));
+    const growth = attributeGrowth(model, (group) => classOf.get(group) ?? null);
+    const label = (o: { kind: string; key: string }) => (o.kind === 'query' ? fingerprintOf.get(o.key) ?? o.key : o.kind === 'transfer' ? o.key : o.key ? `job code in stage ${o.key}` : 'job code (no call in flight)');
+    if (growth) memory.growth = { method: GROWTH_METHOD, pid: growth.processPid, baseBytes: growth.baseBytes, peakBytes: growth.peakBytes, owners: growth.owners.slice(0, MAX_GROWTH_OWNERS).map((o) => ({ ...o, label: label(o) })) };
+  }
   const ctxWith = (t: Thresholds): DetectorContext => ({
     queries: groups, connects, run: agg, breakdown, ftp, stages, memory, thresholds: t, ftpBench: options.ftpBench ?? null, explains: options.explains ?? null,
     ...sole,

@@ -49,10 +49,13 @@ export function summarizeMemory(model: TraceModel, stages: ReadonlyMap<string, r
     if (first !== null && last !== null) stageOut.push({ name, peakHeapUsedBytes: peak, heapGrowthBytes: last - first });
   }
   const top = processes.reduce((a, b) => (b.peakHeapUsedBytes > a.peakHeapUsedBytes ? b : a));
+  const buffers = procs.map((p) => p.footer?.probeCost?.bufferBytes).filter((b): b is number => typeof b === 'number');
   return {
+    ...(buffers.length ? { probeBufferBytes: Math.max(...buffers) } : {}),
     method: MEMORY_METHOD,
     peakHeapUsedBytes: top.peakHeapUsedBytes,
     peakRssBytes: Math.max(...processes.map((p) => p.peakRssBytes)),
+    peakExternalBytes: Math.max(...processes.map((p) => p.peakExternalBytes)),
     processes: processes.map(({ key: _key, ...rest }) => rest),
     stages: stageOut,
   };
@@ -74,14 +77,25 @@ export function memoryTimeline(model: TraceModel, start: number, binMs: number, 
   return any ? out : null;
 }
 
+/** The heap's growth during a window of one process (see {@link heapGrowthDuring}), bytes. */
+export interface GrowthWindow {
+  baseBytes: number;
+  peakBytes: number;
+  growthBytes: number;
+  /** The process's young-generation capacity at exit (both semi-spaces); null when not reported. */
+  youngGenBytes: number | null;
+  /** The process's V8 heap limit; null when not reported. */
+  heapLimitBytes: number | null;
+}
+
 /**
  * How much the heap grew during [a, b] (and the `afterMs` after it, while the driver hands the rows over): per
  * process, the highest heap used sampled in that window minus the last sample before `a`; the process where it grew
- * most. Null without samples around the window. An estimate: the sampling interval (100 ms) bounds its resolution,
+ * most, with that process's young-generation capacity (null when its probes did not report it). Null without samples around the window. An estimate: the sampling interval (100 ms) bounds its resolution,
  * and garbage collected in the window lowers it.
  */
-export function heapGrowthDuring(model: TraceModel, a: number, b: number, afterMs = 1000): { baseBytes: number; peakBytes: number; growthBytes: number } | null {
-  let best: { baseBytes: number; peakBytes: number; growthBytes: number } | null = null;
+export function heapGrowthDuring(model: TraceModel, a: number, b: number, afterMs = 1000): GrowthWindow | null {
+  let best: GrowthWindow | null = null;
   for (const p of model.processes) {
     const m = p.memSamples;
     if (!m || m.length < F) continue;
@@ -93,8 +107,190 @@ export function heapGrowthDuring(model: TraceModel, a: number, b: number, afterM
     }
     if (base === null) base = m[1]!;
     if (peak === null) continue;
-    const g = { baseBytes: base, peakBytes: peak, growthBytes: Math.max(0, peak - base) };
+    const young = p.footer?.memory?.youngGenBytes;
+    const limit = p.footer?.memory?.heapLimit;
+    const g = { baseBytes: base, peakBytes: peak, growthBytes: Math.max(0, peak - base), youngGenBytes: typeof young === 'number' ? young : null, heapLimitBytes: typeof limit === 'number' ? limit : null };
     if (!best || g.growthBytes > best.growthBytes) best = g;
   }
   return best;
+}
+
+/** What the heap's growth toward its peak is attributed to (see {@link attributeGrowth}). */
+export interface GrowthOwner {
+  /** 'query': a statement class; 'transfer': FTP/SFTP transfers of one operation and file type; 'code': the job's own code, by stage. */
+  kind: 'query' | 'transfer' | 'code';
+  /** Statement class id (kind 'query'), `ftp.download *.csv` (kind 'transfer'), or the stage's name ('' outside stages). */
+  key: string;
+  /** Bytes of the growth attributed to it (heap used plus external memory). */
+  bytes: number;
+  /** Its share of the growth toward the peak (0..1). */
+  share: number;
+}
+
+/** How {@link attributeGrowth} works, for the report. */
+export const GROWTH_METHOD = 'In the process whose memory (heap used + external) peaked highest: from its lowest sample before the peak to the peak, each rise between two consecutive samples (100 ms apart) is split among the statement classes and transfers in flight during it, by the time each was in flight, and the rest goes to the job\'s own code (by stage); the shares are then scaled to the net growth. An estimate: memory a call allocates is only seen when the next sample is taken, and garbage collected in between lowers the rises.';
+
+/**
+ * Which statement classes, transfers and stages the memory grew during, on its way to the peak: the answer to
+ * "which statement made the heap grow". Memory here is heap used plus external (Buffers, where a download's bytes
+ * live). Pure: one pass over the spans of the peak process. Null without memory samples or without growth.
+ */
+export function attributeGrowth(model: TraceModel, classIdOf: (group: number) => string | null): { processPid: number; baseBytes: number; peakBytes: number; owners: GrowthOwner[] } | null {
+  let best: { p: (typeof model.processes)[number]; key: number; peak: number; peakAt: number; i: number } | null = null;
+  for (const p of model.processes) {
+    const m = p.memSamples;
+    if (!m || m.length < 2 * F) continue;
+    for (let i = 0; i + F <= m.length; i += F) {
+      const v = m[i + 1]! + m[i + 3]!;
+      if (!best || v > best.peak) best = { p, key: unitKeyOf(p.header), peak: v, peakAt: m[i]!, i };
+    }
+  }
+  if (!best) return null;
+  const m = best.p.memSamples!;
+  // The lowest point before the peak: growth from there on is what the peak is made of.
+  let lo = 0;
+  for (let i = 0; i <= best.i; i += F) if (m[i + 1]! + m[i + 3]! < m[lo + 1]! + m[lo + 3]!) lo = i;
+  const base = m[lo + 1]! + m[lo + 3]!;
+  if (best.peak <= base) return null;
+  // Rises between consecutive samples in [lo, peak]: [t0, t1, bytes].
+  const rises: number[] = [];
+  for (let i = lo + F; i <= best.i; i += F) {
+    const d = m[i + 1]! + m[i + 3]! - (m[i - F + 1]! + m[i - F + 3]!);
+    if (d > 0) rises.push(m[i - F]!, m[i]!, d);
+  }
+  const n = rises.length / 3;
+  if (n === 0) return null;
+  // Per rise, each owner's time in flight during it (ms), from the spans of this process.
+  const inFlight: Map<string, number>[] = Array.from({ length: n }, () => new Map());
+  const owners = new Map<string, GrowthOwner>();
+  const ownerKey = (kind: GrowthOwner['kind'], key: string) => `${kind}\u0000${key}`;
+  const add = (kind: GrowthOwner['kind'], key: string, a: number, b: number) => {
+    // Rises are in time order: binary-search the first that ends after a.
+    let l = 0, h = n;
+    while (l < h) { const mid = (l + h) >> 1; if (rises[mid * 3 + 1]! <= a) l = mid + 1; else h = mid; }
+    for (let r = l; r < n && rises[r * 3]! < b; r++) {
+      const ov = Math.min(b, rises[r * 3 + 1]!) - Math.max(a, rises[r * 3]!);
+      if (ov <= 0) continue;
+      const k = ownerKey(kind, key);
+      if (!owners.has(k)) owners.set(k, { kind, key, bytes: 0, share: 0 });
+      inFlight[r]!.set(k, Math.min(rises[r * 3 + 1]! - rises[r * 3]!, (inFlight[r]!.get(k) ?? 0) + ov));
+    }
+  };
+  const t0 = rises[0]!, t1 = rises[rises.length - 2]!;
+  model.source.forEach((row) => {
+    if (row.pid !== best!.key || row.end <= t0 || row.start >= t1) return;
+    if (row.kind === 'db') {
+      const id = classIdOf(row.group);
+      if (id) add('query', id, row.start, row.end);
+    } else if (row.kind === 'ftp' && row.detail >= 0) {
+      const s = model.spans[row.detail]!;
+      if (!/download|upload|append/i.test(s.name)) return;
+      const ext = s.attrs['ftp.remote.ext'];
+      add('transfer', `${s.name}${ext ? ` *.${String(ext).replace(/^\./, '')}` : ''}`, row.start, row.end);
+    }
+  });
+  // The rest of each rise: the job's own code, in the stage running then (the innermost stage covering its middle).
+  const stages = model.spans.filter((s) => s.kind === 'stage' && s.pid === best!.key);
+  const stageAt = (t: number) => {
+    let name = '', len = Infinity;
+    for (const s of stages) if (s.start <= t && s.end >= t && s.end - s.start < len) { len = s.end - s.start; name = String(s.attrs['batch_doctor.stage.name'] ?? s.name); }
+    return name;
+  };
+  let attributed = 0;
+  for (let r = 0; r < n; r++) {
+    const a = rises[r * 3]!, b = rises[r * 3 + 1]!, d = rises[r * 3 + 2]!;
+    const dur = Math.max(1e-6, b - a);
+    const busy = inFlight[r]!;
+    const total = [...busy.values()].reduce((x, y) => x + y, 0);
+    // Calls in flight together share the rise by their time; time no call covered is the job's code.
+    const covered = Math.min(dur, total);
+    for (const [k, ms] of busy) owners.get(k)!.bytes += d * (covered / dur) * (ms / Math.max(1e-6, total));
+    const rest = d * (1 - covered / dur);
+    if (rest > 0) {
+      const k = ownerKey('code', stageAt((a + b) / 2));
+      if (!owners.has(k)) owners.set(k, { kind: 'code', key: k.slice(k.indexOf('\u0000') + 1), bytes: 0, share: 0 });
+      owners.get(k)!.bytes += rest;
+    }
+    attributed += d;
+  }
+  const net = best.peak - base;
+  const out = [...owners.values()].map((o) => ({ ...o, bytes: Math.round((o.bytes * net) / attributed), share: Math.round((1000 * o.bytes) / attributed) / 1000 }))
+    .filter((o) => o.bytes > 0).sort((x, y) => y.bytes - x.bytes);
+  return { processPid: best.p.header.pid, baseBytes: base, peakBytes: best.peak, owners: out };
+}
+
+/** Bins the samples of a process are cut into to find the trend of the heap's floor (traces without post-GC reads). */
+const FLOOR_BINS = 10;
+/** Full collections needed to judge the live memory's trend: three give two steps to agree. */
+export const MIN_POST_GC_POINTS = 3;
+
+/** The trend of a process's memory floor (see {@link memoryFloorTrend}). */
+export interface FloorTrend {
+  /**
+   * 'post-gc': memory right after each full collection (what the job held live); 'bins': the lowest sample of each
+   * tenth of the run (traces of probes that did not read memory after full collections).
+   */
+  method: 'post-gc' | 'bins';
+  /** The floors: memory (heap used + external), bytes, and when, epoch ms. */
+  floors: { t: number; bytes: number }[];
+  /** Least-squares slope of the floors over time, bytes per ms. */
+  slopeBytesPerMs: number;
+  /** How well a straight line fits the floors (coefficient of determination, 0..1). */
+  r2: number;
+  /** Share of consecutive floors that rose (0..1): near 1 for steady accumulation, low for one step. */
+  risingShare: number;
+  /** The floor's growth by the fitted line, from the first floor to the last, bytes. */
+  growthBytes: number;
+  /** The fitted line at the first floor, bytes (what was live before the growth). */
+  startBytes: number;
+  /** First and last floor, epoch ms. */
+  from: number;
+  to: number;
+  /** Highest memory sampled (heap used + external), bytes. */
+  peakBytes: number;
+}
+
+/**
+ * The floor of one process's memory over its run, and a straight line through it: a floor that climbs steadily is
+ * memory kept across the run, not garbage. The floors are the memory right after each full collection when the
+ * probes read it (`postGc`, what the job held live; at least MIN_POST_GC_POINTS of them); without those reads (older
+ * probes), the samples cut into ten bins of equal count and the lowest of each (garbage between collections is above
+ * it, but old-generation garbage waiting for a full collection is not, so this method is the weaker one). Null when
+ * neither has enough points: `postGcKnown` (the probes count full collections) and fewer than MIN_POST_GC_POINTS, or
+ * fewer than `minSamples` samples (default 20, two seconds). Pure.
+ */
+export function memoryFloorTrend(samples: readonly number[], postGc: readonly number[] | undefined, postGcKnown: boolean, minSamples = 20): FloorTrend | null {
+  const count = Math.floor(samples.length / F);
+  let peak = 0;
+  for (let i = 0; i < count; i++) peak = Math.max(peak, samples[i * F + 1]! + samples[i * F + 3]!);
+  let floors: { t: number; bytes: number }[] = [];
+  let method: FloorTrend['method'];
+  if (postGc && postGc.length / 2 >= MIN_POST_GC_POINTS) {
+    method = 'post-gc';
+    for (let i = 0; i + 1 < postGc.length; i += 2) floors.push({ t: postGc[i]!, bytes: postGc[i + 1]! });
+  } else {
+    if (postGcKnown || count < Math.max(minSamples, 2 * FLOOR_BINS)) return null;
+    method = 'bins';
+    for (let b = 0; b < FLOOR_BINS; b++) {
+      const i0 = Math.floor((b * count) / FLOOR_BINS), i1 = Math.floor(((b + 1) * count) / FLOOR_BINS);
+      let lo = Infinity, t = 0;
+      for (let i = i0; i < i1; i++) {
+        const v = samples[i * F + 1]! + samples[i * F + 3]!;
+        if (v < lo) lo = v;
+        t += samples[i * F]!;
+      }
+      floors.push({ t: t / (i1 - i0), bytes: lo });
+    }
+  }
+  floors = floors.sort((a, b) => a.t - b.t);
+  const n = floors.length;
+  const mt = floors.reduce((a, f) => a + f.t, 0) / n, mb = floors.reduce((a, f) => a + f.bytes, 0) / n;
+  let sxy = 0, sxx = 0, syy = 0;
+  for (const f of floors) { sxy += (f.t - mt) * (f.bytes - mb); sxx += (f.t - mt) ** 2; syy += (f.bytes - mb) ** 2; }
+  const slope = sxx > 0 ? sxy / sxx : 0;
+  const r2 = sxx > 0 && syy > 0 ? (sxy * sxy) / (sxx * syy) : 0;
+  let rising = 0;
+  for (let i = 1; i < n; i++) if (floors[i]!.bytes > floors[i - 1]!.bytes) rising++;
+  const from = floors[0]!.t, to = floors[n - 1]!.t;
+  return { method, floors, slopeBytesPerMs: slope, r2, risingShare: rising / Math.max(1, n - 1), growthBytes: Math.max(0, slope * (to - from)), startBytes: Math.max(0, mb + slope * (from - mt)), from, to, peakBytes: peak };
 }

@@ -2,11 +2,16 @@ import type { Breakdown, Finding, WhatIf } from '../model/report';
 import { round3 } from './intervals';
 import type { RawFinding } from './detectors/types';
 
-/** Ranks findings by estimated saving (ties: higher confidence first, then id for a stable order). */
+/**
+ * Ranks findings by estimated saving: time first. Findings that save no time (risks) follow, the memory ones by the
+ * share of the heap limit they are about, most first (a risk without a memory model after them). Ties: higher
+ * confidence first, then id for a stable order.
+ */
 export function rankFindings(raw: RawFinding[]): Finding[] {
   const conf = { high: 0, medium: 1, low: 2 } as const;
+  const riskOf = (f: RawFinding) => (f.memory ? (f.memory.shareOfLimit ?? 0) + 1 : 0);
   return [...raw]
-    .sort((a, b) => b.estimatedSavingMs - a.estimatedSavingMs || conf[a.confidence] - conf[b.confidence] || a.id.localeCompare(b.id))
+    .sort((a, b) => b.estimatedSavingMs - a.estimatedSavingMs || riskOf(b) - riskOf(a) || conf[a.confidence] - conf[b.confidence] || a.id.localeCompare(b.id))
     .map((f, i) => ({ ...f, rank: i + 1 }));
 }
 

@@ -119,6 +119,24 @@ export interface Thresholds {
    * runs full collections ever more often to make room (GC time climbs), and an input a half larger would not fit.
    */
   heapNearLimitShare: number;
+  /**
+   * Growth of a process's memory floor over its run, bytes, from which steady accumulation across records is reported.
+   * Default 32 MiB: twice V8's default semi-space (16 MiB on 64-bit), the most garbage one young-generation cycle
+   * can hold above what is live, so a smaller rise of the floor can be garbage not yet collected.
+   */
+  minAccumulationBytes: number;
+  /**
+   * How well a straight line must fit the floors (R², 0..1) to call the growth steady. Default 0.85: memory kept per
+   * record climbs linearly with the records; one large read is a step (R² ~0.5-0.75 over ten bins), the GC's saw-tooth
+   * leaves the floors scattered.
+   */
+  minAccumulationFit: number;
+  /**
+   * Size of a transferred file, bytes, from which holding it whole in memory is reported. Default 16 MiB: one
+   * semi-space of V8's young generation (16 MiB on 64-bit), the swing the heap makes between two scavenges without
+   * any file held, so a smaller file's growth cannot be told from garbage.
+   */
+  minHeldFileBytes: number;
 }
 
 /** The defaults documented on each field of {@link Thresholds}. */
@@ -152,4 +170,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   minStageDominance: 0.5,
   largeResultRows: 100_000,
   heapNearLimitShare: 0.7,
+  minAccumulationBytes: 32 * 1048576,
+  minAccumulationFit: 0.85,
+  minHeldFileBytes: 16 * 1048576,
 };

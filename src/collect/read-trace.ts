@@ -68,6 +68,11 @@ export async function readTraceFile(file: string, into: SpanSink, guard?: ReadGu
           if (proc && Array.isArray(m) && m.length % 6 === 0 && m.every(isNum)) for (const x of m) (proc.memSamples ??= []).push(x); else bad++;
           break;
         }
+        case 'post-gc': {
+          const m = (rec as { samples?: unknown }).samples;
+          if (proc && Array.isArray(m) && m.length % 2 === 0 && m.every(isNum)) for (const x of m) (proc.postGc ??= []).push(x); else bad++;
+          break;
+        }
         case 'cpu-profile':
           if (proc && Array.isArray((rec as { functions?: unknown }).functions)) proc.cpuProfile = rec as ProcessTrace['cpuProfile']; else bad++;
           break;

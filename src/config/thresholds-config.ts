@@ -19,7 +19,7 @@ export interface ThresholdsConfig {
 }
 
 /** Shares (0..1) among the thresholds; every other threshold is a count, a duration or a size (>= 0). */
-const SHARES = new Set<keyof Thresholds>(['minHotFunctionShare', 'minErrorRateRisk', 'minGcShare', 'minStageDominance', 'heapNearLimitShare']);
+const SHARES = new Set<keyof Thresholds>(['minHotFunctionShare', 'minErrorRateRisk', 'minGcShare', 'minStageDominance', 'heapNearLimitShare', 'minAccumulationFit']);
 /** Thresholds that must be whole numbers (counts). */
 const COUNTS = new Set<keyof Thresholds>(['minRepeatedCalls', 'batchSize', 'minSerialTransfers', 'ftpStreams', 'largeResultRows']);
 

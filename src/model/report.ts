@@ -81,6 +81,8 @@ export interface MemorySummary {
   peakHeapUsedBytes: number;
   /** The highest RSS of any one process, bytes. */
   peakRssBytes: number;
+  /** The highest memory outside the JS heap (Buffers, ArrayBuffers) of any one process, bytes; absent in older reports. */
+  peakExternalBytes?: number;
   processes: {
     pid: number;
     threadId?: number;
@@ -97,6 +99,25 @@ export interface MemorySummary {
   }[];
   /** Per named stage: the highest heap used during it, and heap used at its last sample minus at its first. */
   stages: { name: string; peakHeapUsedBytes: number; heapGrowthBytes: number }[];
+  /**
+   * What the memory (heap used + external) grew during on its way to the run's highest peak: statement classes,
+   * transfers, and the job's own code by stage, largest first (at most 8). An estimate (see `method`); absent
+   * when memory never rose.
+   */
+  growth?: {
+    method: string;
+    pid: number;
+    /** The lowest sample before the peak, and the peak, bytes (heap used + external). */
+    baseBytes: number;
+    peakBytes: number;
+    /** `label`: the statement class's fingerprint, the transfers' operation and file type, or the job's code and stage. */
+    owners: { kind: 'query' | 'transfer' | 'code'; key: string; label: string; bytes: number; share: number }[];
+  };
+  /**
+   * The probes' own memory: what their buffers held at most (trace records waiting to be written, memory and
+   * event-loop samples), bytes; the V8 CPU profiler's native buffers are not in it. Absent in older traces.
+   */
+  probeBufferBytes?: number;
 }
 
 /** One profiled process of the run and the work recorded in it. */
@@ -248,10 +269,26 @@ export interface Finding {
    * such findings are reported even when they save little time. Absent for pure time findings.
    */
   risk?: string;
+  /** The memory model beside the time model, for findings about what a process holds at once. Absent otherwise. */
+  memory?: FindingMemory;
   evidence: Evidence;
   recommendation: Recommendation;
   /** Where in the job's code the calls behind this finding are issued, most calls first (absent when unknown). */
   callSites?: CodeSite[];
+}
+
+/** A finding's memory model: the peak it is about, the peak predicted after the fix, and the share of the heap limit. */
+export interface FindingMemory {
+  /** The peak (heap used, or heap used + external for buffered files) the finding is about, bytes. */
+  peakBytes: number;
+  /** The peak predicted with the recommended fix, bytes; null when no model applies. */
+  predictedPeakBytes: number | null;
+  /** V8's heap limit of the process, bytes; null when not reported. */
+  heapLimitBytes: number | null;
+  /** peakBytes over heapLimitBytes (0..1): what memory findings that save no time are ranked by. Null without a limit. */
+  shareOfLimit: number | null;
+  /** How the prediction was made, in words. */
+  model: string;
 }
 
 /** What each detector concluded. */

@@ -30,6 +30,8 @@ export interface ProcessTrace {
   eluWindows: number[];
   /** Memory samples, flat groups of six (see MemoryRecord): absent in traces of older probes and OTLP. */
   memSamples?: number[];
+  /** Memory right after full collections, flat pairs [epoch ms, heap used + external] (see PostGcRecord): absent in older traces. */
+  postGc?: number[];
   /** Lines that could not be parsed. */
   badLines: number;
   /** Where it came from: batch-doctor's probes (default) or an OpenTelemetry SDK over OTLP (no runtime signals, no summary). */

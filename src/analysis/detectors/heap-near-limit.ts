@@ -31,6 +31,7 @@ export const heapNearLimit: Detector = {
         estimatedSavingMs: 0,
         confidence: 'high',
         savingModel: 'no time saving claimed: the risk is running out of memory on a larger input',
+        memory: { peakBytes: p.peakHeapUsedBytes, predictedPeakBytes: null, heapLimitBytes: p.heapLimitBytes!, shareOfLimit: round3(used), model: 'no fix modelled here: the findings about what the process holds (result sets, buffered files, accumulation) predict their own peaks' },
         risk: `The heap peaked at ${mib(p.peakHeapUsedBytes)} MiB of a ${mib(p.heapLimitBytes!)} MiB limit (${round3(used * 100)}%), ${round3(p.peakHeapAtMs / 1000)} s into the run: an input ${round3(1 / used)}x as large (if the heap grows with it) stops the job with "JavaScript heap out of memory".`,
         evidence: {
           summary: `peak heap used ${mib(p.peakHeapUsedBytes)} MiB, heap limit ${mib(p.heapLimitBytes!)} MiB, peak RSS ${mib(p.peakRssBytes)} MiB (${mem!.method})`,

@@ -18,6 +18,8 @@ import { serialStages } from './serial-stages';
 import { errorsAndRetries } from './errors-and-retries';
 import { failedLogins } from './failed-logins';
 import { heapNearLimit } from './heap-near-limit';
+import { memoryAccumulation } from './memory-accumulation';
+import { fileHeldWhole } from './file-held-whole';
 import type { Detector } from './types';
 
 export type { Detector, DetectorContext, DetectorResult, RawFinding } from './types';
@@ -25,7 +27,7 @@ export type { Detector, DetectorContext, DetectorResult, RawFinding } from './ty
 /** Every detector, in one list (database, FTP, logic, structure). */
 export const DETECTORS: readonly Detector[] = [
   nPlusOneRead, rowByRowWrite, chattyProgress, commitPerRow, connectionPerQuery, largeResultSet, missingIndex, sequentialQueries,
-  serialFtp, ftpConnectionPerFile, ftpUncompressed, ftpAsciiBinary, ftpSlowTransfer,
-  cpuHotSpot, gcPressure, eventLoopBlocked, heapNearLimit,
+  serialFtp, ftpConnectionPerFile, ftpUncompressed, ftpAsciiBinary, ftpSlowTransfer, fileHeldWhole,
+  cpuHotSpot, gcPressure, eventLoopBlocked, heapNearLimit, memoryAccumulation,
   serialStages, errorsAndRetries, failedLogins,
 ];

@@ -1,0 +1,127 @@
+import { round3 } from '../intervals';
+import { MIN_POST_GC_POINTS, memoryFloorTrend } from '../memory';
+import { unitKeyOf } from '../../model/trace';
+import type { Detector, RawFinding } from './types';
+
+/** Records per chunk the recommendation flushes at: the memory model prices holding one chunk instead of all. */
+export const ACCUMULATION_CHUNK_RECORDS = 1000;
+/**
+ * Share of consecutive floor bins (0..1) that must rise to call the growth steady. 0.7: accumulation adds memory in
+ * every stretch of the run (a major collection can flatten one or two bins); one large read rises in one bin only.
+ */
+const MIN_RISING_SHARE = 0.7;
+/** Calls of one repeated statement class (or transfers) in the window before they count as records. */
+const MIN_RECORD_CALLS = 100;
+
+const mib = (b: number) => round3(b / 1048576);
+
+/**
+ * Results accumulated across records: the floor of a process's memory (what survives collections: heap used plus
+ * external) climbs steadily over the run, in step with the records it processes. Typical causes: rows pushed into an
+ * array that is written at the end, a Map used as a cache that is never evicted, strings concatenated into one
+ * output. The job fits today; a night with more records runs out of memory.
+ *
+ * Method: the memory right after each full collection (what the job held live; memoryFloorTrend, which falls back
+ * to the lowest sample of each tenth of the run in older traces); the growth is steady when a straight line fits
+ * those floors (R² >= minAccumulationFit), most steps rise (MIN_RISING_SHARE), and the fitted line climbs at least
+ * minAccumulationBytes between the first floor and the last. The records are the calls of the
+ * statement class (or the transfers) issued most often in that process during the samples' span, when there are
+ * at least MIN_RECORD_CALLS; otherwise the rate is per second.
+ *
+ * Memory model: writing out (or aggregating) per chunk of ACCUMULATION_CHUNK_RECORDS records holds one chunk, so
+ * what is live drops from the floor at the end to the floor at the start plus one chunk; V8 triggers full collections
+ * at a multiple of the live memory (its heap growing factor), so the peak scales with it:
+ *   predicted peak = peak x (start floor + bytes per record x chunk) / (start floor + growth).
+ * Time: none claimed (less live heap makes full
+ * collections cheaper, and chunked writes cost about what one big write does). Ranked by the share of the heap limit.
+ */
+export const memoryAccumulation: Detector = {
+  id: 'memory-accumulation',
+  detect(trace, ctx) {
+    const t = ctx.thresholds;
+    const procs = trace.processes.filter((p) => (p.memSamples?.length ?? 0) > 0);
+    if (procs.length === 0) return { status: 'no-data', reason: 'no memory samples were recorded (older probes, or an OpenTelemetry trace)' };
+    const findings: RawFinding[] = [];
+    let judged = 0;
+    for (const p of procs) {
+      const trend = memoryFloorTrend(p.memSamples!, p.postGc, typeof p.footer?.gc?.major === 'number');
+      if (!trend) continue;
+      judged++;
+      if (trend.growthBytes < t.minAccumulationBytes || trend.r2 < t.minAccumulationFit || trend.risingShare < MIN_RISING_SHARE) continue;
+      // The records: the most repeated statement class (or the transfers) of this process within the span.
+      const key = unitKeyOf(p.header);
+      const counts = new Map<number, number>();
+      let transfers = 0;
+      trace.source.forEach((row) => {
+        if (row.pid !== key || row.start < trend.from || row.start > trend.to) return;
+        if (row.kind === 'db' && row.group >= 0) counts.set(row.group, (counts.get(row.group) ?? 0) + 1);
+        else if (row.kind === 'ftp' && row.detail >= 0 && /download|upload|append/i.test(trace.spans[row.detail]!.name)) transfers++;
+      });
+      let recGroup = -1, recCalls = 0;
+      for (const [g, n] of counts) if (n > recCalls) { recGroup = g; recCalls = n; }
+      const q = recGroup >= 0 ? ctx.queries.find((x) => x.group === recGroup) : undefined;
+      const records = transfers > recCalls ? { n: transfers, what: 'file transfers' } : q && recCalls >= MIN_RECORD_CALLS ? { n: recCalls, what: `calls of ${q.cls.fingerprint.slice(0, 80)}` } : null;
+      const usable = records && records.n >= MIN_RECORD_CALLS ? records : null;
+      const seconds = Math.max(0.001, (trend.to - trend.from) / 1000);
+      const perRecord = usable ? trend.growthBytes / usable.n : null;
+      const limit = typeof p.footer?.memory?.heapLimit === 'number' ? p.footer.memory.heapLimit : null;
+      const share = limit ? trend.peakBytes / limit : null;
+      // V8 starts the next full collection when the heap reaches a multiple of what the last one left live (its heap
+      // growing factor), so the peak scales with the live memory: live now, and live with one chunk held.
+      const liveNow = trend.startBytes + trend.growthBytes;
+      const liveAfter = perRecord !== null ? trend.startBytes + Math.min(trend.growthBytes, perRecord * ACCUMULATION_CHUNK_RECORDS) : null;
+      const predicted = liveAfter !== null && liveNow > 0 ? Math.round(trend.peakBytes * (liveAfter / liveNow)) : null;
+      const rate = perRecord !== null ? `${round3(perRecord / 1024)} KiB kept per record (${usable!.n} ${usable!.what})` : `${mib(trend.growthBytes / seconds)} MiB kept per second`;
+      const headroom = limit && limit > trend.peakBytes
+        ? perRecord !== null
+          ? ` At this rate the heap limit (${mib(limit)} MiB) is reached after about ${Math.round((limit - trend.peakBytes) / perRecord)} more records (${round3((limit - trend.peakBytes) / trend.growthBytes + 1)}x this run's input).`
+          : ` At this rate the heap limit (${mib(limit)} MiB) is reached ${round3((limit - trend.peakBytes) / (trend.growthBytes / seconds))} s later than this run ended.`
+        : '';
+      const who = p.header.script ?? `pid ${p.header.pid}`;
+      findings.push({
+        id: `memory-accumulation:${p.header.pid}${p.header.threadId ? `-t${p.header.threadId}` : ''}`,
+        kind: 'memory-accumulation',
+        title: `Memory kept across records in ${who}: +${mib(trend.growthBytes)} MiB over the run, ${rate}`,
+        category: 'logic',
+        scope: [`memory:${key}`],
+        estimatedSavingMs: 0,
+        confidence: usable && trend.method === 'post-gc' ? 'medium' : 'low',
+        savingModel: 'no time saving claimed: the cost is memory (fewer live objects make full collections cheaper; chunked writes cost about what one write at the end does)',
+        risk: `The memory that survives collections grew steadily by ${mib(trend.growthBytes)} MiB in ${round3(seconds)} s (${rate}), to a peak of ${mib(trend.peakBytes)} MiB${limit ? ` of a ${mib(limit)} MiB heap limit` : ''}: it grows with the input.${headroom}`,
+        memory: {
+          peakBytes: trend.peakBytes, predictedPeakBytes: predicted, heapLimitBytes: limit, shareOfLimit: share !== null ? round3(share) : null,
+          model: perRecord !== null
+            ? `peak x live memory with one chunk held / live memory at the end (${mib(liveAfter!)} / ${mib(liveNow)} MiB; live with a chunk = the floor at the start + ${round3(perRecord / 1024)} KiB per record x ${ACCUMULATION_CHUNK_RECORDS} records): V8 sizes the heap as a multiple of what is live`
+            : 'no prediction: no repeated call to count records by',
+        },
+        evidence: {
+          summary: `${trend.method === 'post-gc' ? `memory (heap used + external) right after each of ${trend.floors.length} full collections` : 'lowest memory (heap used + external) per tenth of the run'}: ${trend.floors.slice(0, 12).map((f) => mib(f.bytes)).join(', ')}${trend.floors.length > 12 ? ', ...' : ''} MiB; a straight line fits them with R² ${round3(trend.r2)}, ${Math.round(trend.risingShare * 100)}% of the steps rise`,
+          metrics: {
+            method: trend.method, growthBytes: Math.round(trend.growthBytes), peakBytes: trend.peakBytes, r2: round3(trend.r2), risingShare: round3(trend.risingShare), seconds: round3(seconds),
+            ...(usable ? { records: usable.n, bytesPerRecord: Math.round(perRecord!) } : {}),
+            ...(limit ? { heapLimitBytes: limit } : {}), ...(predicted !== null ? { predictedPeakBytes: predicted } : {}),
+          },
+          ...(q && usable && usable.what.startsWith('calls') ? { queryClassId: q.cls.id, fingerprint: q.cls.fingerprint } : {}),
+        },
+        recommendation: {
+          summary: `Do not keep every record's result until the end: write (or aggregate) per chunk of ${ACCUMULATION_CHUNK_RECORDS} records and let the chunk go, stream the output to the file, or bound the cache (an LRU with a size limit). The per-stage memory in the report shows which stage the growth belongs to.`,
+          code: [
+            '// before: every result kept until the end',
+            'const results = [];',
+            'for (const rec of records) results.push(await enrich(rec));',
+            'await writeAll(results);',
+            '// after: one chunk at a time',
+            'let chunk = [];',
+            'for (const rec of records) {',
+            '  chunk.push(await enrich(rec));',
+            `  if (chunk.length === ${ACCUMULATION_CHUNK_RECORDS}) { await append(chunk); chunk = []; }`,
+            '}',
+            'if (chunk.length) await append(chunk);',
+          ].join('\n'),
+        },
+      });
+    }
+    if (judged === 0) return { status: 'no-data', reason: `no process ran ${MIN_POST_GC_POINTS} full garbage collections (or, in older traces, sampled memory for 2 s): too few to tell memory kept from garbage not yet collected` };
+    return { status: 'ran', findings };
+  },
+};
