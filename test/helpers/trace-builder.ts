@@ -117,12 +117,27 @@ export class TraceBuilder {
   private net: NonNullable<NonNullable<ProcessTrace['footer']>['network']>['endpoints'] = [];
 
   /** Memory samples (ProcessTrace.memSamples): [time relative to the run's start, heapUsed, rss] (heapTotal, external, arrayBuffers 0). */
-  memory(samples: [number, number, number][], heapLimit?: number): this {
-    this.mem.push(...samples.flatMap(([t, heap, rss]) => [this.t0 + t, heap, heap, 0, 0, rss]));
+  /** Memory samples [ms, heap used, rss, external?]; the heap limit for the footer. */
+  memory(samples: ([number, number, number] | [number, number, number, number])[], heapLimit?: number): this {
+    this.mem.push(...samples.flatMap(([t, heap, rss, ext]) => [this.t0 + t, heap, heap, ext ?? 0, ext ?? 0, rss]));
     if (heapLimit !== undefined) this.heapLimit = heapLimit;
     return this;
   }
+  /** Memory read right after full collections [ms, heap used + external]; the footer then counts them as major GCs. */
+  postGc(points: [number, number][]): this {
+    this.postGcs.push(...points.flatMap(([t, v]) => [this.t0 + t, v]));
+    this.majorGcs = points.length;
+    return this;
+  }
+  /** The young generation's capacity the footer reports (both semi-spaces), bytes. */
+  youngGen(bytes: number): this {
+    this.young = bytes;
+    return this;
+  }
   private mem: number[] = [];
+  private postGcs: number[] = [];
+  private majorGcs: number | undefined;
+  private young: number | undefined;
   private heapLimit: number | undefined;
 
   busy(start: number, end: number, u: number): this {
@@ -137,11 +152,13 @@ export class TraceBuilder {
       // A process that exited normally writes its summary; killed() builds one that did not.
       footer: !this.noFooter ? {
         type: 'footer', endedAt: this.t0 + this.wallMs, exitCode: 0, spansRecorded: this.spans.length, spansDropped: 0, forwardFailures: 0,
-        eventLoopDelayMs: this.rt?.eventLoopDelayMs ?? null, gc: this.rt?.gc ?? null, records: {}, memory: { heapUsed: 0, maxRss: this.rt?.maxRss ?? 0, ...(this.heapLimit !== undefined ? { heapLimit: this.heapLimit } : {}) },
+        eventLoopDelayMs: this.rt?.eventLoopDelayMs ?? null,
+        gc: this.majorGcs !== undefined ? { ...(this.rt?.gc ?? { count: this.majorGcs, totalMs: 0, maxMs: 0 }), major: this.majorGcs } : this.rt?.gc ?? null, records: {},
+        memory: { heapUsed: 0, maxRss: this.rt?.maxRss ?? 0, ...(this.heapLimit !== undefined ? { heapLimit: this.heapLimit } : {}), ...(this.young !== undefined ? { youngGenBytes: this.young } : {}) },
         internalErrors: {}, valueStats: this.values, callSites: this.sites, ...(this.cost ? { probeCost: this.cost } : {}),
         ...(this.net.length ? { network: { endpoints: this.net, intervalsDropped: 0 } } : {}),
       } : null,
-      cpuProfile: this.profile, eluWindows: this.elu, badLines: 0, ...(this.mem.length ? { memSamples: this.mem } : {}),
+      cpuProfile: this.profile, eluWindows: this.elu, badLines: 0, ...(this.mem.length ? { memSamples: this.mem } : {}), ...(this.postGcs.length ? { postGc: this.postGcs } : {}),
     };
     const { source, detail } = spanSourceOf(this.spans);
     return {
