@@ -227,10 +227,12 @@ export const MIN_POST_GC_POINTS = 3;
 /** The trend of a process's memory floor (see {@link memoryFloorTrend}). */
 export interface FloorTrend {
   /**
-   * 'post-gc': memory right after each full collection (what the job held live); 'bins': the lowest sample of each
-   * tenth of the run (traces of probes that did not read memory after full collections).
+   * 'post-gc': memory right after each full collection (what the job held live); 'post-gc-pair': only two full
+   * collections, so the shape (steady or a step) comes from the bins and the rate of live growth from the pair;
+   * 'bins': the lowest sample of each tenth of the run (traces of probes that did not read memory after full
+   * collections).
    */
-  method: 'post-gc' | 'bins';
+  method: 'post-gc' | 'post-gc-pair' | 'bins';
   /** The floors: memory (heap used + external), bytes, and when, epoch ms. */
   floors: { t: number; bytes: number }[];
   /** Least-squares slope of the floors over time, bytes per ms. */
@@ -256,8 +258,9 @@ export interface FloorTrend {
  * probes read it (`postGc`, what the job held live; at least MIN_POST_GC_POINTS of them); without those reads (older
  * probes), the samples cut into ten bins of equal count and the lowest of each (garbage between collections is above
  * it, but old-generation garbage waiting for a full collection is not, so this method is the weaker one). Null when
- * neither has enough points: `postGcKnown` (the probes count full collections) and fewer than MIN_POST_GC_POINTS, or
- * fewer than `minSamples` samples (default 20, two seconds). Pure.
+ * neither has enough points: `postGcKnown` (the probes count full collections) and fewer than two, or fewer than
+ * `minSamples` samples (default 20, two seconds) for the bins. With exactly two full collections, the bins give the
+ * shape and the pair the rate of live growth ('post-gc-pair'). Pure.
  */
 export function memoryFloorTrend(samples: readonly number[], postGc: readonly number[] | undefined, postGcKnown: boolean, minSamples = 20): FloorTrend | null {
   const count = Math.floor(samples.length / F);
@@ -265,12 +268,13 @@ export function memoryFloorTrend(samples: readonly number[], postGc: readonly nu
   for (let i = 0; i < count; i++) peak = Math.max(peak, samples[i * F + 1]! + samples[i * F + 3]!);
   let floors: { t: number; bytes: number }[] = [];
   let method: FloorTrend['method'];
-  if (postGc && postGc.length / 2 >= MIN_POST_GC_POINTS) {
+  const points = Math.floor((postGc?.length ?? 0) / 2);
+  if (points >= MIN_POST_GC_POINTS) {
     method = 'post-gc';
-    for (let i = 0; i + 1 < postGc.length; i += 2) floors.push({ t: postGc[i]!, bytes: postGc[i + 1]! });
+    for (let i = 0; i + 1 < postGc!.length; i += 2) floors.push({ t: postGc![i]!, bytes: postGc![i + 1]! });
   } else {
-    if (postGcKnown || count < Math.max(minSamples, 2 * FLOOR_BINS)) return null;
-    method = 'bins';
+    if ((postGcKnown && points < 2) || count < Math.max(minSamples, 2 * FLOOR_BINS)) return null;
+    method = points === 2 ? 'post-gc-pair' : 'bins';
     for (let b = 0; b < FLOOR_BINS; b++) {
       const i0 = Math.floor((b * count) / FLOOR_BINS), i1 = Math.floor(((b + 1) * count) / FLOOR_BINS);
       let lo = Infinity, t = 0;
@@ -292,5 +296,13 @@ export function memoryFloorTrend(samples: readonly number[], postGc: readonly nu
   let rising = 0;
   for (let i = 1; i < n; i++) if (floors[i]!.bytes > floors[i - 1]!.bytes) rising++;
   const from = floors[0]!.t, to = floors[n - 1]!.t;
+  if (method === 'post-gc-pair') {
+    // Two full collections: what was live at each. The bins' floors carry old-generation garbage that waits for the
+    // next full collection, so the rate of live growth is the pair's; the bins say whether it was steady.
+    const [t1, v1, t2, v2] = [postGc![0]!, postGc![1]!, postGc![2]!, postGc![3]!];
+    const live = t2 > t1 ? (v2 - v1) / (t2 - t1) : 0;
+    return { method, floors: [{ t: t1, bytes: v1 }, { t: t2, bytes: v2 }], slopeBytesPerMs: live, r2, risingShare: rising / Math.max(1, n - 1),
+      growthBytes: Math.max(0, live * (to - from)), startBytes: Math.max(0, v1 - live * (t1 - from)), from, to, peakBytes: peak };
+  }
   return { method, floors, slopeBytesPerMs: slope, r2, risingShare: rising / Math.max(1, n - 1), growthBytes: Math.max(0, slope * (to - from)), startBytes: Math.max(0, mb + slope * (from - mt)), from, to, peakBytes: peak };
 }

@@ -1,5 +1,5 @@
 import { round3 } from '../intervals';
-import { MIN_POST_GC_POINTS, memoryFloorTrend } from '../memory';
+import { memoryFloorTrend } from '../memory';
 import { unitKeyOf } from '../../model/trace';
 import type { Detector, RawFinding } from './types';
 
@@ -21,8 +21,8 @@ const mib = (b: number) => round3(b / 1048576);
  * array that is written at the end, a Map used as a cache that is never evicted, strings concatenated into one
  * output. The job fits today; a night with more records runs out of memory.
  *
- * Method: the memory right after each full collection (what the job held live; memoryFloorTrend, which falls back
- * to the lowest sample of each tenth of the run in older traces); the growth is steady when a straight line fits
+ * Method: the memory right after each full collection (what the job held live; memoryFloorTrend: with only two,
+ * their rate and the shape of the lowest sample of each tenth of the run; in older traces those lowest samples alone); the growth is steady when a straight line fits
  * those floors (R² >= minAccumulationFit), most steps rise (MIN_RISING_SHARE), and the fitted line climbs at least
  * minAccumulationBytes between the first floor and the last. The records are the calls of the
  * statement class (or the transfers) issued most often in that process during the samples' span, when there are
@@ -71,7 +71,7 @@ export const memoryAccumulation: Detector = {
       const liveNow = trend.startBytes + trend.growthBytes;
       const liveAfter = perRecord !== null ? trend.startBytes + Math.min(trend.growthBytes, perRecord * ACCUMULATION_CHUNK_RECORDS) : null;
       const predicted = liveAfter !== null && liveNow > 0 ? Math.round(trend.peakBytes * (liveAfter / liveNow)) : null;
-      const rate = perRecord !== null ? `${round3(perRecord / 1024)} KiB kept per record (${usable!.n} ${usable!.what})` : `${mib(trend.growthBytes / seconds)} MiB kept per second`;
+      const rate = perRecord !== null ? `${round3(perRecord / 1024)} KiB kept per record (${usable!.n} ${usable!.what}${trend.method === 'post-gc' ? ' between the first and the last full collection' : ''})` : `${mib(trend.growthBytes / seconds)} MiB kept per second`;
       const headroom = limit && limit > trend.peakBytes
         ? perRecord !== null
           ? ` At this rate the heap limit (${mib(limit)} MiB) is reached after about ${Math.round((limit - trend.peakBytes) / perRecord)} more records (${round3((limit - trend.peakBytes) / trend.growthBytes + 1)}x this run's input).`
@@ -85,7 +85,7 @@ export const memoryAccumulation: Detector = {
         category: 'logic',
         scope: [`memory:${key}`],
         estimatedSavingMs: 0,
-        confidence: usable && trend.method === 'post-gc' ? 'medium' : 'low',
+        confidence: usable && trend.method !== 'bins' ? 'medium' : 'low',
         savingModel: 'no time saving claimed: the cost is memory (fewer live objects make full collections cheaper; chunked writes cost about what one write at the end does)',
         risk: `The memory that survives collections grew steadily by ${mib(trend.growthBytes)} MiB in ${round3(seconds)} s (${rate}), to a peak of ${mib(trend.peakBytes)} MiB${limit ? ` of a ${mib(limit)} MiB heap limit` : ''}: it grows with the input.${headroom}`,
         memory: {
@@ -95,7 +95,7 @@ export const memoryAccumulation: Detector = {
             : 'no prediction: no repeated call to count records by',
         },
         evidence: {
-          summary: `${trend.method === 'post-gc' ? `memory (heap used + external) right after each of ${trend.floors.length} full collections` : 'lowest memory (heap used + external) per tenth of the run'}: ${trend.floors.slice(0, 12).map((f) => mib(f.bytes)).join(', ')}${trend.floors.length > 12 ? ', ...' : ''} MiB; a straight line fits them with R² ${round3(trend.r2)}, ${Math.round(trend.risingShare * 100)}% of the steps rise`,
+          summary: `${trend.method === 'post-gc' ? `memory (heap used + external) right after each of ${trend.floors.length} full collections` : trend.method === 'post-gc-pair' ? 'memory (heap used + external) right after the run\'s two full collections' : 'lowest memory (heap used + external) per tenth of the run'}: ${trend.floors.slice(0, 12).map((f) => mib(f.bytes)).join(', ')}${trend.floors.length > 12 ? ', ...' : ''} MiB; ${trend.method === 'post-gc-pair' ? '; the lowest sample of each tenth of the run: a straight line fits them' : 'a straight line fits them'} with R² ${round3(trend.r2)}, ${Math.round(trend.risingShare * 100)}% of the steps rise`,
           metrics: {
             method: trend.method, growthBytes: Math.round(trend.growthBytes), peakBytes: trend.peakBytes, r2: round3(trend.r2), risingShare: round3(trend.risingShare), seconds: round3(seconds),
             ...(usable ? { records: usable.n, bytesPerRecord: Math.round(perRecord!) } : {}),
@@ -121,7 +121,7 @@ export const memoryAccumulation: Detector = {
         },
       });
     }
-    if (judged === 0) return { status: 'no-data', reason: `no process ran ${MIN_POST_GC_POINTS} full garbage collections (or, in older traces, sampled memory for 2 s): too few to tell memory kept from garbage not yet collected` };
+    if (judged === 0) return { status: 'no-data', reason: 'no process ran two full garbage collections (or, in older traces, sampled memory for 2 s): too few to tell memory kept from garbage not yet collected' };
     return { status: 'ran', findings };
   },
 };

@@ -1,0 +1,92 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GateResult } from '../../src/model/gate';
+import type { Report } from '../../src/model/report';
+import { cli, requireTestbed, testbedEnv } from '../helpers/testbed';
+
+const DIR = 'fixtures/pipelines/memory';
+
+/**
+ * Memory on real runs against the testbed: each pair is one job written two ways (held whole against bounded), the
+ * finding on the first, its predicted peak against the peak the second measured, and the gate catching a change that
+ * multiplies a job's peak.
+ */
+describe('memory findings on real jobs', () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-memory-'));
+  const env = (extra: Record<string, string> = {}) => ({ ...process.env, ...testbedEnv(), OUT_DIR: out, GITHUB_STEP_SUMMARY: '', GITHUB_ACTIONS: '', ...extra });
+  const profile = async (job: string, extra: Record<string, string> = {}): Promise<Report> => {
+    const dir = path.join(out, `${job}-${Object.values(extra).join('-')}`);
+    const r = await cli(['profile', '--format', 'none', '--no-explain', '--out', dir, '--', process.execPath, path.join(DIR, job)], { env: env(extra), timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as Report;
+  };
+  /** Heap used + external at the peak, as the memory findings measure it (the cursor's peak is in the heap). */
+  const within = (predicted: number, measured: number, share: number) => {
+    expect(Math.abs(predicted - measured) / measured, `predicted ${(predicted / 1048576).toFixed(1)} MiB, measured ${(measured / 1048576).toFixed(1)} MiB`).toBeLessThanOrEqual(share);
+  };
+
+  beforeAll(async () => { await requireTestbed(); });
+  afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
+
+  it('600,000 rows read whole: the memory finding, its peak with a cursor within 30% of the cursor job\'s measured peak', { timeout: 180_000 }, async () => {
+    const whole = await profile('whole.cjs');
+    const f = whole.findings.find((x) => x.kind === 'large-result-set');
+    expect(f, JSON.stringify(whole.findings.map((x) => x.kind))).toBeTruthy();
+    expect(f!.memory!.predictedPeakBytes).toBeGreaterThan(0);
+    expect(f!.memory!.peakBytes).toBeGreaterThan(f!.memory!.predictedPeakBytes!);
+    const cursor = await profile('cursor.cjs');
+    expect(cursor.findings.some((x) => x.kind === 'large-result-set')).toBe(false);
+    within(f!.memory!.predictedPeakBytes!, cursor.memory!.peakHeapUsedBytes, 0.3);
+    // Where the heap grew on its way to the peak: the SELECT of every row, by far.
+    expect(whole.memory!.growth!.owners[0]).toMatchObject({ kind: 'query', label: 'select id, account_ref, amount_cents from mi_events' });
+    expect(whole.memory!.growth!.owners[0]!.share).toBeGreaterThan(0.5);
+  });
+
+  it('statements kept for every customer: memory kept per record, found; the chunked job is quiet, at about the predicted peak', { timeout: 180_000 }, async () => {
+    const acc = await profile('accumulate.cjs');
+    const f = acc.findings.find((x) => x.kind === 'memory-accumulation');
+    expect(f, JSON.stringify(acc.detectors.find((d) => d.id === 'memory-accumulation'))).toBeTruthy();
+    // Measured from what full collections left live (two or more of them, as V8 happened to run them).
+    expect(['post-gc', 'post-gc-pair']).toContain(f!.evidence.metrics['method']);
+    // 5,000 customers, one orders lookup each: the records are those calls between the first and the last full
+    // collection (the span the growth is measured over); each keeps a statement of about 12 KiB.
+    expect(Number(f!.evidence.metrics['records'])).toBeGreaterThan(1000);
+    expect(Number(f!.evidence.metrics['records'])).toBeLessThanOrEqual(5000);
+    expect(Number(f!.evidence.metrics['bytesPerRecord'])).toBeGreaterThan(6 * 1024);
+    expect(Number(f!.evidence.metrics['bytesPerRecord'])).toBeLessThan(24 * 1024);
+    expect(f!.evidence.fingerprint).toMatch(/from orders where customer_id = \$1/);
+    // Risks follow the time findings.
+    expect(acc.findings.indexOf(f!)).toBeGreaterThan(acc.findings.findIndex((x) => x.estimatedSavingMs > 0));
+    const chunked = await profile('chunked.cjs');
+    expect(chunked.findings.some((x) => x.kind === 'memory-accumulation')).toBe(false);
+    within(f!.memory!.predictedPeakBytes!, chunked.memory!.peakHeapUsedBytes, 0.3);
+  });
+
+  it('an SFTP download held in one Buffer is found, and the same file streamed to disk is not', { timeout: 180_000 }, async () => {
+    const held = await profile('sftp-held.cjs');
+    const f = held.findings.find((x) => x.kind === 'file-held-whole');
+    expect(f, JSON.stringify(held.findings.map((x) => x.kind))).toBeTruthy();
+    expect(f!.title).toMatch(/for 1 download\(s\): the largest, 4[78](\.\d+)? MiB/);
+    expect(f!.evidence.summary).toMatch(/^ftp\.download \*\.csv of 4[78](\.\d+)? MiB/);
+    const streamed = await profile('sftp-streamed.cjs');
+    expect(streamed.findings.some((x) => x.kind === 'file-held-whole')).toBe(false);
+    expect(streamed.detectors.find((d) => d.id === 'file-held-whole')!.status).toBe('ran');
+  });
+
+  it('the gate fails a change that multiplies the peak (the cursor\'s batch raised to every row)', { timeout: 300_000 }, async () => {
+    const baseline = path.join(out, 'cursor.baseline.json');
+    const job = ['--', process.execPath, path.join(DIR, 'cursor.cjs')];
+    const w = await cli(['gate', '--baseline', baseline, '--update-baseline', ...job], { env: env(), timeoutMs: 240_000 });
+    expect(w.code, w.stderr).toBe(0);
+    const r = await cli(['gate', '--baseline', baseline, '--format', 'json', '--repeat', '5', ...job], { env: env({ BATCH_ROWS: '600000' }), timeoutMs: 240_000 });
+    const res = JSON.parse(r.stdout) as GateResult;
+    const heap = res.checks.find((c) => c.name === 'peak heap used');
+    expect(heap, r.stdout).toBeTruthy();
+    expect(heap!.verdict, heap!.message).toBe('fail');
+    expect(heap!.stats!.ratio).toBeGreaterThan(2);
+    expect(res.status).toBe('regression');
+    expect(r.code).toBe(1);
+  });
+});
