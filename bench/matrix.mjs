@@ -3,7 +3,9 @@
 // interleaved; per workload the paired ratio (probed / bare wall of the same round), its median and spread. Also
 // the start-up cost per process: `node -e 0` bare against probed.
 //   npm run build && bash testbed/start.sh && source testbed/env.sh && node fixtures/corpus/seed.cjs
-//   node bench/matrix.mjs [--rounds 7] [--only a,b]                 (Node 24: --node "$(npx -y -p node@24 which node)")
+//   node bench/matrix.mjs [--rounds 7] [--only a,b] [--memory]      (Node 24: --node "$(npx -y -p node@24 which node)")
+// --memory adds a third arm per workload, the probes with memory sampling off (BATCH_DOCTOR_MEMORY=0), and reports
+// what the sampling costs: the paired ratio of the probed run with it over the probed run without it.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -12,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '7' }, only: { type: 'string' }, node: { type: 'string' } } });
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '7' }, only: { type: 'string' }, node: { type: 'string' }, memory: { type: 'boolean', default: false } } });
 const node = values.node ?? process.execPath;
 const corpus = (n) => path.join(root, 'fixtures/corpus', n, 'slow.cjs');
 const cov = (f) => path.join(root, 'fixtures/pipelines/coverage', f);
@@ -37,6 +39,9 @@ const WORKLOADS = [
   ['SFTP: 24 uploads + 1 download, one session', cov('sftp-serial.cjs')],
   ['FTP via `ftp` (mscdex): 12 uploads + 1 download', cov('mscdex-ftp-serial.cjs')],
   ['MariaDB connector, socket safety net (1,500)', cov('mariadb-connector.cjs')],
+  // Memory-heavy jobs (fixtures/pipelines/memory/): where memory sampling has the most to read.
+  ['600,000 rows read whole (pg)', path.join(root, 'fixtures/pipelines/memory/whole.cjs')],
+  ['600,000 rows through a cursor (pg-cursor)', path.join(root, 'fixtures/pipelines/memory/cursor.cjs')],
 ].filter(([name]) => !values.only || values.only.split(',').some((o) => name.includes(o)));
 const register = path.join(root, 'dist/probes/bundle/register.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-matrix-'));
@@ -59,7 +64,8 @@ for (let round = -1; round < Number(values.rounds); round++) {
   // Round -1 warms the disk cache and writes the probes' code cache; it is not counted.
   for (const w of WORKLOADS) {
     const b = timed([w[1]], process.env), p = timed([w[1]], probedEnv);
-    if (round >= 0) (w.r ??= []).push({ b, p });
+    const nm = values.memory ? timed([w[1]], { ...probedEnv, BATCH_DOCTOR_MEMORY: '0' }) : null;
+    if (round >= 0) (w.r ??= []).push({ b, p, nm });
   }
   const sb = timed(['-e', '0'], process.env), sp = timed(['-e', '0'], probedEnv);
   if (round >= 0) { startup.bare.push(sb); startup.probed.push(sp); }
@@ -67,12 +73,13 @@ for (let round = -1; round < Number(values.rounds); round++) {
 }
 for (const w of WORKLOADS) {
   const ratios = w.r.map((x) => x.p / x.b);
-  rows.push(`| ${w[0]} | ${Math.round(median(w.r.map((x) => x.b)))} | ${Math.round(median(w.r.map((x) => x.p)))} | ${median(ratios).toFixed(3)}x | ${q(ratios, 0.25).toFixed(2)}-${q(ratios, 0.75).toFixed(2)} |`);
+  const mem = values.memory ? w.r.map((x) => x.p / x.nm) : null;
+  rows.push(`| ${w[0]} | ${Math.round(median(w.r.map((x) => x.b)))} | ${Math.round(median(w.r.map((x) => x.p)))} | ${median(ratios).toFixed(3)}x | ${q(ratios, 0.25).toFixed(2)}-${q(ratios, 0.75).toFixed(2)} |${mem ? ` ${Math.round(median(w.r.map((x) => x.nm)))} | ${median(mem).toFixed(3)}x (${q(mem, 0.25).toFixed(2)}-${q(mem, 0.75).toFixed(2)}) |` : ''}`);
 }
 const v = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
-console.log(`| workload | bare ms | probed ms | paired ratio (median) | IQR |`);
-console.log(`|---|---:|---:|---:|---|`);
+console.log(`| workload | bare ms | probed ms | paired ratio (median) | IQR |${values.memory ? ' probed, memory sampling off, ms | memory sampling: on / off (IQR) |' : ''}`);
+console.log(`|---|---:|---:|---:|---|${values.memory ? '---:|---|' : ''}`);
 for (const r of rows) console.log(r);
-console.log(`| start-up: \`node -e 0\` | ${median(startup.bare).toFixed(1)} | ${median(startup.probed).toFixed(1)} | +${(median(startup.probed) - median(startup.bare)).toFixed(1)} ms | |`);
+console.log(`| start-up: \`node -e 0\` | ${median(startup.bare).toFixed(1)} | ${median(startup.probed).toFixed(1)} | +${(median(startup.probed) - median(startup.bare)).toFixed(1)} ms | |${values.memory ? ' | |' : ''}`);
 console.log(`\n${values.rounds} interleaved rounds; node ${v}, ${os.cpus().length} CPUs.`);
 fs.rmSync(tmp, { recursive: true, force: true });

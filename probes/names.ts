@@ -28,6 +28,8 @@ export const ENV = {
    * Default `<os.tmpdir()>/batch-doctor-code-cache-<uid>`.
    */
   codeCache: 'BATCH_DOCTOR_CODE_CACHE',
+  /** `0` turns memory sampling off (process.memoryUsage() every 100 ms and after full collections). Default on. */
+  memory: 'BATCH_DOCTOR_MEMORY',
   /** `0` turns the call-site sampler off (no stack is captured). Default on. */
   callSites: 'BATCH_DOCTOR_CALL_SITES',
   /** `1` lets call sites be frames inside node_modules (default: only the job's own code). */

@@ -35,6 +35,8 @@ export interface ProbeConfig {
   cpuSampleUs: number;
   /** The socket safety net is on (off with BATCH_DOCTOR_NET_WATCH=0). */
   netWatch: boolean;
+  /** Memory is sampled (off with BATCH_DOCTOR_MEMORY=0). Default on. */
+  memory: boolean;
   /** The CLI's local socket for statement samples (BATCH_DOCTOR_PARAM_SOCKET); null: none sent. */
   paramSocket: string | null;
   /** See {@link EsmRoute}. */
@@ -95,6 +97,7 @@ export function probeConfigFromEnv(env: NodeJS.ProcessEnv, src: ConfigSources): 
     cpuProfile: env[ENV.cpuProfile] !== '0' && traceDir !== null,
     cpuSampleUs: Number.isFinite(us) && us > 0 ? us : DEFAULT_CPU_SAMPLE_US,
     netWatch: env[ENV.netWatch] !== '0',
+    memory: env[ENV.memory] !== '0',
     paramSocket: env[ENV.paramSocket] || null,
     esm: esmRouteOf(env, src),
   };

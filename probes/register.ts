@@ -162,7 +162,7 @@ function start(): void {
   });
   if (!sdk) diag.debug('batch-doctor probe: SDK did not start');
 
-  const runtime = new RuntimeMonitor(writer, cfg.cpuProfile, cfg.cpuSampleUs);
+  const runtime = new RuntimeMonitor(writer, cfg.cpuProfile, cfg.cpuSampleUs, cfg.memory);
   runtime.start();
 
   // Forwarding is asynchronous: flush once when the loop drains (beforeExit). The export has its own timeout

@@ -179,7 +179,7 @@ export class RuntimeMonitor {
   private session: inspector.Session | null = null;
   private profiling = false;
 
-  constructor(private readonly writer: TraceWriter, private readonly cpuProfile: boolean, private readonly cpuIntervalUs: number) {}
+  constructor(private readonly writer: TraceWriter, private readonly cpuProfile: boolean, private readonly cpuIntervalUs: number, private readonly memory = true) {}
 
   start(): void {
     safely('runtime', () => {
@@ -201,7 +201,7 @@ export class RuntimeMonitor {
         }
         // What a full collection left is what the job holds live: read right after it (the entries arrive a little
         // later, so only when that is soon enough to be the same heap).
-        if (majorEnd > 0 && performance.now() - majorEnd <= POST_GC_MAX_DELAY_MS) {
+        if (this.memory && majorEnd > 0 && performance.now() - majorEnd <= POST_GC_MAX_DELAY_MS) {
           const m = process.memoryUsage();
           this.postGc.push(Math.round((performance.timeOrigin + majorEnd) * 10) / 10, m.heapUsed + m.external);
         }
@@ -231,7 +231,7 @@ export class RuntimeMonitor {
       this.windows.push(this.lastAt, now, Math.round(d.utilization * 1000) / 1000);
       this.lastElu = cur;
       this.lastAt = now;
-      if (++this.ticks % MEM_EVERY === 0) this.sampleMemory(now);
+      if (++this.ticks % MEM_EVERY === 0 && this.memory) this.sampleMemory(now);
       if (this.windows.length >= ELU_BATCH * 3) this.flushWindows();
     });
   }
@@ -260,7 +260,7 @@ export class RuntimeMonitor {
   stop(): Pick<FooterRecord, 'eventLoopDelayMs' | 'gc'> {
     if (this.eluTimer) clearInterval(this.eluTimer);
     this.sampleElu();
-    safely('runtime', () => this.sampleMemory(performance.timeOrigin + performance.now()));
+    if (this.memory) safely('runtime', () => this.sampleMemory(performance.timeOrigin + performance.now()));
     this.flushWindows();
     safely('runtime', () => this.gcObserver?.disconnect());
     if (this.session && this.profiling) {

@@ -34,6 +34,7 @@ export const htmlRenderer: Renderer = {
       findings(report.findings),
       breakdown(report),
       timeline(report),
+      memorySection(report),
       queries(report),
       serverView(report),
       explains(report.explains),
@@ -238,6 +239,22 @@ function runtime(r: Report): string {
   return `<section id="runtime"><h2>Runtime</h2>
 <p>Event-loop utilization ${rt.eventLoopUtilization === null ? '-' : esc(pct(rt.eventLoopUtilization, 1))}${rt.eventLoopDelayMs ? `; event-loop delay p50 ${esc(dur(rt.eventLoopDelayMs.p50))}, p99 ${esc(dur(rt.eventLoopDelayMs.p99))}, max ${esc(dur(rt.eventLoopDelayMs.max))}` : ''}${rt.gc ? `; GC ${rt.gc.count} pauses, ${esc(dur(rt.gc.totalMs))}, longest ${esc(dur(rt.gc.maxMs))}` : ''}; ${rt.cpuProfileSamples} CPU profile samples.</p>
 ${rows.length ? `<table class="sortable"><thead><tr><th data-sort="text">function</th><th data-sort="text">where</th><th data-sort="num" class="n">self</th><th data-sort="num" class="n">own + callees outside your code</th><th data-sort="num" class="n">total</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>` : ''}
+</section>`;
+}
+
+/** Memory per process and per stage, and what the memory grew during on its way to the peak. */
+function memorySection(r: Report): string {
+  const m = r.memory;
+  if (!m) return '';
+  const procs = m.processes.map((p) => `<tr><td>${esc(p.name ?? '-')}</td><td class="n" data-v="${p.pid}">${p.pid}${p.threadId ? ` t${p.threadId}` : ''}</td><td class="n" data-v="${p.peakHeapUsedBytes}">${esc(size(p.peakHeapUsedBytes))}</td><td class="n" data-v="${p.peakHeapAtMs}">${esc(dur(p.peakHeapAtMs))}</td><td class="n" data-v="${p.peakExternalBytes}">${esc(size(p.peakExternalBytes))}</td><td class="n" data-v="${p.peakRssBytes}">${esc(size(p.peakRssBytes))}</td><td class="n" data-v="${p.heapLimitBytes ?? -1}">${p.heapLimitBytes === null ? '-' : esc(size(p.heapLimitBytes))}</td></tr>`);
+  const stages = m.stages.map((st) => `<tr><td>${esc(st.name)}</td><td class="n" data-v="${st.peakHeapUsedBytes}">${esc(size(st.peakHeapUsedBytes))}</td><td class="n" data-v="${st.heapGrowthBytes}">${st.heapGrowthBytes < 0 ? '-' : '+'}${esc(size(Math.abs(st.heapGrowthBytes)))}</td></tr>`);
+  const g = m.growth;
+  const owners = (g?.owners ?? []).map((o) => `<tr><td>${esc(o.kind)}</td><td>${o.kind === 'query' ? `<code>${esc(o.label)}</code>` : esc(o.label)}</td><td class="n" data-v="${o.bytes}">+${esc(size(o.bytes))}</td><td class="n" data-v="${o.share}">${esc((o.share * 100).toFixed(0))}%</td></tr>`);
+  return `<section id="memory"><h2>Memory</h2>
+<table class="sortable"><thead><tr><th data-sort="text">process</th><th data-sort="num" class="n">pid</th><th data-sort="num" class="n">peak heap used</th><th data-sort="num" class="n">at</th><th data-sort="num" class="n">peak outside the heap</th><th data-sort="num" class="n">peak RSS</th><th data-sort="num" class="n">heap limit</th></tr></thead><tbody>${procs.join('')}</tbody></table>
+${stages.length ? `<table class="sortable"><thead><tr><th data-sort="text">stage</th><th data-sort="num" class="n">peak heap used</th><th data-sort="num" class="n">heap growth</th></tr></thead><tbody>${stages.join('')}</tbody></table>` : ''}
+${g && owners.length ? `<h3>What it grew during, toward its peak (${esc(size(g.baseBytes))} to ${esc(size(g.peakBytes))})</h3><table class="sortable"><thead><tr><th data-sort="text">kind</th><th data-sort="text">what</th><th data-sort="num" class="n">growth</th><th data-sort="num" class="n">share</th></tr></thead><tbody>${owners.join('')}</tbody></table><p class="note">${esc(g.method)}</p>` : ''}
+<p class="note">${esc(m.method)}${m.probeBufferBytes ? ` The probes' own buffers held at most ${esc(size(m.probeBufferBytes))} (the V8 CPU profiler's native buffers not included).` : ''}</p>
 </section>`;
 }
 

@@ -180,5 +180,9 @@ describe('risks rank by the share of the heap limit, in their own section', () =
     const html = RENDERERS['html']!.render(r, {});
     expect(html).toMatch(/<section id="risks"><h2>Risks that save no time/);
     expect(html.indexOf('id="risks"')).toBeGreaterThan(html.indexOf('id="findings"'));
+    // The memory section: peaks per process, and what the memory grew during on its way to the peak.
+    expect(html).toMatch(/<section id="memory"><h2>Memory<\/h2>/);
+    expect(html).toMatch(/What it grew during, toward its peak \(100\.00 MiB to 921\.60 MiB\)/);
+    expect(html).toMatch(/<td>query<\/td><td><code>select \* from events<\/code><\/td>/);
   });
 });

@@ -11,7 +11,7 @@ describe('probeConfigFromEnv', () => {
   it('defaults: a trace directory, nothing forwarded, everything on that costs nothing extra', () => {
     expect(probeConfigFromEnv({ BATCH_DOCTOR_TRACE_DIR: '/t' }, sources())).toEqual({
       disabled: false, traceDir: '/t', forward: false, keepLiterals: false, fastPath: true, callSites: true, sitesInDeps: false,
-      cpuProfile: true, cpuSampleUs: DEFAULT_CPU_SAMPLE_US, netWatch: true, paramSocket: null, esm: false,
+      cpuProfile: true, cpuSampleUs: DEFAULT_CPU_SAMPLE_US, netWatch: true, memory: true, paramSocket: null, esm: false,
     });
   });
   it('forwarding turns the fast path off (the collector wants every span); our own receiver is not forwarded to', () => {
@@ -21,9 +21,9 @@ describe('probeConfigFromEnv', () => {
   it('each switch, and an invalid sampling interval falling back to the default', () => {
     const c = probeConfigFromEnv({
       BATCH_DOCTOR_TRACE_DIR: '/t', BATCH_DOCTOR_DISABLED: '1', BATCH_DOCTOR_KEEP_LITERALS: '1', BATCH_DOCTOR_FAST_PATH: '0', BATCH_DOCTOR_CALL_SITES: '0',
-      BATCH_DOCTOR_SITES_IN_DEPS: '1', BATCH_DOCTOR_CPU_PROFILE: '0', BATCH_DOCTOR_NET_WATCH: '0', BATCH_DOCTOR_PARAM_SOCKET: '/s.sock',
+      BATCH_DOCTOR_SITES_IN_DEPS: '1', BATCH_DOCTOR_CPU_PROFILE: '0', BATCH_DOCTOR_NET_WATCH: '0', BATCH_DOCTOR_MEMORY: '0', BATCH_DOCTOR_PARAM_SOCKET: '/s.sock',
     }, sources());
-    expect(c).toMatchObject({ disabled: true, keepLiterals: true, fastPath: false, callSites: false, sitesInDeps: true, cpuProfile: false, netWatch: false, paramSocket: '/s.sock' });
+    expect(c).toMatchObject({ disabled: true, keepLiterals: true, fastPath: false, callSites: false, sitesInDeps: true, cpuProfile: false, netWatch: false, memory: false, paramSocket: '/s.sock' });
     expect(probeConfigFromEnv({ BATCH_DOCTOR_TRACE_DIR: '/t', BATCH_DOCTOR_CPU_SAMPLE_US: 'x' }, sources()).cpuSampleUs).toBe(DEFAULT_CPU_SAMPLE_US);
     expect(probeConfigFromEnv({ BATCH_DOCTOR_TRACE_DIR: '/t', BATCH_DOCTOR_CPU_SAMPLE_US: '2500' }, sources()).cpuSampleUs).toBe(2500);
   });

@@ -68,7 +68,7 @@ export const largeResultSet: Detector = {
       const findingMemory: FindingMemory | null = mem && growth ? {
         peakBytes: mem.peakHeapBytes, predictedPeakBytes: mem.predictedPeakHeapBytes, heapLimitBytes: growth.heapLimitBytes,
         shareOfLimit: growth.heapLimitBytes ? round3(mem.peakHeapBytes / growth.heapLimitBytes) : null,
-        model: `heap before the read + the growth while the rows arrived x ${CURSOR_BATCH_ROWS} / ${biggest} rows + one semi-space of garbage between scavenges (${round3(semiSpace / 1048576)} MiB)`,
+        model: `heap before the read + the growth while the rows arrived x ${CURSOR_BATCH_ROWS} / ${biggest} rows + one semi-space of garbage between scavenges (${round3(semiSpace / 1048576)} MiB); time: ${Math.ceil(biggest / CURSOR_BATCH_ROWS)} fetches instead of one, a round trip each, small next to the read (it can be slightly slower)`,
       } : null;
       const memText = mem ? ` The heap grew by ${round3(mem.heapGrowthBytes / 1048576)} MiB while the rows arrived (to ${round3(mem.peakHeapBytes / 1048576)} MiB); read ${CURSOR_BATCH_ROWS} rows at a time, the heap would peak at about ${round3(mem.predictedPeakHeapBytes / 1048576)} MiB (the heap before the read, one batch's share of the growth, and up to ${round3(semiSpace / 1048576)} MiB of garbage between two young-generation collections; sampled every 100 ms: an estimate).` : '';
       // What the job does with the rows afterwards: writes (rows of later write statements) or uploads.
