@@ -3,7 +3,8 @@ import { unitKeyOf, type TraceModel } from '../model/trace';
 import type { Interval } from './intervals';
 
 /** Numbers per memory sample (probes/runtime.ts MEM_FIELDS): time, heapUsed, heapTotal, external, arrayBuffers, rss. */
-const F = 6;
+export const MEM_SAMPLE_FIELDS = 6;
+const F = MEM_SAMPLE_FIELDS;
 
 /** How the figures are measured, for the report. */
 export const MEMORY_METHOD = 'process.memoryUsage() sampled every 100 ms in each profiled process while its event loop turns, and at exit; peak RSS also from getrusage at exit. A peak between two samples, or during a synchronous stretch that blocks the event loop, can be missed.';

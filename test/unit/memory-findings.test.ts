@@ -79,6 +79,16 @@ describe('memory-accumulation', () => {
     expect(f.memory!.shareOfLimit).toBeCloseTo(f.memory!.peakBytes / (512 * MiB), 3);
   });
 
+  it('memory that keeps growing after the records stopped is not kept per record', () => {
+    const b = new TraceBuilder(6000);
+    // 5,000 lookups in the first second only; the live memory climbs for the whole six seconds.
+    for (let i = 0; i < 5000; i++) b.db('select * from orders where customer_id = $1', i * 0.2, i * 0.2 + 0.1, { rows: 8 });
+    const live = (t: number) => 20 * MiB + t * 12 * 1024;
+    b.memory(samples(6000, (t) => live(t) + saw(t))).postGc([0, 1500, 3000, 4500, 6000].map((t) => [t, live(t)] as [number, number]));
+    const r = analyze(b.build(), { toolVersion: 't' });
+    expect(r.findings.some((x) => x.kind === 'memory-accumulation')).toBe(false);
+  });
+
   it('two full collections around one step (a table loaded once): not steady, quiet', () => {
     const b = new TraceBuilder(6000);
     for (let i = 0; i < 3000; i++) b.db('select * from orders where customer_id = $1', i * 2, i * 2 + 0.5, { rows: 8 });

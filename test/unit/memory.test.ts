@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analysis/analyze';
 import { calibrate, compareRuns } from '../../src/gate/compare';
 import type { Baseline, GateEnvironment, RunSample } from '../../src/model/gate';
+import { streamingSemiSpace } from '../../src/analysis/detectors/large-result-set';
 import { prng, TraceBuilder } from '../helpers/trace-builder';
 
 const MiB = 1048576;
@@ -70,6 +71,13 @@ describe('the memory model of a result set held whole', () => {
     expect(f.evidence.metrics['predictedPeakHeapBytes']).toBe(Math.round(40 * MiB + 200 * MiB * (10_000 / 400_000) + 16 * MiB));
     expect(f.risk).toMatch(/The heap grew by 200 MiB while the rows arrived \(to 240 MiB\); read 10000 rows at a time, the heap would peak at about 61 MiB .*up to 16 MiB of garbage between two young-generation collections/);
     expect(f.memory).toMatchObject({ peakBytes: 240 * MiB, predictedPeakBytes: 61 * MiB, heapLimitBytes: null, shareOfLimit: null });
+  });
+
+  it('the semi-space a streaming loop works with, from the young generation the held run reached', () => {
+    expect(streamingSemiSpace(null)).toBe(16 * MiB);
+    expect(streamingSemiSpace(32 * MiB)).toBe(16 * MiB); // Node 20 at its maximum: 16 MiB semi-spaces
+    expect(streamingSemiSpace(128 * MiB)).toBe(32 * MiB); // Node 24 at its maximum (64 MiB): a streaming loop reaches about half
+    expect(streamingSemiSpace(2 * MiB)).toBe(1 * MiB); // a small heap limit: never more than the run's own semi-space
   });
 
   it('the semi-space the probes report is the garbage headroom', () => {

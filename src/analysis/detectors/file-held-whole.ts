@@ -1,4 +1,5 @@
 import { round3 } from '../intervals';
+import { MEM_SAMPLE_FIELDS } from '../memory';
 import { unitKeyOf } from '../../model/trace';
 import type { Detector, RawFinding } from './types';
 
@@ -18,8 +19,7 @@ const HELD_SHARE = 1;
 const AFTER_MS = 1000;
 /** Before an upload starts, how far back the memory's low point is looked for, ms (the file read into memory just before). */
 const BEFORE_MS = 5000;
-/** Memory samples: time, heapUsed, heapTotal, external, arrayBuffers, rss. */
-const F = 6;
+const F = MEM_SAMPLE_FIELDS;
 
 const mib = (b: number) => round3(b / 1048576);
 

@@ -12,6 +12,19 @@ export const CURSOR_BATCH_ROWS = 10_000;
  */
 export const DEFAULT_SEMI_SPACE_BYTES = 16 * 1048576;
 
+/**
+ * The semi-space a streaming loop works with, bytes, from the young generation's capacity the held run reached (both
+ * semi-spaces): V8 grows the young generation while most of what it allocates survives, so reading every row drives
+ * it to its maximum; a streaming loop, most of whose allocations die young, stops about half way (measured on the
+ * testbed's whole/cursor pair: 32/32 MiB young generation on Node 20, where the maximum semi-space is 16 MiB;
+ * 128/64 MiB on Node 24, where it is 64 MiB). Half the held run's semi-space, but not below V8's 16 MiB default
+ * (Node 20's maximum) nor above the held run's own semi-space (a small heap limit makes both small).
+ */
+export function streamingSemiSpace(youngGenBytes: number | null): number {
+  if (youngGenBytes === null) return DEFAULT_SEMI_SPACE_BYTES;
+  return Math.min(youngGenBytes / 2, Math.max(DEFAULT_SEMI_SPACE_BYTES, youngGenBytes / 4));
+}
+
 
 /**
  * Large result sets read whole into memory: a SELECT returning hundreds of thousands of rows in one call.
@@ -35,8 +48,8 @@ export const DEFAULT_SEMI_SPACE_BYTES = 16 * 1048576;
  * of CURSOR_BATCH_ROWS rows: the heap before the read, plus one batch's share of the growth, plus the garbage a
  * streaming loop leaves between two scavenges: every batch's rows, strings and parse buffers become garbage in
  * V8's young generation, which is collected only when one semi-space is full, so heap used saw-tooths up to one
- * semi-space above what is live. The semi-space is half the young generation's capacity the probes read at exit
- * (V8's default on 64-bit, 16 MiB, when not reported):
+ * semi-space above what is live. The semi-space is the one a streaming loop works with (streamingSemiSpace, from the
+ * young generation's capacity the probes read at exit; V8's 16 MiB default when not reported):
  *   predicted peak = base + growth x batch / rows + young generation / 2.
  * Rows promoted to the old generation before they die add to it until the next full collection: it stays an
  * estimate (see the test of the whole/cursor pair, test/e2e/memory.test.ts, for how close it comes).
@@ -60,7 +73,7 @@ export const largeResultSet: Detector = {
       // The memory model: what the heap grew by while the rows arrived, and the peak with a cursor holding one batch
       // of CURSOR_BATCH_ROWS rows at a time instead of all of them (the rest of the heap stays as it was).
       const growth = heapGrowthDuring(trace, g.stats.firstStart, g.stats.lastEnd);
-      const semiSpace = (growth?.youngGenBytes ?? 2 * DEFAULT_SEMI_SPACE_BYTES) / 2;
+      const semiSpace = streamingSemiSpace(growth?.youngGenBytes ?? null);
       const mem = growth && growth.growthBytes > 0 ? {
         heapGrowthBytes: growth.growthBytes, peakHeapBytes: growth.peakBytes, garbageHeadroomBytes: Math.round(semiSpace),
         predictedPeakHeapBytes: Math.round(growth.baseBytes + growth.growthBytes * Math.min(1, CURSOR_BATCH_ROWS / Math.max(1, biggest)) + semiSpace),

@@ -22,11 +22,13 @@ const mib = (b: number) => round3(b / 1048576);
  * output. The job fits today; a night with more records runs out of memory.
  *
  * Method: the memory right after each full collection (what the job held live; memoryFloorTrend: with only two,
- * their rate and the shape of the lowest sample of each tenth of the run; in older traces those lowest samples alone); the growth is steady when a straight line fits
- * those floors (R² >= minAccumulationFit), most steps rise (MIN_RISING_SHARE), and the fitted line climbs at least
- * minAccumulationBytes between the first floor and the last. The records are the calls of the
- * statement class (or the transfers) issued most often in that process during the samples' span, when there are
- * at least MIN_RECORD_CALLS; otherwise the rate is per second.
+ * their rate and the shape of the lowest sample of each tenth of the run; in older traces those lowest samples
+ * alone). The growth is steady when a straight line fits those floors (R² >= minAccumulationFit), most steps rise
+ * (MIN_RISING_SHARE), and the fitted line climbs at least minAccumulationBytes between the first floor and the
+ * last. The records are the calls of the statement class (or the transfers) issued most often in that process in
+ * that span, when there are at least MIN_RECORD_CALLS (otherwise the rate is per second); memory kept per record is
+ * the slope of the floors over the records processed by each, which must fit a straight line as well (growth
+ * proportional to the records, R² >= minAccumulationFit, when there are more than two floors).
  *
  * Memory model: writing out (or aggregating) per chunk of ACCUMULATION_CHUNK_RECORDS records holds one chunk, so
  * what is live drops from the floor at the end to the floor at the start plus one chunk; V8 triggers full collections
@@ -48,22 +50,47 @@ export const memoryAccumulation: Detector = {
       if (!trend) continue;
       judged++;
       if (trend.growthBytes < t.minAccumulationBytes || trend.r2 < t.minAccumulationFit || trend.risingShare < MIN_RISING_SHARE) continue;
-      // The records: the most repeated statement class (or the transfers) of this process within the span.
+      // The records: the most repeated statement class (or the transfers, key -2) of this process within the span,
+      // counted per interval between floors, so the floors can be set against the records processed by then.
       const key = unitKeyOf(p.header);
-      const counts = new Map<number, number>();
-      let transfers = 0;
+      const fl = trend.floors;
+      const perFloor = new Map<number, number[]>();
+      const count = (g: number, start: number) => {
+        if (start < fl[0]!.t) return;
+        let i = 1;
+        while (i < fl.length && fl[i]!.t < start) i++;
+        if (i >= fl.length) return;
+        let arr = perFloor.get(g);
+        if (!arr) perFloor.set(g, (arr = new Array<number>(fl.length).fill(0)));
+        arr[i]!++;
+      };
       trace.source.forEach((row) => {
         if (row.pid !== key || row.start < trend.from || row.start > trend.to) return;
-        if (row.kind === 'db' && row.group >= 0) counts.set(row.group, (counts.get(row.group) ?? 0) + 1);
-        else if (row.kind === 'ftp' && row.detail >= 0 && /download|upload|append/i.test(trace.spans[row.detail]!.name)) transfers++;
+        if (row.kind === 'db' && row.group >= 0) count(row.group, row.start);
+        else if (row.kind === 'ftp' && row.detail >= 0 && /download|upload|append/i.test(trace.spans[row.detail]!.name)) count(-2, row.start);
       });
       let recGroup = -1, recCalls = 0;
-      for (const [g, n] of counts) if (n > recCalls) { recGroup = g; recCalls = n; }
+      for (const [g, arr] of perFloor) { const n = arr.reduce((a, x) => a + x, 0); if (n > recCalls) { recGroup = g; recCalls = n; } }
       const q = recGroup >= 0 ? ctx.queries.find((x) => x.group === recGroup) : undefined;
-      const records = transfers > recCalls ? { n: transfers, what: 'file transfers' } : q && recCalls >= MIN_RECORD_CALLS ? { n: recCalls, what: `calls of ${q.cls.fingerprint.slice(0, 80)}` } : null;
-      const usable = records && records.n >= MIN_RECORD_CALLS ? records : null;
+      const usable = recCalls >= MIN_RECORD_CALLS && (recGroup === -2 || q) ? { n: recCalls, what: recGroup === -2 ? 'file transfers' : `calls of ${q!.cls.fingerprint.slice(0, 80)}` } : null;
       const seconds = Math.max(0.001, (trend.to - trend.from) / 1000);
-      const perRecord = usable ? trend.growthBytes / usable.n : null;
+      // Memory kept per record: the slope of the floors over the records processed by each (least squares). Growth
+      // proportional to the records is a straight line here too; a job whose records stop while memory still grows
+      // (or the reverse) is not accumulating per record.
+      let perRecord: number | null = null, recordFit: number | null = null;
+      if (usable) {
+        const cum: number[] = [];
+        let c = 0;
+        for (const x of perFloor.get(recGroup)!) cum.push((c += x));
+        const mx = cum.reduce((a, x) => a + x, 0) / cum.length, my = fl.reduce((a, f) => a + f.bytes, 0) / fl.length;
+        let sxy = 0, sxx = 0, syy = 0;
+        for (let i = 0; i < fl.length; i++) { sxy += (cum[i]! - mx) * (fl[i]!.bytes - my); sxx += (cum[i]! - mx) ** 2; syy += (fl[i]!.bytes - my) ** 2; }
+        if (sxx > 0 && sxy > 0) {
+          perRecord = sxy / sxx;
+          recordFit = syy > 0 ? (sxy * sxy) / (sxx * syy) : 1;
+        }
+        if (trend.method !== 'post-gc-pair' && recordFit !== null && recordFit < t.minAccumulationFit) continue;
+      }
       const limit = typeof p.footer?.memory?.heapLimit === 'number' ? p.footer.memory.heapLimit : null;
       const share = limit ? trend.peakBytes / limit : null;
       // V8 starts the next full collection when the heap reaches a multiple of what the last one left live (its heap
@@ -98,7 +125,7 @@ export const memoryAccumulation: Detector = {
           summary: `${trend.method === 'post-gc' ? `memory (heap used + external) right after each of ${trend.floors.length} full collections` : trend.method === 'post-gc-pair' ? 'memory (heap used + external) right after the run\'s two full collections' : 'lowest memory (heap used + external) per tenth of the run'}: ${trend.floors.slice(0, 12).map((f) => mib(f.bytes)).join(', ')}${trend.floors.length > 12 ? ', ...' : ''} MiB; ${trend.method === 'post-gc-pair' ? '; the lowest sample of each tenth of the run: a straight line fits them' : 'a straight line fits them'} with R² ${round3(trend.r2)}, ${Math.round(trend.risingShare * 100)}% of the steps rise`,
           metrics: {
             method: trend.method, growthBytes: Math.round(trend.growthBytes), peakBytes: trend.peakBytes, r2: round3(trend.r2), risingShare: round3(trend.risingShare), seconds: round3(seconds),
-            ...(usable ? { records: usable.n, bytesPerRecord: Math.round(perRecord!) } : {}),
+            ...(usable && perRecord !== null ? { records: usable.n, bytesPerRecord: Math.round(perRecord), ...(recordFit !== null ? { recordFit: round3(recordFit) } : {}) } : {}),
             ...(limit ? { heapLimitBytes: limit } : {}), ...(predicted !== null ? { predictedPeakBytes: predicted } : {}),
           },
           ...(q && usable && usable.what.startsWith('calls') ? { queryClassId: q.cls.id, fingerprint: q.cls.fingerprint } : {}),
