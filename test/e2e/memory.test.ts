@@ -1,3 +1,5 @@
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -7,6 +9,9 @@ import type { Report } from '../../src/model/report';
 import { cli, requireTestbed, testbedEnv } from '../helpers/testbed';
 
 const DIR = 'fixtures/pipelines/memory';
+const ajv = new Ajv({ allErrors: true, strict: false });
+addFormats(ajv);
+const validate = ajv.compile(JSON.parse(fs.readFileSync('schema/report.schema.json', 'utf8')));
 
 /**
  * Memory on real runs against the testbed: each pair is one job written two ways (held whole against bounded), the
@@ -20,7 +25,10 @@ describe('memory findings on real jobs', () => {
     const dir = path.join(out, `${job}-${Object.values(extra).join('-')}`);
     const r = await cli(['profile', '--format', 'none', '--no-explain', '--out', dir, '--', process.execPath, path.join(DIR, job)], { env: env(extra), timeoutMs: 120_000 });
     expect(r.code, r.stderr).toBe(0);
-    return JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as Report;
+    const report = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as Report;
+    // The memory section and the findings' memory models are in the published schema.
+    expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+    return report;
   };
   /** Heap used + external at the peak, as the memory findings measure it (the cursor's peak is in the heap). */
   const within = (predicted: number, measured: number, share: number) => {

@@ -11,6 +11,8 @@ export const CURSOR_BATCH_ROWS = 10_000;
  * a streaming loop can hold between two scavenges, used when the probes did not report the young generation's size.
  */
 export const DEFAULT_SEMI_SPACE_BYTES = 16 * 1048576;
+/** Batches live at once in a streaming loop: the one being handled and the next arriving. */
+const LIVE_BATCHES = 2;
 
 /**
  * The semi-space a streaming loop works with, bytes, from the young generation's capacity the held run reached (both
@@ -45,12 +47,14 @@ export function streamingSemiSpace(youngGenBytes: number | null): number {
  *
  * Memory model (both cases, when the probes sampled memory): the heap's growth while the rows arrived (the highest
  * heap used during the read and the second after it, minus the last sample before it), and the peak with a cursor
- * of CURSOR_BATCH_ROWS rows: the heap before the read, plus one batch's share of the growth, plus the garbage a
+ * of CURSOR_BATCH_ROWS rows: the heap before the read, plus two batches' share of the growth (the batch being
+ * handled is still referenced while the next one arrives: `rows` holds it until `await cursor.read()` returns the
+ * next, and a stream's buffer fills while the consumer works), plus the garbage a
  * streaming loop leaves between two scavenges: every batch's rows, strings and parse buffers become garbage in
  * V8's young generation, which is collected only when one semi-space is full, so heap used saw-tooths up to one
  * semi-space above what is live. The semi-space is the one a streaming loop works with (streamingSemiSpace, from the
  * young generation's capacity the probes read at exit; V8's 16 MiB default when not reported):
- *   predicted peak = base + growth x batch / rows + young generation / 2.
+ *   predicted peak = base + growth x 2 x batch / rows + the streaming loop's semi-space.
  * Rows promoted to the old generation before they die add to it until the next full collection: it stays an
  * estimate (see the test of the whole/cursor pair, test/e2e/memory.test.ts, for how close it comes).
  */
@@ -76,14 +80,14 @@ export const largeResultSet: Detector = {
       const semiSpace = streamingSemiSpace(growth?.youngGenBytes ?? null);
       const mem = growth && growth.growthBytes > 0 ? {
         heapGrowthBytes: growth.growthBytes, peakHeapBytes: growth.peakBytes, garbageHeadroomBytes: Math.round(semiSpace),
-        predictedPeakHeapBytes: Math.round(growth.baseBytes + growth.growthBytes * Math.min(1, CURSOR_BATCH_ROWS / Math.max(1, biggest)) + semiSpace),
+        predictedPeakHeapBytes: Math.round(growth.baseBytes + growth.growthBytes * Math.min(1, (LIVE_BATCHES * CURSOR_BATCH_ROWS) / Math.max(1, biggest)) + semiSpace),
       } : null;
       const findingMemory: FindingMemory | null = mem && growth ? {
         peakBytes: mem.peakHeapBytes, predictedPeakBytes: mem.predictedPeakHeapBytes, heapLimitBytes: growth.heapLimitBytes,
         shareOfLimit: growth.heapLimitBytes ? round3(mem.peakHeapBytes / growth.heapLimitBytes) : null,
-        model: `heap before the read + the growth while the rows arrived x ${CURSOR_BATCH_ROWS} / ${biggest} rows + one semi-space of garbage between scavenges (${round3(semiSpace / 1048576)} MiB); time: ${Math.ceil(biggest / CURSOR_BATCH_ROWS)} fetches instead of one, a round trip each, small next to the read (it can be slightly slower)`,
+        model: `heap before the read + the growth while the rows arrived x ${LIVE_BATCHES} x ${CURSOR_BATCH_ROWS} / ${biggest} rows (the batch handled and the next arriving) + one semi-space of garbage between scavenges (${round3(semiSpace / 1048576)} MiB); time: ${Math.ceil(biggest / CURSOR_BATCH_ROWS)} fetches instead of one, a round trip each, small next to the read (it can be slightly slower)`,
       } : null;
-      const memText = mem ? ` The heap grew by ${round3(mem.heapGrowthBytes / 1048576)} MiB while the rows arrived (to ${round3(mem.peakHeapBytes / 1048576)} MiB); read ${CURSOR_BATCH_ROWS} rows at a time, the heap would peak at about ${round3(mem.predictedPeakHeapBytes / 1048576)} MiB (the heap before the read, one batch's share of the growth, and up to ${round3(semiSpace / 1048576)} MiB of garbage between two young-generation collections; sampled every 100 ms: an estimate).` : '';
+      const memText = mem ? ` The heap grew by ${round3(mem.heapGrowthBytes / 1048576)} MiB while the rows arrived (to ${round3(mem.peakHeapBytes / 1048576)} MiB); read ${CURSOR_BATCH_ROWS} rows at a time, the heap would peak at about ${round3(mem.predictedPeakHeapBytes / 1048576)} MiB (the heap before the read, two batches' share of the growth, and up to ${round3(semiSpace / 1048576)} MiB of garbage between two young-generation collections; sampled every 100 ms: an estimate).` : '';
       // What the job does with the rows afterwards: writes (rows of later write statements) or uploads.
       const written = ctx.queries
         .filter((q) => q !== g && q.stats.firstStart >= start && ['insert', 'update', 'delete', 'replace', 'copy'].includes(verbOf(q.cls.fingerprint)))
