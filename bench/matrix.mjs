@@ -6,6 +6,7 @@
 //   node bench/matrix.mjs [--rounds 7] [--only a,b] [--memory]      (Node 24: --node "$(npx -y -p node@24 which node)")
 // --memory adds a third arm per workload, the probes with memory sampling off (BATCH_DOCTOR_MEMORY=0), and reports
 // what the sampling costs: the paired ratio of the probed run with it over the probed run without it.
+// --arm NAME=VALUE does the same for any probe switch (e.g. --arm BATCH_DOCTOR_CPU_PROFILE=0: what the CPU profile costs).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -14,7 +15,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '7' }, only: { type: 'string' }, node: { type: 'string' }, memory: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '7' }, only: { type: 'string' }, node: { type: 'string' }, memory: { type: 'boolean', default: false }, arm: { type: 'string' } } });
+// The third arm: the probes with one switch changed (--memory is --arm BATCH_DOCTOR_MEMORY=0).
+const arm = values.arm ?? (values.memory ? 'BATCH_DOCTOR_MEMORY=0' : null);
+if (arm !== null && !/^[A-Z_]+=.*$/.test(arm)) throw new Error(`--arm wants NAME=VALUE, not ${arm}`);
+const armEnv = arm === null ? null : { [arm.slice(0, arm.indexOf('='))]: arm.slice(arm.indexOf('=') + 1) };
 const node = values.node ?? process.execPath;
 const corpus = (n) => path.join(root, 'fixtures/corpus', n, 'slow.cjs');
 const cov = (f) => path.join(root, 'fixtures/pipelines/coverage', f);
@@ -64,7 +69,7 @@ for (let round = -1; round < Number(values.rounds); round++) {
   // Round -1 warms the disk cache and writes the probes' code cache; it is not counted.
   for (const w of WORKLOADS) {
     const b = timed([w[1]], process.env), p = timed([w[1]], probedEnv);
-    const nm = values.memory ? timed([w[1]], { ...probedEnv, BATCH_DOCTOR_MEMORY: '0' }) : null;
+    const nm = armEnv ? timed([w[1]], { ...probedEnv, ...armEnv }) : null;
     if (round >= 0) (w.r ??= []).push({ b, p, nm });
   }
   const sb = timed(['-e', '0'], process.env), sp = timed(['-e', '0'], probedEnv);
@@ -73,13 +78,13 @@ for (let round = -1; round < Number(values.rounds); round++) {
 }
 for (const w of WORKLOADS) {
   const ratios = w.r.map((x) => x.p / x.b);
-  const mem = values.memory ? w.r.map((x) => x.p / x.nm) : null;
+  const mem = armEnv ? w.r.map((x) => x.p / x.nm) : null;
   rows.push(`| ${w[0]} | ${Math.round(median(w.r.map((x) => x.b)))} | ${Math.round(median(w.r.map((x) => x.p)))} | ${median(ratios).toFixed(3)}x | ${q(ratios, 0.25).toFixed(2)}-${q(ratios, 0.75).toFixed(2)} |${mem ? ` ${Math.round(median(w.r.map((x) => x.nm)))} | ${median(mem).toFixed(3)}x (${q(mem, 0.25).toFixed(2)}-${q(mem, 0.75).toFixed(2)}) |` : ''}`);
 }
 const v = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
-console.log(`| workload | bare ms | probed ms | paired ratio (median) | IQR |${values.memory ? ' probed, memory sampling off, ms | memory sampling: on / off (IQR) |' : ''}`);
-console.log(`|---|---:|---:|---:|---|${values.memory ? '---:|---|' : ''}`);
+console.log(`| workload | bare ms | probed ms | paired ratio (median) | IQR |${arm ? ` probed with ${arm}, ms | probed / probed with ${arm} (IQR) |` : ''}`);
+console.log(`|---|---:|---:|---:|---|${arm ? '---:|---|' : ''}`);
 for (const r of rows) console.log(r);
-console.log(`| start-up: \`node -e 0\` | ${median(startup.bare).toFixed(1)} | ${median(startup.probed).toFixed(1)} | +${(median(startup.probed) - median(startup.bare)).toFixed(1)} ms | |${values.memory ? ' | |' : ''}`);
+console.log(`| start-up: \`node -e 0\` | ${median(startup.bare).toFixed(1)} | ${median(startup.probed).toFixed(1)} | +${(median(startup.probed) - median(startup.bare)).toFixed(1)} ms | |${arm ? ' | |' : ''}`);
 console.log(`\n${values.rounds} interleaved rounds; node ${v}, ${os.cpus().length} CPUs.`);
 fs.rmSync(tmp, { recursive: true, force: true });
