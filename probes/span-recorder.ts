@@ -228,6 +228,36 @@ export class SpanRecorder implements SpanProcessor {
     return this.shapeByStatement.get(key);
   }
 
+  /**
+   * The shape of a kind of database connect (`pg-pool.connect` on one server), for connects timed without an OTel
+   * span: written to the trace the first time, kind 'db-connect'. Undefined past MAX_SHAPES.
+   */
+  connectShape(name: string, system: string, address: unknown, port: unknown, database: unknown): number | undefined {
+    const key = `connect\u0000${name}\u0000${String(address)}\u0000${String(port)}\u0000${String(database)}`;
+    let id = this.shapes.get(key);
+    if (id === undefined) {
+      if (this.shapes.size >= MAX_SHAPES) return undefined;
+      id = this.shapes.size + 1;
+      this.shapes.set(key, id);
+      const raw: Record<string, unknown> = {};
+      if (typeof address === 'string') raw['server.address'] = address;
+      if (typeof port === 'number') raw['server.port'] = port;
+      if (typeof database === 'string') raw['db.namespace'] = database;
+      // Through the one sanitizer, as a full span's attributes are; the system is the probe's own constant.
+      const attrs: Record<string, string | number | boolean> = { ...sanitizeAttributes(raw, this.keepLiterals, SHAPE_KEYS), 'db.system': system };
+      this.writer.write({ type: 'shape', id, name: sanitizeSpanName(name, 'db-connect'), kind: 'db-connect', attrs });
+    }
+    return id;
+  }
+
+  /** Records a connect timed without an OTel span (see {@link connectShape}): not a database call in the probes' cost. */
+  recordConnect(shapeId: number, startPerf: number, endPerf: number, errorType: string | null): void {
+    if (this.recorded >= this.maxSpans || !this.writer.active) { this.dropped++; return; }
+    this.recorded++;
+    this.writer.writeFast(shapeId, ++this.fastIds, null, TIME_ORIGIN + startPerf, TIME_ORIGIN + endPerf, null,
+      errorType === null ? null : ERROR_CODE.test(errorType) ? errorType : 'Error');
+  }
+
   /** Records a database call timed by the fast path (no OTel span): the same compact line a span would give. */
   recordFast(shapeId: number, parentSpanId: string | null, startPerf: number, endPerf: number, rows: number | null, errorType: string | null): void {
     if (this.recorded >= this.maxSpans || !this.writer.active) { this.dropped++; return; }

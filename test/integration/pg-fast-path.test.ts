@@ -8,10 +8,10 @@ import { requireServer, ROOT, run, testbedEnv } from '../helpers/testbed';
 const REGISTER = path.join(ROOT, 'dist', 'probes', 'bundle', 'register.js');
 const SCRIPT = 'fixtures/pipelines/pg-fast-path/repeat.cjs';
 
-async function traced(fastPath: boolean) {
+async function traced(fastPath: boolean, script = SCRIPT) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-fast-'));
   const env = { ...process.env, ...testbedEnv(), BATCH_DOCTOR_TRACE_DIR: dir, BATCH_DOCTOR_FAST_PATH: fastPath ? '1' : '0' };
-  const r = await run(process.execPath, ['--require', REGISTER, SCRIPT], { env });
+  const r = await run(process.execPath, ['--require', REGISTER, script], { env });
   const m = await readAllSpans(dir);
   fs.rmSync(dir, { recursive: true, force: true });
   const count = (fp: string) => m.spans.filter((s) => s.attrs['db.fingerprint'] === fp);
@@ -48,5 +48,28 @@ describe('pg fast path', () => {
     const isFast = (s: { spanId: string }) => /^f0{6,}/.test(s.spanId);
     expect(fast.count('select $1::int * ? as v').filter(isFast)).toHaveLength(300 - 50);
     expect(fast.count('select ? / $1::int as v').filter(isFast)).toHaveLength(120 - 50);
+  });
+
+  it('pg.Pool checkouts: every one recorded, the first 50 per pool as full spans and the rest compact, the app unchanged', async () => {
+    const POOL = 'fixtures/pipelines/pg-fast-path/pool.cjs';
+    const bare = await run(process.execPath, [POOL], { env: { ...process.env, ...testbedEnv() } });
+    expect(bare.code, bare.stderr).toBe(0);
+    const fast = await traced(true, POOL);
+    const slow = await traced(false, POOL);
+    for (const t of [fast, slow]) {
+      expect(t.r.code, t.r.stderr).toBe(0);
+      expect(t.r.stdout).toBe(bare.stdout);
+      const checkouts = t.m.spans.filter((s) => s.name === 'pg-pool.connect');
+      // 200 pool.query + 20 promise + 10 callback checkouts on the live pool, and the failed one.
+      expect(checkouts).toHaveLength(231);
+      expect(checkouts.every((s) => s.kind === 'db-connect' && s.attrs['db.system'] === 'postgresql')).toBe(true);
+      expect(checkouts.filter((s) => s.error)).toHaveLength(1);
+    }
+    expect(JSON.parse(bare.stdout).failed).toBe('ECONNREFUSED');
+    const isFast = (s: { spanId: string }) => /^f0{6,}/.test(s.spanId);
+    const live = fast.m.spans.filter((s) => s.name === 'pg-pool.connect' && !s.error);
+    expect(live.filter(isFast)).toHaveLength(230 - 50);
+    expect(live.filter(isFast).every((s) => s.attrs['server.port'] === Number(testbedEnv()['PGPORT']))).toBe(true);
+    expect(slow.m.spans.filter((s) => s.name === 'pg-pool.connect' && isFast(s))).toHaveLength(0);
   });
 });
