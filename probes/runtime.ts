@@ -1,6 +1,6 @@
 import type * as inspector from 'node:inspector';
 import { monitorEventLoopDelay, performance, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
-import { safely } from './guard';
+import { faultInjected, safely } from './guard';
 import { IO_CLIENT_PACKAGES, packageOf } from './package-name';
 import type { CpuProfileRecord, FooterRecord, HotFunction } from './trace-records';
 import type { TraceWriter } from './trace-writer';
@@ -200,10 +200,14 @@ export class RuntimeMonitor {
           if ((e as { detail?: { kind?: number } }).detail?.kind === GC_MAJOR) { this.gc.major++; majorEnd = Math.max(majorEnd, e.startTime + e.duration); }
         }
         // What a full collection left is what the job holds live: read right after it (the entries arrive a little
-        // later, so only when that is soon enough to be the same heap).
+        // later, so only when that is soon enough to be the same heap). Guarded: this runs in the host's event loop,
+        // and process.memoryUsage() can throw (it reads RSS, which fails when the process is out of descriptors).
         if (this.memory && majorEnd > 0 && performance.now() - majorEnd <= POST_GC_MAX_DELAY_MS) {
-          const m = process.memoryUsage();
-          this.postGc.push(Math.round((performance.timeOrigin + majorEnd) * 10) / 10, m.heapUsed + m.external);
+          safely('memory', () => {
+            if (faultInjected('memory')) throw new Error('injected memory fault');
+            const m = process.memoryUsage();
+            this.postGc.push(Math.round((performance.timeOrigin + majorEnd) * 10) / 10, m.heapUsed + m.external);
+          });
         }
       });
       this.gcObserver.observe({ entryTypes: ['gc'] });
@@ -231,12 +235,13 @@ export class RuntimeMonitor {
       this.windows.push(this.lastAt, now, Math.round(d.utilization * 1000) / 1000);
       this.lastElu = cur;
       this.lastAt = now;
-      if (++this.ticks % MEM_EVERY === 0 && this.memory) this.sampleMemory(now);
+      if (++this.ticks % MEM_EVERY === 0 && this.memory) safely('memory', () => this.sampleMemory(now));
       if (this.windows.length >= ELU_BATCH * 3) this.flushWindows();
     });
   }
 
   private sampleMemory(now: number): void {
+    if (faultInjected('memory')) throw new Error('injected memory fault');
     const m = process.memoryUsage();
     this.mem.push(Math.round(now * 10) / 10, m.heapUsed, m.heapTotal, m.external, m.arrayBuffers, m.rss);
   }
@@ -260,7 +265,7 @@ export class RuntimeMonitor {
   stop(): Pick<FooterRecord, 'eventLoopDelayMs' | 'gc'> {
     if (this.eluTimer) clearInterval(this.eluTimer);
     this.sampleElu();
-    if (this.memory) safely('runtime', () => this.sampleMemory(performance.timeOrigin + performance.now()));
+    if (this.memory) safely('memory', () => this.sampleMemory(performance.timeOrigin + performance.now()));
     this.flushWindows();
     safely('runtime', () => this.gcObserver?.disconnect());
     if (this.session && this.profiling) {

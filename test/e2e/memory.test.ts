@@ -83,6 +83,22 @@ describe('memory findings on real jobs', () => {
     expect(streamed.detectors.find((d) => d.id === 'file-held-whole')!.status).toBe('ran');
   });
 
+  it('memory reads that throw (injected, on every read and after full collections) never reach the job', { timeout: 120_000 }, async () => {
+    const bare = await cli(['profile', '--format', 'none', '--no-explain', '--out', path.join(out, 'fault-ref'), '--', process.execPath, path.join(DIR, 'whole.cjs')], { env: env({ BATCH_DOCTOR_DISABLED: '1' }), timeoutMs: 120_000 });
+    expect(bare.code, bare.stderr).toBe(0);
+    const dir = path.join(out, 'fault-memory');
+    const r = await cli(['profile', '--format', 'none', '--no-explain', '--out', dir, '--', process.execPath, path.join(DIR, 'whole.cjs')], { env: env({ BATCH_DOCTOR_FAULT: 'memory' }), timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(bare.stdout);
+    const report = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as Report;
+    // Every read failed and was counted; the report has no memory section and says what happened.
+    expect(report.collection.probeInternalErrors['memory']).toBeGreaterThan(0);
+    expect(report.memory).toBeUndefined();
+    expect(report.warnings.join(' ')).toMatch(/swallowed internal errors \(.*memory: \d+/);
+    // The rest of the profile is intact: the read of every row is still found.
+    expect(report.findings.some((f) => f.kind === 'large-result-set')).toBe(true);
+  });
+
   it('the gate fails a change that multiplies the peak (the cursor\'s batch raised to every row)', { timeout: 300_000 }, async () => {
     const baseline = path.join(out, 'cursor.baseline.json');
     const job = ['--', process.execPath, path.join(DIR, 'cursor.cjs')];
