@@ -17,7 +17,7 @@ const HELD_SHARE = 1;
  * after a short transfer and the job handing the downloaded bytes on.
  */
 const AFTER_MS = 1000;
-/** Before an upload starts, how far back the memory's low point is looked for, ms (the file read into memory just before). */
+/** Before a transfer starts, how far back the memory's low point is looked for, ms (a file read into memory just before its upload). */
 const BEFORE_MS = 5000;
 const F = MEM_SAMPLE_FIELDS;
 
@@ -30,9 +30,9 @@ const mib = (b: number) => round3(b / 1048576);
  * night the file is larger than the machine's memory the job fails.
  *
  * Method, per transfer of at least minHeldFileBytes, in its process's memory samples (heap used + external, where
- * Buffers live): for a download, the highest sample from its start to AFTER_MS after its end, minus the last sample
- * before it; for an upload, the highest sample in that window minus the lowest in the BEFORE_MS before it (or since
- * the previous transfer). Held whole when that growth is at least HELD_SHARE times the file's bytes.
+ * Buffers live): the highest sample from its start to AFTER_MS after its end, minus the lowest from BEFORE_MS before
+ * its start (or the previous transfer's end, if later) up to that peak: the rise while it moved, uploads (a file read
+ * whole just before) and downloads alike. Held whole when that growth is at least HELD_SHARE times the file's bytes.
  *
  * Memory model: streamed (a path or a read stream for uploads, a write stream for downloads), the peak drops by the
  * growth of the largest file held, plus one chunk per transfer in flight: predicted peak = peak - growth + 64 KiB.
@@ -55,18 +55,21 @@ export const fileHeldWhole: Detector = {
       prevEnd.set(s.pid, Math.max(before, s.end));
       if (!p || bytes < minBytes) continue;
       const m = p.memSamples!;
-      const upload = !/download/i.test(s.name);
-      let last: number | null = null, low = Infinity, high = -Infinity;
+      // The peak: the highest sample from the transfer's start to AFTER_MS after its end.
+      let high = -Infinity, highAt = 0, last: number | null = null;
       for (let i = 0; i + F <= m.length; i += F) {
         const t = m[i]!, v = m[i + 1]! + m[i + 3]!;
-        if (t <= s.start) {
-          last = v;
-          if (t >= Math.max(before, s.start - BEFORE_MS) && v < low) low = v;
-        } else if (t <= s.end + AFTER_MS && v > high) high = v;
+        if (t <= s.start) last = v;
+        else if (t <= s.end + AFTER_MS && v > high) { high = v; highAt = t; }
       }
-      if (high === -Infinity) continue;
-      const base = upload ? (low === Infinity ? last : low) : last;
-      if (base === null) continue;
+      if (high === -Infinity || last === null) continue;
+      // The base: the lowest sample from BEFORE_MS before the start (or the previous transfer's end) up to the peak.
+      // Garbage another transfer left just before (a streamed upload's chunks) may be collected only during this one.
+      let base = last;
+      for (let i = 0; i + F <= m.length; i += F) {
+        const t = m[i]!;
+        if (t >= Math.max(before, s.start - BEFORE_MS) && t < highAt) base = Math.min(base, m[i + 1]! + m[i + 3]!);
+      }
       const growth = high - base;
       if (growth >= HELD_SHARE * bytes) {
         const ext = s.attrs['ftp.remote.ext'];
