@@ -32,6 +32,11 @@ export interface GateOptions {
   /** Smallest absolute slowdown of a median that can fail, ms. Default 50 ms: below that, scheduling noise on a CI runner. */
   minTimingMs: number;
   /**
+   * Smallest absolute growth of a median peak (heap used, RSS) that can fail, MiB. Default 16 MiB: one semi-space of
+   * V8's young generation (16 MiB on 64-bit), the garbage a sampled peak can carry or not from one run to the next.
+   */
+  minMemoryMiB: number;
+  /**
    * One-sided Mann-Whitney p-value below which a slowdown counts as real, for the gate as a whole (divided among
    * the timings compared). Default 0.10: the timings compared (wall, CPU, logic, a stage) move together, so the
    * division is conservative; the relative threshold on the estimate is the main guard against noise.
@@ -47,7 +52,7 @@ export interface GateOptions {
 
 /** The defaults documented on {@link GateOptions}. */
 export const DEFAULT_GATE_OPTIONS: GateOptions = {
-  counterTolerance: 0.05, counterSlack: 2, timingThreshold: 0.15, minTimingMs: 50, alpha: 0.10,
+  counterTolerance: 0.05, counterSlack: 2, timingThreshold: 0.15, minTimingMs: 50, minMemoryMiB: 16, alpha: 0.10,
   minShareTimed: 0.05, newFindingShare: 0.05, newFindingMinMs: 100,
 };
 
@@ -124,7 +129,7 @@ const r1 = (x: number) => Math.round(x * 10) / 10;
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** A timing-like check (wall time, a category, a stage; or peak memory, in `unit`, where more is `worse`). */
-function timingCheck(name: string, base: number[], cur: number[], o: GateOptions, alpha: number, unit = 'ms', worse = 'slower'): GateCheck {
+function timingCheck(name: string, base: number[], cur: number[], o: GateOptions, alpha: number, unit = 'ms', worse = 'slower', floor = o.minTimingMs): GateCheck {
   const mb = median(base); const mc = median(cur);
   const diff = mc - mb;
   if (base.length < MIN_TIMING_RUNS || cur.length < MIN_TIMING_RUNS) {
@@ -139,10 +144,10 @@ function timingCheck(name: string, base: number[], cur: number[], o: GateOptions
   const head = `${name}: median ${r1(mb)} ${unit} -> ${r1(mc)} ${unit} (change ${ratio >= 1 ? '+' : ''}${pct(ratio)}, 95% interval ${pct(ciLow)} .. ${pct(ciHigh)}, p = ${r3(p)})`;
   // Fail: clearly slower (the rank test, corrected for the number of timings compared, and the interval agree)
   // and by more than both floors (the relative threshold on the estimate, the absolute one on the medians).
-  if (p < alpha && ciLow > 1 && ratio > 1 + thr && diff > o.minTimingMs) {
+  if (p < alpha && ciLow > 1 && ratio > 1 + thr && diff > floor) {
     return { rule: 'timing', name, verdict: 'fail', baseline: r1(mb), current: r1(mc), stats, message: `${head}: ${worse} by more than the ${(thr * 100).toFixed(0)}% threshold.` };
   }
-  if (ciHigh < 1 + thr || diff <= o.minTimingMs) {
+  if (ciHigh < 1 + thr || diff <= floor) {
     return { rule: 'timing', name, verdict: 'pass', baseline: r1(mb), current: r1(mc), stats, message: `${head}: within the ${(thr * 100).toFixed(0)}% threshold.` };
   }
   return { rule: 'timing', name, verdict: 'inconclusive', baseline: r1(mb), current: r1(mc), stats, message: `${head}: neither clearly ${worse} nor clearly within ${(thr * 100).toFixed(0)}%; run more repeats to decide.` };
@@ -205,7 +210,8 @@ export function compareRuns(baseline: Baseline, current: readonly RunSample[], c
   // Bonferroni: several timings are tested at once; each gets alpha / count so that the gate as a whole keeps alpha.
   const tests = metrics.length + memMetrics.length;
   for (const m of metrics) checks.push(timingCheck(m.name, base.map(m.get), current.map(m.get), o, o.alpha / tests));
-  for (const m of memMetrics) checks.push(timingCheck(m.name, base.map(m.get), current.map(m.get), o, o.alpha / tests, 'MiB', 'larger'));
+  // Their absolute floor is in MiB (minMemoryMiB), not the timings' ms: a 30 MiB job doubling its peak must be able to fail.
+  for (const m of memMetrics) checks.push(timingCheck(m.name, base.map(m.get), current.map(m.get), o, o.alpha / tests, 'MiB', 'larger', o.minMemoryMiB));
 
   // ---- findings the baseline did not have (in most current runs, and big enough to matter)
   const known = new Set(base.flatMap((r) => r.findings.map((f) => f.id)));

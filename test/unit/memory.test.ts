@@ -50,6 +50,16 @@ describe('the gate on peak memory', () => {
     expect(heap.message).toMatch(/^peak heap used: median \d+(\.\d)? MiB -> \d+(\.\d)? MiB .*larger by more than the \d+% threshold\.$/);
   });
 
+  it('a small job doubling its peak (30 -> 60 MiB) fails too: the memory floor is in MiB, not the timings\' 50 ms', () => {
+    const small = Array.from({ length: 7 }, (_, i) => run(30 * MiB, i + 1));
+    const b: Baseline = { ...baseline, runs: small, calibration: calibrate(small) };
+    const res = compareRuns(b, Array.from({ length: 7 }, (_, i) => run(60 * MiB, 100 + i)), ENV);
+    expect(res.checks.find((c) => c.name === 'peak heap used')!.verdict).toBe('fail');
+    // Less than one semi-space (16 MiB) of growth is within the noise of a sampled peak.
+    const near = compareRuns(b, Array.from({ length: 7 }, (_, i) => run(42 * MiB, 100 + i)), ENV);
+    expect(near.checks.find((c) => c.name === 'peak heap used')!.verdict).toBe('pass');
+  });
+
   it('the same peak passes; runs without memory figures are not compared on it', () => {
     const same = compareRuns(baseline, Array.from({ length: 7 }, (_, i) => run(200 * MiB, 200 + i)), ENV);
     expect(same.checks.filter((c) => c.name.startsWith('peak')).map((c) => c.verdict)).toEqual(['pass', 'pass']);
