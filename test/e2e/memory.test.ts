@@ -22,7 +22,7 @@ describe('memory findings on real jobs', () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-memory-'));
   const env = (extra: Record<string, string> = {}) => ({ ...process.env, ...testbedEnv(), OUT_DIR: out, GITHUB_STEP_SUMMARY: '', GITHUB_ACTIONS: '', ...extra });
   const profile = async (job: string, extra: Record<string, string> = {}): Promise<Report> => {
-    const dir = path.join(out, `${job}-${Object.values(extra).join('-')}`);
+    const dir = fs.mkdtempSync(path.join(out, `${job}-${Object.values(extra).join('-')}-`));
     const r = await cli(['profile', '--format', 'none', '--no-explain', '--out', dir, '--', process.execPath, path.join(DIR, job)], { env: env(extra), timeoutMs: 120_000 });
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as Report;
@@ -44,9 +44,11 @@ describe('memory findings on real jobs', () => {
     expect(f, JSON.stringify(whole.findings.map((x) => x.kind))).toBeTruthy();
     expect(f!.memory!.predictedPeakBytes).toBeGreaterThan(0);
     expect(f!.memory!.peakBytes).toBeGreaterThan(f!.memory!.predictedPeakBytes!);
-    const cursor = await profile('cursor.cjs');
-    expect(cursor.findings.some((x) => x.kind === 'large-result-set')).toBe(false);
-    within(f!.memory!.predictedPeakBytes!, cursor.memory!.peakHeapUsedBytes, 0.3);
+    // A job's sampled peak moves from run to run by the garbage it carries at the sample (up to a semi-space): the
+    // cursor job's peak is measured twice and averaged, as the gate compares medians rather than single runs.
+    const cursors = [await profile('cursor.cjs'), await profile('cursor.cjs')];
+    for (const c of cursors) expect(c.findings.some((x) => x.kind === 'large-result-set')).toBe(false);
+    within(f!.memory!.predictedPeakBytes!, (cursors[0]!.memory!.peakHeapUsedBytes + cursors[1]!.memory!.peakHeapUsedBytes) / 2, 0.3);
     // Where the heap grew on its way to the peak: the SELECT of every row, by far.
     expect(whole.memory!.growth!.owners[0]).toMatchObject({ kind: 'query', label: 'select id, account_ref, amount_cents from mi_events' });
     expect(whole.memory!.growth!.owners[0]!.share).toBeGreaterThan(0.5);
