@@ -220,6 +220,19 @@ export function attributeGrowth(model: TraceModel, classIdOf: (group: number) =>
   return { processPid: best.p.header.pid, baseBytes: base, peakBytes: best.peak, owners: out };
 }
 
+/**
+ * The least-squares line through (xs[i], ys[i]): slope (0 when the xs do not vary), intercept, and the coefficient of
+ * determination (null when either side does not vary). Pure.
+ */
+export function fitLine(xs: readonly number[], ys: readonly number[]): { slope: number; intercept: number; r2: number | null } {
+  const n = xs.length;
+  const mx = xs.reduce((a, x) => a + x, 0) / n, my = ys.reduce((a, y) => a + y, 0) / n;
+  let sxy = 0, sxx = 0, syy = 0;
+  for (let i = 0; i < n; i++) { sxy += (xs[i]! - mx) * (ys[i]! - my); sxx += (xs[i]! - mx) ** 2; syy += (ys[i]! - my) ** 2; }
+  const slope = sxx > 0 ? sxy / sxx : 0;
+  return { slope, intercept: my - slope * mx, r2: sxx > 0 && syy > 0 ? (sxy * sxy) / (sxx * syy) : null };
+}
+
 /** Bins the samples of a process are cut into to find the trend of the heap's floor (traces without post-GC reads). */
 const FLOOR_BINS = 10;
 /** Full collections needed to judge the live memory's trend: three give two steps to agree. */
@@ -289,11 +302,8 @@ export function memoryFloorTrend(samples: readonly number[], postGc: readonly nu
   }
   floors = floors.sort((a, b) => a.t - b.t);
   const n = floors.length;
-  const mt = floors.reduce((a, f) => a + f.t, 0) / n, mb = floors.reduce((a, f) => a + f.bytes, 0) / n;
-  let sxy = 0, sxx = 0, syy = 0;
-  for (const f of floors) { sxy += (f.t - mt) * (f.bytes - mb); sxx += (f.t - mt) ** 2; syy += (f.bytes - mb) ** 2; }
-  const slope = sxx > 0 ? sxy / sxx : 0;
-  const r2 = sxx > 0 && syy > 0 ? (sxy * sxy) / (sxx * syy) : 0;
+  const fit = fitLine(floors.map((f) => f.t), floors.map((f) => f.bytes));
+  const slope = fit.slope, r2 = fit.r2 ?? 0;
   let rising = 0;
   for (let i = 1; i < n; i++) if (floors[i]!.bytes > floors[i - 1]!.bytes) rising++;
   const from = floors[0]!.t, to = floors[n - 1]!.t;
@@ -305,5 +315,5 @@ export function memoryFloorTrend(samples: readonly number[], postGc: readonly nu
     return { method, floors: [{ t: t1, bytes: v1 }, { t: t2, bytes: v2 }], slopeBytesPerMs: live, r2, risingShare: rising / Math.max(1, n - 1),
       growthBytes: Math.max(0, live * (to - from)), startBytes: Math.max(0, v1 - live * (t1 - from)), from, to, peakBytes: peak };
   }
-  return { method, floors, slopeBytesPerMs: slope, r2, risingShare: rising / Math.max(1, n - 1), growthBytes: Math.max(0, slope * (to - from)), startBytes: Math.max(0, mb + slope * (from - mt)), from, to, peakBytes: peak };
+  return { method, floors, slopeBytesPerMs: slope, r2, risingShare: rising / Math.max(1, n - 1), growthBytes: Math.max(0, slope * (to - from)), startBytes: Math.max(0, fit.intercept + slope * from), from, to, peakBytes: peak };
 }

@@ -1,5 +1,5 @@
 import { round3 } from '../intervals';
-import { memoryFloorTrend } from '../memory';
+import { fitLine, memoryFloorTrend } from '../memory';
 import { unitKeyOf } from '../../model/trace';
 import type { Detector, RawFinding } from './types';
 
@@ -82,12 +82,10 @@ export const memoryAccumulation: Detector = {
         const cum: number[] = [];
         let c = 0;
         for (const x of perFloor.get(recGroup)!) cum.push((c += x));
-        const mx = cum.reduce((a, x) => a + x, 0) / cum.length, my = fl.reduce((a, f) => a + f.bytes, 0) / fl.length;
-        let sxy = 0, sxx = 0, syy = 0;
-        for (let i = 0; i < fl.length; i++) { sxy += (cum[i]! - mx) * (fl[i]!.bytes - my); sxx += (cum[i]! - mx) ** 2; syy += (fl[i]!.bytes - my) ** 2; }
-        if (sxx > 0 && sxy > 0) {
-          perRecord = sxy / sxx;
-          recordFit = syy > 0 ? (sxy * sxy) / (sxx * syy) : 1;
+        const fit = fitLine(cum, fl.map((f) => f.bytes));
+        if (fit.slope > 0) {
+          perRecord = fit.slope;
+          recordFit = fit.r2 ?? 1;
         }
         if (trend.method !== 'post-gc-pair' && recordFit !== null && recordFit < t.minAccumulationFit) continue;
       }
