@@ -1,16 +1,42 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { safely } from '../guard';
 
 /** Bytes of an upload sampled for its compressibility: 64 KiB, enough for gzip's window to see the data's redundancy. */
 export const SAMPLE_BYTES = 64 * 1024;
 
+/**
+ * Uploads sampled per kind of file (the remote path's extension; one kind for paths without one), per process: 4.
+ * A job's files of one kind come from one writer and compress alike, and the analysis weighs the sampled ratios by
+ * bytes, so more samples of a kind add little. Each sample costs a 64 KiB copy on the main thread and a gzip -6 of
+ * it on zlib's thread pool (~1.3 ms of CPU on incompressible data, this project's machine); sampling every upload
+ * made the cost grow with the number of files: 24 SFTP uploads of 192 KiB paid ~40 ms of main-thread time and ~30 ms
+ * of pool CPU (docs/overhead.md, 2026-12-07 later).
+ */
+export const SAMPLES_PER_KIND = 4;
+
+const sampledPerKind = new Map<string, number>();
+
+/**
+ * Whether an upload to `remotePath` is sampled: true for the first {@link SAMPLES_PER_KIND} uploads of its kind
+ * (extension), counting this one. Never throws.
+ */
+export function takeSample(remotePath: unknown): boolean {
+  const kind = typeof remotePath === 'string' ? path.extname(remotePath).toLowerCase() : '';
+  const n = sampledPerKind.get(kind) ?? 0;
+  if (n >= SAMPLES_PER_KIND) return false;
+  sampledPerKind.set(kind, n + 1);
+  return true;
+}
+
 type AnyFn = (...args: unknown[]) => unknown;
 interface Writable { write: AnyFn }
 interface Pipeable { pipe: AnyFn }
 
 /**
- * Measures how well an upload's data compresses, from its first {@link SAMPLE_BYTES}: the ratio `ftp-uncompressed`
+ * Measures how well an upload's data compresses (the first {@link SAMPLES_PER_KIND} uploads of each kind of file, see
+ * {@link takeSample}), from its first {@link SAMPLE_BYTES}: the ratio `ftp-uncompressed`
  * needs to price gzip, measured on the job's own bytes rather than assumed. The sample is compressed off the main
  * thread (zlib's thread pool) and only the ratio is kept; the bytes never leave the process.
  *
@@ -19,8 +45,9 @@ interface Pipeable { pipe: AnyFn }
  * both instance properties are restored at once. For a local path, its first bytes are read asynchronously.
  * Anything else (a source never piped) gives no ratio. Never throws.
  */
-export function sampleCompressibility(source: unknown, onRatio: (ratio: number) => void): void {
+export function sampleCompressibility(source: unknown, remotePath: unknown, onRatio: (ratio: number) => void): void {
   safely('ftp-compress-sample', () => {
+    if (!takeSample(remotePath)) return;
     if (typeof source === 'string') { readHead(source, onRatio); return; }
     if (Buffer.isBuffer(source)) { measure(Buffer.from(source.subarray(0, SAMPLE_BYTES)), onRatio); return; }
     const s = source as Pipeable | null;
@@ -35,8 +62,8 @@ export function sampleCompressibility(source: unknown, onRatio: (ratio: number) 
 }
 
 /** Samples the first {@link SAMPLE_BYTES} written to `dest` (a stream the job writes or pipes into), as for a piped source. */
-export function sampleWrites(dest: unknown, onRatio: (ratio: number) => void): void {
-  safely('ftp-compress-sample', () => tapWrites(dest as Writable, onRatio));
+export function sampleWrites(dest: unknown, remotePath: unknown, onRatio: (ratio: number) => void): void {
+  safely('ftp-compress-sample', () => { if (takeSample(remotePath)) tapWrites(dest as Writable, onRatio); });
 }
 
 /**

@@ -88,7 +88,7 @@ export class FtpInstrumentation extends InstrumentationBase<FtpInstrumentationCo
         const span = inst.tracer.startSpan(spec.span, { attributes: attrs });
         inst.getConfig().sites?.observe('ftp', 'ftp', spec.span);
         const sample = { ratio: 0 };
-        if (spec.direction === 'upload') sampleCompressibility(args[0], (r) => { sample.ratio = r; });
+        if (spec.direction === 'upload') sampleCompressibility(args[0], spec.pathArg === undefined ? undefined : args[spec.pathArg], (r) => { sample.ratio = r; });
         return { span, bytesBefore: bytesSoFar(this), sample };
       });
       if (!started) return original.apply(this, args);

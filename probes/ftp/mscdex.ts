@@ -97,7 +97,7 @@ export class MscdexFtpInstrumentation extends InstrumentationBase<MscdexFtpConfi
         const input = args[0];
         let bytes = dataLength(input);
         safely('mscdex-ftp-hook', () => {
-          sampleCompressibility(input, (r) => { call.sample.ratio = r; });
+          sampleCompressibility(input, args[1], (r) => { call.sample.ratio = r; });
           if (typeof input === 'string') fs.stat(input, (err, st) => { if (!err) bytes = st.size; });
         });
         const cb = args[cbAt] as AnyFn;

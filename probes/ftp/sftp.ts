@@ -125,8 +125,8 @@ export class SftpInstrumentation extends InstrumentationBase<SftpInstrumentation
       if (!call) return orig.apply(this, args);
       const server = serverOf(this._client);
       safely('sftp-hook', () => {
-        if (method === 'fastPut') sampleCompressibility(args[0], (r) => { call.sample.ratio = r; });
-        else if (method === 'writeFile' || method === 'appendFile') sampleCompressibility(typeof args[1] === 'string' ? Buffer.from(args[1]) : args[1], (r) => { call.sample.ratio = r; });
+        if (method === 'fastPut') sampleCompressibility(args[0], args[1], (r) => { call.sample.ratio = r; });
+        else if (method === 'writeFile' || method === 'appendFile') sampleCompressibility(typeof args[1] === 'string' ? Buffer.from(args[1]) : args[1], args[0], (r) => { call.sample.ratio = r; });
       });
       const cb = args[cbAt] as AnyFn;
       args[cbAt] = function (this: unknown, err: unknown, ...rest: unknown[]) {
@@ -160,7 +160,7 @@ export class SftpInstrumentation extends InstrumentationBase<SftpInstrumentation
         const call = inst.start(direction === 'upload' ? 'ftp.upload' : 'ftp.download', method, args[0], direction);
         if (!call) return;
         const server = serverOf(this._client);
-        if (direction === 'upload') sampleWrites(stream, (r) => { call.sample.ratio = r; });
+        if (direction === 'upload') sampleWrites(stream, args[0], (r) => { call.sample.ratio = r; });
         // Done when the data is all read (`end`) or all acknowledged by the server (`finish`), or at `close` (which
         // follows an error too). The remote handle's CLOSE is not waited for: a job that ends its session at once may
         // never see it. No `error` listener is added: the job's own error handling stays as it is.

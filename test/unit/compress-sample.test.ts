@@ -5,11 +5,13 @@ import * as path from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { sampleCompressibility } from '../../probes/ftp/compress-sample';
+import { SAMPLES_PER_KIND, sampleCompressibility } from '../../probes/ftp/compress-sample';
 
-const ratioOf = (source: unknown, run: () => Promise<void>): Promise<number | null> => new Promise((resolve, reject) => {
+let file = 0;
+/** The ratio sampled from `source`, uploaded as a file of its own kind (`remote`, default a new extension each time). */
+const ratioOf = (source: unknown, run: () => Promise<void>, remote = `out.k${file++}`): Promise<number | null> => new Promise((resolve, reject) => {
   let ratio: number | null = null;
-  sampleCompressibility(source, (r) => { ratio = r; });
+  sampleCompressibility(source, remote, (r) => { ratio = r; });
   run().then(() => setTimeout(() => resolve(ratio), 200), reject);
 });
 
@@ -47,5 +49,14 @@ describe('the probes\' compressibility sample of an upload', () => {
     expect(await ratioOf(path.join(dir, 'missing'), async () => undefined)).toBeNull();
     expect(await ratioOf(42, async () => undefined)).toBeNull();
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('samples the first uploads of each kind of file only, so its cost does not grow with the number of files', async () => {
+    const ratios: (number | null)[] = [];
+    for (let i = 0; i < SAMPLES_PER_KIND + 3; i++) ratios.push(await ratioOf(text, async () => undefined, `export/part-${i}.CSV`));
+    expect(ratios.slice(0, SAMPLES_PER_KIND).every((r) => r !== null && r > 20)).toBe(true);
+    expect(ratios.slice(SAMPLES_PER_KIND)).toEqual([null, null, null]);
+    // Another kind has a budget of its own.
+    expect(await ratioOf(text, async () => undefined, 'export/part-0.json')).toBeGreaterThan(20);
   });
 });
