@@ -71,7 +71,7 @@ export class MysqljsInstrumentation extends InstrumentationBase<MysqljsConfig> {
         if (!q || typeof q.sql !== 'string') return;
         const text = q.sql;
         const fp = fingerprintSql(text, 'mysql');
-        constancy?.observe('mysql', text, undefined);
+        constancy?.observe('mysql', text, undefined, fp);
         sites?.observe('db', 'mysql', fp.text);
         const c = this.config;
         const server = c ? { host: c.host, port: c.port, database: c.database, user: c.user } : undefined;

@@ -380,16 +380,139 @@ export const FINGERPRINT_CACHE_MAX = 5000;
 
 /**
  * Fingerprints one SQL statement. Pure; results for repeated texts are cached
- * (batch jobs repeat the same few texts thousands of times).
+ * (batch jobs repeat the same few texts thousands of times), and a text with its values inlined, new on every call,
+ * is read through its literal template (see {@link literalTemplate}) in place of the full tokenizer.
  */
 export function fingerprintSql(sql: string, dialect: SqlDialect): SqlFingerprint {
   const cache = dialect === 'mysql' ? cacheMy : cachePg;
   const hit = cache.get(sql);
   if (hit) return hit;
+  const scan = typeof sql === 'string' ? scanLiterals(sql, dialect) : null;
+  if (scan !== null) {
+    const templates = dialect === 'mysql' ? templatesMy : templatesPg;
+    const t = templates.get(scan.key);
+    if (t !== undefined) {
+      if (t !== null) return fromTemplate(t, scan.hashes);
+    } else {
+      // The first text of this template: read in full, and the template kept when its value positions are its
+      // literals one for one (or constants); the text itself is not cached, its template stands for it.
+      const fp = computeFingerprint(sql, dialect, true);
+      if (templates.size >= FINGERPRINT_CACHE_MAX) templates.clear();
+      const made = templateOf(fp, scan.hashes);
+      templates.set(scan.key, made);
+      if (made !== null) return fp;
+      if (cache.size >= FINGERPRINT_CACHE_MAX) cache.clear();
+      cache.set(sql, fp);
+      return fp;
+    }
+  }
   const fp = computeFingerprint(sql, dialect, true);
   if (cache.size >= FINGERPRINT_CACHE_MAX) cache.clear();
   cache.set(sql, fp);
   return fp;
+}
+
+/** The full fingerprint with value positions, without any cache or template: the reference {@link fingerprintSql} must equal. */
+export function fingerprintSqlFull(sql: string, dialect: SqlDialect): SqlFingerprint {
+  return computeFingerprint(sql, dialect, true);
+}
+
+/**
+ * A statement's literal template: the text with each literal replaced by a marker, and the literals' hashes in
+ * order. Texts that differ only in their literal values (an ORM or string concatenation inlining a key) share one
+ * template, hence one fingerprint text and one layout of value positions: the slots are then the literals' hashes
+ * placed by the template's recipe, with no tokens, no lower-casing and no joining per call.
+ *
+ * The scan reads only what it can read exactly as the tokenizer does: words, spaces, punctuation, operators,
+ * placeholders (copied as they are), numbers, and quoted strings and identifiers. Anything else (comments, `$`,
+ * an E'' or X'' prefix, a number glued to letters, a dot before digits) returns null: the full tokenizer reads it.
+ */
+interface LiteralScan { key: string; hashes: number[] }
+/** A template: its fingerprint text, and per value position a literal's index (>= 0) or a constant slot ({@link TemplateSlot}). */
+interface Template { text: string; recipe: TemplateSlot[] }
+/** A value position of a template: the index of the literal whose hash it is, or a constant (a placeholder, null). */
+type TemplateSlot = { lit: number } | { value: ValueSlot };
+const templatesPg = new Map<string, Template | null>();
+const templatesMy = new Map<string, Template | null>();
+/** The marker a literal leaves in a template key: a control character, which no SQL text holds outside a quote. */
+const MARK = '\u0001';
+
+/** Literal templates held, per dialect (for tests and benches: whether texts took the template path). */
+export function literalTemplateCount(dialect: SqlDialect): number {
+  return [...(dialect === 'mysql' ? templatesMy : templatesPg).values()].filter((t) => t !== null).length;
+}
+
+function scanLiterals(sql: string, dialect: SqlDialect): LiteralScan | null {
+  const my = dialect === 'mysql';
+  const n = sql.length;
+  const hashes: number[] = [];
+  let key = '';
+  let from = 0; // start of the text not yet copied into the key
+  let i = 0;
+  while (i < n) {
+    const c = sql.charCodeAt(i);
+    if (c === 1) return null;
+    if (c === Q1 || (c === Q2 && my)) {
+      // A quoted string. A letter just before it is a prefix (E'', X'', N'', B''): the tokenizer's business.
+      if (i > 0 && isWordAt(sql, i - 1)) return null;
+      const e = skipQuoted(sql, i, c, my);
+      if (e < 0) return null;
+      hashes.push(hashChars(sql, i + 1, e - 1));
+      key += sql.slice(from, i) + MARK;
+      i = from = e;
+      continue;
+    }
+    if (c === Q2 || c === BT) { // a quoted identifier: part of the template
+      const e = skipQuoted(sql, i, c, c === Q2 && my);
+      if (e < 0) return null;
+      i = e;
+      continue;
+    }
+    if ((cls(c) & C_DIGIT) !== 0) {
+      if (i > 0 && isWordAt(sql, i - 1)) { i++; continue; } // t1, col2: part of a word
+      // A number: digits and dots, as the tokenizer reads them; hex, exponents and digits glued to letters are its business.
+      if (c === 48 && (sql.charCodeAt(i + 1) | 32) === 120) return null;
+      let j = i + 1;
+      while (isDigitAt(sql, j) || sql.charCodeAt(j) === 46) j++;
+      if (j < n && isWordAt(sql, j)) return null;
+      hashes.push(hashChars(sql, i, j));
+      key += sql.slice(from, i) + MARK;
+      i = from = j;
+      continue;
+    }
+    if (c === 45 && sql.charCodeAt(i + 1) === 45) return null; // -- comment
+    if (c === 47 && sql.charCodeAt(i + 1) === 42) return null; // /* comment
+    if (c === 46 && isDigitAt(sql, i + 1)) return null; // .5
+    if (c === 35 && my) return null; // # comment
+    if (c === 36) return null; // $1, $tag$
+    i++;
+  }
+  return { key: from === 0 ? sql : key + sql.slice(from), hashes };
+}
+
+/** The template of a full fingerprint whose value positions are its literals in order (or constants); null otherwise. */
+function templateOf(fp: SqlFingerprint, hashes: readonly number[]): Template | null {
+  if (!fp.parsed || !fp.slots) return null;
+  const recipe: TemplateSlot[] = [];
+  let next = 0;
+  for (const s of fp.slots) {
+    if (s !== null && s >= 0) {
+      // A literal's position: it must be the next literal's own hash (a list of literals combined, or a sign folded
+      // into it, is not: such a template is read in full every time).
+      if (next >= hashes.length || hashes[next] !== s) return null;
+      recipe.push({ lit: next++ });
+    } else recipe.push({ value: s });
+  }
+  return next === hashes.length ? { text: fp.text, recipe } : null;
+}
+
+function fromTemplate(t: Template, hashes: readonly number[]): SqlFingerprint {
+  const slots: ValueSlot[] = new Array(t.recipe.length);
+  for (let k = 0; k < t.recipe.length; k++) {
+    const r = t.recipe[k]!;
+    slots[k] = 'lit' in r ? hashes[r.lit]! : r.value;
+  }
+  return { text: t.text, parsed: true, slots };
 }
 
 /**

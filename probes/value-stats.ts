@@ -1,4 +1,4 @@
-import { fingerprintSql, hashChars, mix32, type SqlDialect } from './sql-fingerprint';
+import { fingerprintSql, hashChars, mix32, type SqlDialect, type SqlFingerprint } from './sql-fingerprint';
 import type { ValueStatsRecord } from './trace-records';
 
 /**
@@ -87,28 +87,32 @@ interface ClassEntry { system: 'postgresql' | 'mysql'; fingerprint: string; call
 
 /** Tracks, per statement class, the constancy and distinct count of each value position. */
 export class ValueStats {
-  private readonly byClass = new Map<string, ClassEntry>();
-  /** The class entry by fingerprint object (fingerprints are cached per text): no key string built per call. */
-  private readonly byFp = new WeakMap<object, ClassEntry>();
+  /**
+   * The class entries by fingerprint text, per dialect. The key is the fingerprint's own string: a cached
+   * fingerprint and a literal template (sql-fingerprint.ts) hand out the same string object each call, whose hash V8
+   * keeps, so a lookup builds no key and hashes nothing.
+   */
+  private readonly pg = new Map<string, ClassEntry>();
+  private readonly my = new Map<string, ClassEntry>();
 
-  /** Records one call: its statement text and bind values (callers guard it with safely()). */
-  observe(system: SqlDialect, text: unknown, values: unknown): void {
+  /**
+   * Records one call: its statement text and bind values (callers guard it with safely()). `fp`, when the caller has
+   * it already, is the text's fingerprint (a text with inlined values is not cached by text: fingerprinting it twice
+   * would scan it twice).
+   */
+  observe(system: SqlDialect, text: unknown, values: unknown, fp?: SqlFingerprint): void {
     if (typeof text !== 'string') return;
-    const fp = fingerprintSql(text, system);
+    fp ??= fingerprintSql(text, system);
     const slots = fp.slots;
     if (!fp.parsed || !slots || slots.length === 0) return;
-    let e = this.byFp.get(fp);
+    const classes = system === 'mysql' ? this.my : this.pg;
+    let e = classes.get(fp.text);
     if (!e) {
-      const key = system === 'mysql' ? 'm' + fp.text : 'p' + fp.text;
-      e = this.byClass.get(key);
-      if (!e) {
-        if (this.byClass.size >= MAX_TRACKED_CLASSES) return;
-        const n = Math.min(slots.length, MAX_TRACKED_SLOTS);
-        const stats: SlotStat[] = [];
-        for (let i = 0; i < n; i++) stats.push(new SlotStat());
-        this.byClass.set(key, (e = { system: system === 'mysql' ? 'mysql' : 'postgresql', fingerprint: fp.text, calls: 0, slots: stats }));
-      }
-      this.byFp.set(fp, e);
+      if (this.pg.size + this.my.size >= MAX_TRACKED_CLASSES) return;
+      const n = Math.min(slots.length, MAX_TRACKED_SLOTS);
+      const stats: SlotStat[] = [];
+      for (let i = 0; i < n; i++) stats.push(new SlotStat());
+      classes.set(fp.text, (e = { system: system === 'mysql' ? 'mysql' : 'postgresql', fingerprint: fp.text, calls: 0, slots: stats }));
     }
     e.calls++;
     const vals = Array.isArray(values) ? values : null;
@@ -126,7 +130,7 @@ export class ValueStats {
   /** Classes called more than once with at least one value position, with each position's figures. */
   summary(): ValueStatsRecord[] {
     const out: ValueStatsRecord[] = [];
-    for (const e of this.byClass.values()) {
+    for (const e of [...this.pg.values(), ...this.my.values()]) {
       if (e.calls < 2) continue;
       out.push({
         system: e.system, fingerprint: e.fingerprint, calls: e.calls,

@@ -87,14 +87,14 @@ export class Mysql2FastPath extends InstrumentationBase<Mysql2FastPathConfig> {
       const plan = cbIndex < 0 ? undefined : safely('mysql2-fast-path', () => {
         const q = args[0] as { sql?: unknown } | string | undefined;
         const text = typeof q === 'string' ? q : q && typeof q === 'object' && typeof q.sql === 'string' ? q.sql : undefined;
-        if ((sampler || constancy) && text !== undefined) {
-          const values = cbIndex === 2 ? args[1] : q && typeof q === 'object' ? (q as { values?: unknown }).values : undefined;
-          sampler?.sampleMysql(text, values, this.config);
-          constancy?.observe('mysql', text, values);
-        }
         // Counted by statement class: a text with its values inlined is new on every call, its class is not.
         if (text === undefined) return undefined;
         const fp = fingerprintSql(text, 'mysql');
+        if (sampler || constancy) {
+          const values = cbIndex === 2 ? args[1] : q && typeof q === 'object' ? (q as { values?: unknown }).values : undefined;
+          sampler?.sampleMysql(text, values, this.config);
+          constancy?.observe('mysql', text, values, fp);
+        }
         if (!fp.parsed || !counter.fast(fp.text)) return undefined;
         // The official instrumentation records the masked statement: our fingerprint of the formatted text,
         // which is the fingerprint of the text with its placeholders.

@@ -149,7 +149,7 @@ export class PgFastPath extends InstrumentationBase<PgFastPathConfig> {
             shape = shapeOf(this, fp!.text);
             if (shape !== undefined) {
               const values = Array.isArray(args[1]) ? args[1] : q && typeof q === 'object' ? q.values : undefined;
-              constancy?.observe('postgresql', text, values);
+              constancy?.observe('postgresql', text, values, fp);
               parent = trace.getSpan(context.active())?.spanContext().spanId ?? null;
             }
           }
