@@ -189,7 +189,11 @@ function start(): void {
   const initMs = performanceNow() - initStart;
   process.on('exit', (code) => {
     safely('exit', () => {
+      const exitStart = performanceNow();
       const rt = runtime.stop();
+      const valueStats = safely('value-stats', () => constancy.summary()) ?? [];
+      const callSites = (sites && safely('call-sites', () => sites.summary())) ?? [];
+      const exitMs = performanceNow() - exitStart;
       const mem = process.memoryUsage();
       writer.write({
         type: 'footer', endedAt: Date.now(), exitCode: typeof code === 'number' ? code : null,
@@ -202,9 +206,9 @@ function start(): void {
           const u = threadId ? tu!.call(process) : process.cpuUsage();
           return Math.round((u.user + u.system) / 1000);
         })(),
-        valueStats: safely('value-stats', () => constancy.summary()) ?? [],
-        callSites: (sites && safely('call-sites', () => sites.summary())) ?? [],
-        probeCost: { initMs: Math.round(initMs * 10) / 10, officialDbCalls: recorder.officialDbCalls, fastDbCalls: recorder.fastCalls, bufferBytes: writer.peakBufferBytes },
+        valueStats,
+        callSites,
+        probeCost: { initMs: Math.round(initMs * 10) / 10, exitMs: Math.round(exitMs * 10) / 10, officialDbCalls: recorder.officialDbCalls, fastDbCalls: recorder.fastCalls, bufferBytes: writer.peakBufferBytes },
         coverage: safely('coverage', () => ({ uninstrumented: uninstrumentedIn(Object.keys(require.cache)), workerThreads: workers.count })) ?? undefined,
         network: (netWatch && safely('net-watch', () => netWatch.summary())) ?? undefined,
       });

@@ -267,7 +267,12 @@ export interface FooterRecord {
    * and the database calls on each path. Absent in traces of older probes.
    */
   /** `bufferBytes`: the most the trace writer's buffers held (TraceWriter.peakBufferBytes), bytes; absent in older traces. */
-  probeCost?: { initMs: number; officialDbCalls: number; fastDbCalls: number; bufferBytes?: number };
+  /**
+   * The probes' own cost in this process: set-up (`initMs`), the exit work before the footer (`exitMs`: stopping and
+   * summarising the CPU profile, the value statistics and call sites), the database calls by path, and the most their
+   * trace buffers held.
+   */
+  probeCost?: { initMs: number; exitMs?: number; officialDbCalls: number; fastDbCalls: number; bufferBytes?: number };
   /**
    * What the probes know they did not see: uninstrumented database/file-transfer clients loaded (package names,
    * from the CommonJS module cache) and worker threads started (they run without probes). Absent in older traces.

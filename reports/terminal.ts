@@ -65,7 +65,7 @@ export const terminalRenderer: Renderer = {
       const w = report.whatIf;
       out.push(`predicted wall time: ${ms(w.currentMs)} now, ${ms(w.top1Ms)} with the top fix, ${ms(w.top3Ms)} with the top 3, ${ms(w.allMs)} with all`);
       const pc = report.collection.probeCost;
-      if (pc) out.push(`the probes' own cost: about ${ms(pc.setupMs + pc.callsMs)} (${pct(pc.wallShare)} of the wall: set-up ${ms(pc.setupMs)}, ${pc.officialDbCalls + pc.fastDbCalls} database calls ${ms(pc.callsMs)}); taken out of the statements' time before pricing the fixes`);
+      if (pc) out.push(`the probes' own cost: about ${ms(pc.setupMs + (pc.exitMs ?? 0) + pc.callsMs)} (${pct(pc.wallShare)} of the wall: set-up ${ms(pc.setupMs)}${pc.exitMs !== undefined ? `, exit ${ms(pc.exitMs)}` : ''}, ${pc.officialDbCalls + pc.fastDbCalls} database calls ${ms(pc.callsMs)}); the calls' part taken out of the statements' time before pricing the fixes`);
     } else {
       out.push('no bottleneck found by the detectors that had data');
     }

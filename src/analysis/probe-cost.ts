@@ -4,27 +4,30 @@ import { round3 } from './intervals';
 import type { QueryGroup } from './query-digest';
 
 /**
- * The probes' cost per database call, µs of the job's time, by path: the official OpenTelemetry wrapper and span
- * (18-28 µs measured in-process, docs/overhead.md "Per call, and the rest": the upper figure) and the fast path
- * (1-4 µs on Node 20, 2-7 µs on Node 24: 3 µs taken), each with the CPU profiler's 1-2 µs per call. Nearly all of it
- * runs between the call's start and its end, so it sits inside the spans that savings are computed from.
+ * The probes' cost per database call, µs of the job's time, by path, as `node bench/per-call-ab.cjs` measured it in
+ * one process against pg's own query (15 rounds of 1,000 calls per path, Node 20 and 24, 2026-12-07,
+ * docs/overhead.md): the official OpenTelemetry wrapper and its full span, 40-56 µs (45 taken); the fast path, 3-8 µs
+ * with a bind parameter and 6-13 µs with the key inlined in the text (6 taken). Nearly all of it runs between the
+ * call's start and its end, so it sits inside the spans that savings are computed from.
  */
-export const PROBE_CALL_COST_US = { official: 28, fast: 4 } as const;
+export const PROBE_CALL_COST_US = { official: 45, fast: 6 } as const;
 
 /** Calls of a statement class that take the official path before the fast path takes over (probes/fast-path/counter.ts). */
 const FULL_SPANS_PER_CLASS = 50;
 
-/** What the probes cost the run: their set-up per process and the calls on each path, times their measured cost. Null for traces of older probes. */
+/** What the probes cost the run: their set-up and exit work per process and the calls on each path, times their measured cost. Null for traces of older probes. */
 export function probeCostOf(model: TraceModel, wallMs: number): ProbeCost | null {
   const costs = model.processes.map((p) => p.footer?.probeCost).filter((c): c is NonNullable<typeof c> => !!c);
   if (costs.length === 0) return null;
   const startupMs = costs.reduce((a, c) => a + c.initMs, 0);
+  const exits = costs.filter((c) => typeof c.exitMs === 'number');
+  const exitMs = exits.reduce((a, c) => a + c.exitMs!, 0);
   const official = costs.reduce((a, c) => a + c.officialDbCalls, 0);
   const fast = costs.reduce((a, c) => a + c.fastDbCalls, 0);
   const callsMs = (official * PROBE_CALL_COST_US.official + fast * PROBE_CALL_COST_US.fast) / 1000;
   return {
-    setupMs: round3(startupMs), officialDbCalls: official, fastDbCalls: fast, perCallUs: { ...PROBE_CALL_COST_US },
-    callsMs: round3(callsMs), wallShare: round3((startupMs / Math.max(1, costs.length) + callsMs) / Math.max(1, wallMs)),
+    setupMs: round3(startupMs), ...(exits.length ? { exitMs: round3(exitMs) } : {}), officialDbCalls: official, fastDbCalls: fast, perCallUs: { ...PROBE_CALL_COST_US },
+    callsMs: round3(callsMs), wallShare: round3(((startupMs + exitMs) / Math.max(1, costs.length) + callsMs) / Math.max(1, wallMs)),
   };
 }
 

@@ -359,6 +359,11 @@ export interface NetworkEndpoint extends Omit<import('../../probes/trace-records
 export interface ProbeCost {
   /** Set-up of the probes, summed over processes, ms. */
   setupMs: number;
+  /**
+   * The probes' work at exit (the CPU profile stopped and summarised, value statistics and call sites), summed over
+   * processes, ms. Absent for traces of probes older than 2026-12-07.
+   */
+  exitMs?: number;
   officialDbCalls: number;
   fastDbCalls: number;
   /** The per-call costs used, µs. */

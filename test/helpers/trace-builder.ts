@@ -103,7 +103,7 @@ export class TraceBuilder {
   }
 
   /** The probes' own cost counts (footer.probeCost). */
-  probeCost(c: { initMs: number; officialDbCalls: number; fastDbCalls: number }): this {
+  probeCost(c: { initMs: number; exitMs?: number; officialDbCalls: number; fastDbCalls: number }): this {
     this.cost = c;
     return this;
   }

@@ -48,6 +48,11 @@ describe('pg fast path', () => {
     const isFast = (s: { spanId: string }) => /^f0{6,}/.test(s.spanId);
     expect(fast.count('select $1::int * ? as v').filter(isFast)).toHaveLength(300 - 50);
     expect(fast.count('select ? / $1::int as v').filter(isFast)).toHaveLength(120 - 50);
+    // The footer states the probes' own cost: set-up, exit work, and the calls by path.
+    const cost = fast.m.processes[0]!.footer!.probeCost!;
+    expect(cost.initMs).toBeGreaterThan(0);
+    expect(cost.exitMs).toBeGreaterThan(0);
+    expect(cost.officialDbCalls + cost.fastDbCalls).toBeGreaterThanOrEqual(520);
   });
 
   it('pg.Pool checkouts: every one recorded, the first 50 per pool as full spans and the rest compact, the app unchanged', async () => {
