@@ -52,6 +52,12 @@ const WORKLOADS = [
   ['SFTP, TCP_NODELAY: 24 uploads + 1 download', cov('sftp-serial.cjs'), 25, { SFTP_NODELAY: '1' }],
   ['FTP via `ftp` (mscdex): 12 uploads + 1 download', cov('mscdex-ftp-serial.cjs'), 13],
   ['MariaDB connector, socket safety net (1,500)', cov('mariadb-connector.cjs'), 1500],
+  // One job at two lengths (fixtures/workloads/lookups.cjs): what is fixed per process amortizes over the longer run,
+  // what is per call does not.
+  ['pg lookups, bind parameter, 3,000', path.join(root, 'fixtures/workloads/lookups.cjs'), 3000, { LOOKUPS: '3000' }],
+  ['pg lookups, bind parameter, 30,000 (long)', path.join(root, 'fixtures/workloads/lookups.cjs'), 30000, { LOOKUPS: '30000' }],
+  ['pg lookups, key inlined, 3,000', path.join(root, 'fixtures/workloads/lookups.cjs'), 3000, { LOOKUPS: '3000', INLINE: '1' }],
+  ['pg lookups, key inlined, 30,000 (long)', path.join(root, 'fixtures/workloads/lookups.cjs'), 30000, { LOOKUPS: '30000', INLINE: '1' }],
   // Memory-heavy jobs (fixtures/pipelines/memory/): where memory sampling has the most to read.
   ['600,000 rows read whole (pg)', path.join(root, 'fixtures/pipelines/memory/whole.cjs')],
   ['600,000 rows through a cursor (pg-cursor)', path.join(root, 'fixtures/pipelines/memory/cursor.cjs')],
