@@ -19,7 +19,7 @@ const ASSUMED_GZIP_BPS = 40e6;
  *
  * Saving model: transfer time of text files on the critical path x (1 - 1 / ratio) minus the CPU to gzip
  * them (bytes / gzip throughput). The ratio is measured: by `ftp-bench --sample` when given, else by the probes on
- * the first 64 KiB of each upload (`ftp.sample.gzip_ratio`, weighted by the bytes of the transfers that have one),
+ * the first 64 KiB of the first uploads of each kind of file (`ftp.sample.gzip_ratio`, weighted by the bytes of the transfers that have one),
  * else assumed (3x, low confidence). Throughput: ftp-bench's, else assumed 40 MB/s.
  */
 export const ftpUncompressed: Detector = {
@@ -38,7 +38,7 @@ export const ftpUncompressed: Detector = {
     // Bytes-weighted harmonic mean: total original bytes over total compressed bytes.
     const sampledRatio = sampledBytes > 0 ? sampledBytes / sampled.reduce((a, s) => a + (s.attrs['ftp.bytes'] as number) / (s.attrs['ftp.sample.gzip_ratio'] as number), 0) : null;
     const ratio = measured ? Math.max(1, measured.bytes / Math.max(1, measured.gzipBytes)) : sampledRatio !== null ? Math.max(1, sampledRatio) : ASSUMED_RATIO;
-    const ratioSource = measured ? 'ratio and speed measured by ftp-bench --sample' : sampledRatio !== null ? `ratio measured by the probes on the first 64 KiB of ${sampled.length} upload(s); gzip speed assumed ${ASSUMED_GZIP_BPS / 1e6} MB/s` : `assumed ratio ${ASSUMED_RATIO}x and ${ASSUMED_GZIP_BPS / 1e6} MB/s: measure with batch-doctor ftp-bench --sample <a file>`;
+    const ratioSource = measured ? 'ratio and speed measured by ftp-bench --sample' : sampledRatio !== null ? `ratio measured by the probes on the first 64 KiB of ${sampled.length === text.length ? '' : `${sampled.length} of `}${text.length} upload(s); gzip speed assumed ${ASSUMED_GZIP_BPS / 1e6} MB/s` : `assumed ratio ${ASSUMED_RATIO}x and ${ASSUMED_GZIP_BPS / 1e6} MB/s: measure with batch-doctor ftp-bench --sample <a file>`;
     const gzipBps = measured && measured.cpuMs > 0 ? measured.bytes / (measured.cpuMs / 1000) : ASSUMED_GZIP_BPS;
     const sole = ctx.soleMs(text);
     const cpu = (bytes / gzipBps) * 1000;
