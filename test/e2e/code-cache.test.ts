@@ -64,4 +64,19 @@ describe('code cache of the probes bundle', () => {
     expect(cacheFiles(open)).toEqual([]);
     expect(await probed(process.execPath, '0', 'zero')).toMatchObject({ code: 3, stdout: 'job output\n', codeCache: 'off' });
   });
+
+  it('BATCH_DOCTOR_DISABLED=1: the bundle is neither read nor compiled, no trace is written, and the job is unchanged', async () => {
+    const traceDir = path.join(tmp, 'trace-disabled');
+    fs.mkdirSync(traceDir, { recursive: true });
+    // The loader marks the global when it has run the bundle (its code-cache state); the bundle marks its hub.
+    const probe = 'process.stdout.write(String(globalThis[Symbol.for("batch-doctor.probes.code-cache")]) + " " + typeof globalThis[Symbol.for("batch-doctor.probes.hub")] + "\\n"); process.exitCode = 3;';
+    const env = { ...process.env, BATCH_DOCTOR_TRACE_DIR: traceDir, BATCH_DOCTOR_CODE_CACHE: path.join(tmp, 'cache-disabled'), BATCH_DOCTOR_CPU_PROFILE: '0' };
+    const off = await run(process.execPath, ['--require', REGISTER, '-e', probe], { env: { ...env, BATCH_DOCTOR_DISABLED: '1' } });
+    expect(off).toMatchObject({ code: 3, stdout: 'undefined undefined\n' });
+    expect(fs.readdirSync(traceDir)).toEqual([]);
+    // The same run with the probes on: the loader ran the bundle, which started.
+    const on = await run(process.execPath, ['--require', REGISTER, '-e', probe], { env });
+    expect(on).toMatchObject({ code: 3, stdout: 'miss object\n' });
+    expect(fs.readdirSync(traceDir)).toHaveLength(1);
+  });
 });
