@@ -4,6 +4,8 @@
 // the start-up cost per process: `node -e 0` bare against probed.
 //   npm run build && bash testbed/start.sh && source testbed/env.sh && node fixtures/corpus/seed.cjs
 //   node bench/matrix.mjs [--rounds 7] [--only a,b] [--memory]      (Node 24: --node "$(npx -y -p node@24 which node)")
+// --only keeps the workloads whose name contains one of its parts, split at commas, or at '|' when it has one (for
+// names with commas: --only "30,000 (long)|3,000").
 // --memory adds a third arm per workload, the probes with memory sampling off (BATCH_DOCTOR_MEMORY=0), and reports
 // what the sampling costs: the paired ratio of the probed run with it over the probed run without it.
 // --arm NAME=VALUE does the same for any probe switch (e.g. --arm BATCH_DOCTOR_CPU_PROFILE=0: what the CPU profile costs).
@@ -61,7 +63,7 @@ const WORKLOADS = [
   // Memory-heavy jobs (fixtures/pipelines/memory/): where memory sampling has the most to read.
   ['600,000 rows read whole (pg)', path.join(root, 'fixtures/pipelines/memory/whole.cjs')],
   ['600,000 rows through a cursor (pg-cursor)', path.join(root, 'fixtures/pipelines/memory/cursor.cjs')],
-].filter(([name]) => !values.only || values.only.split(',').some((o) => name.includes(o)));
+].filter(([name]) => !values.only || values.only.split(values.only.includes('|') ? '|' : ',').some((o) => name.includes(o)));
 const register = path.join(root, 'dist/probes/bundle/register.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-matrix-'));
 const trace = path.join(tmp, 'trace');
