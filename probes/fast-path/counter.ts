@@ -1,8 +1,12 @@
 /**
- * Calls of one statement text that always go through the official instrumentation (full OTel spans) before the
- * fast path may take over. 50: enough to fix the class's shape and attributes, a negligible cost.
+ * Calls of one statement class that always go through the official instrumentation (full OTel spans) before the
+ * fast path may take over: 5. The first fixes the class's shape (its attributes) and gives the parameter sampler its
+ * one sample per class; the fast path then finds the shape, or takes the official path again until it exists. More
+ * are not free: in a fresh process the official path runs cold (the OpenTelemetry wrapper and span code not yet
+ * optimized), ~250 µs per call, and 50 of them added 10-15 ms per statement class and per process or worker thread
+ * (docs/overhead.md, 2026-12-07 later).
  */
-export const FULL_SPANS_PER_STATEMENT = 50;
+export const FULL_SPANS_PER_STATEMENT = 5;
 /** Distinct statement texts tracked (a bound on memory); beyond it, calls take the official path. */
 const MAX_TRACKED = 5000;
 
@@ -28,7 +32,7 @@ export class StatementCounter {
     }
     const n = ++c.n;
     if (n >= c.next && this.onSampled !== null) c.next = this.onSampled(text, n);
-    // No periodic full span after the first 50: a call that takes the official path once in a while runs its code cold
+    // No periodic full span after the first few: a call that takes the official path once in a while runs its code cold
     // (interpreted, inline caches unwarmed), ~200-400 µs per call in place of ~30 µs warm, and a 1-in-100 sample
     // cost 2-4 µs per call averaged over every call, more than the fast path itself (docs/overhead.md, "Third session").
     // Nothing reads those spans beyond what the fast path records: the same compact line.

@@ -26,7 +26,7 @@ interface ConnectionLike { config?: { host?: string; port?: number; database?: s
 
 /**
  * The fast path for repeated mysql2 statements, the counterpart of fast-path/pg.ts: after a statement text
- * has produced 50 full spans through `@opentelemetry/instrumentation-mysql2`, its further callback-style
+ * has produced FULL_SPANS_PER_STATEMENT (5) full spans through `@opentelemetry/instrumentation-mysql2`, its further callback-style
  * calls of `query` and `execute` (what `mysql2/promise` makes) skip the OTel wrapper and are timed here, into
  * the same compact trace line. Calls without a callback
  * (streaming queries) always take the official path. Registered after MySQL2Instrumentation, on the same

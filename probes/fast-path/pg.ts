@@ -27,7 +27,7 @@ interface ClientLike { connectionParameters?: { host?: string; port?: number; da
  * `@opentelemetry/instrumentation-pg` costs ~30 µs per call (its wrapper and
  * the SDK span); batch jobs make the same call tens of thousands of times.
  * Once a statement class (its fingerprint: literals inlined in the text count as values) has produced
- * FULL_SPANS_PER_STATEMENT (50) full spans, its
+ * FULL_SPANS_PER_STATEMENT (5) full spans, its
  * further promise-style calls skip the OTel wrapper (calling the function it
  * wrapped) and are timed here instead, into the same compact trace line a span
  * would give: every call is still recorded, at 1-4 µs each. Promise and callback calls

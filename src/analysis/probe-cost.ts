@@ -1,3 +1,4 @@
+import { FULL_SPANS_PER_STATEMENT } from '../../probes/fast-path/counter';
 import type { TraceModel } from '../model/trace';
 import type { ProbeCost } from '../model/report';
 import { round3 } from './intervals';
@@ -12,8 +13,8 @@ import type { QueryGroup } from './query-digest';
  */
 export const PROBE_CALL_COST_US = { official: 45, fast: 6 } as const;
 
-/** Calls of a statement class that take the official path before the fast path takes over (probes/fast-path/counter.ts). */
-const FULL_SPANS_PER_CLASS = 50;
+/** Calls of a statement class that take the official path before the fast path takes over. */
+const FULL_SPANS_PER_CLASS = FULL_SPANS_PER_STATEMENT;
 
 /** What the probes cost the run: their set-up and exit work per process and the calls on each path, times their measured cost. Null for traces of older probes. */
 export function probeCostOf(model: TraceModel, wallMs: number): ProbeCost | null {
@@ -34,8 +35,8 @@ export function probeCostOf(model: TraceModel, wallMs: number): ProbeCost | null
 /**
  * Takes the probes' own per-call cost out of each statement class's critical-path time before the detectors price
  * their fixes, so that a predicted saving is not inflated by the instrumentation. Each class's first calls (up to
- * 50) are counted on the official path and the rest on the fast path, scaled so the totals match what the probes
- * counted; never below zero. Mutates the groups' `stats.soleMs`.
+ * FULL_SPANS_PER_STATEMENT) are counted on the official path and the rest on the fast path, scaled so the totals
+ * match what the probes counted; never below zero. Mutates the groups' `stats.soleMs`.
  */
 export function subtractProbeCost(groups: QueryGroup[], cost: ProbeCost | null): void {
   if (!cost) return;

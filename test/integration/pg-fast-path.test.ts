@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { FULL_SPANS_PER_STATEMENT } from '../../probes/fast-path/counter';
 import { readAllSpans } from '../helpers/read-all-spans';
 import { requireServer, ROOT, run, testbedEnv } from '../helpers/testbed';
 
@@ -43,11 +44,11 @@ describe('pg fast path', () => {
     const fastIds = fast.m.spans.filter((s) => s.spanId.startsWith('f') && s.spanId.length === 16 && /^f0+/.test(s.spanId)).length;
     expect(fastIds).toBeGreaterThan(300);
     expect(slow.m.spans.filter((s) => /^f0{6,}/.test(s.spanId))).toHaveLength(0);
-    // After its first 50 full spans a statement takes the fast path on every call: no periodic full span, whose
+    // After its first FULL_SPANS_PER_STATEMENT full spans a statement takes the fast path on every call: no periodic full span, whose
     // cold code would cost more per call, averaged, than the fast path itself.
     const isFast = (s: { spanId: string }) => /^f0{6,}/.test(s.spanId);
-    expect(fast.count('select $1::int * ? as v').filter(isFast)).toHaveLength(300 - 50);
-    expect(fast.count('select ? / $1::int as v').filter(isFast)).toHaveLength(120 - 50);
+    expect(fast.count('select $1::int * ? as v').filter(isFast)).toHaveLength(300 - FULL_SPANS_PER_STATEMENT);
+    expect(fast.count('select ? / $1::int as v').filter(isFast)).toHaveLength(120 - FULL_SPANS_PER_STATEMENT);
     // The footer states the probes' own cost: set-up, exit work, and the calls by path.
     const cost = fast.m.processes[0]!.footer!.probeCost!;
     expect(cost.initMs).toBeGreaterThan(0);
@@ -55,7 +56,7 @@ describe('pg fast path', () => {
     expect(cost.officialDbCalls + cost.fastDbCalls).toBeGreaterThanOrEqual(520);
   });
 
-  it('pg.Pool checkouts: every one recorded, the first 50 per pool as full spans and the rest compact, the app unchanged', async () => {
+  it('pg.Pool checkouts: every one recorded, the first few per pool as full spans and the rest compact, the app unchanged', async () => {
     const POOL = 'fixtures/pipelines/pg-fast-path/pool.cjs';
     const bare = await run(process.execPath, [POOL], { env: { ...process.env, ...testbedEnv() } });
     expect(bare.code, bare.stderr).toBe(0);
@@ -73,7 +74,7 @@ describe('pg fast path', () => {
     expect(JSON.parse(bare.stdout).failed).toBe('ECONNREFUSED');
     const isFast = (s: { spanId: string }) => /^f0{6,}/.test(s.spanId);
     const live = fast.m.spans.filter((s) => s.name === 'pg-pool.connect' && !s.error);
-    expect(live.filter(isFast)).toHaveLength(230 - 50);
+    expect(live.filter(isFast)).toHaveLength(230 - FULL_SPANS_PER_STATEMENT);
     expect(live.filter(isFast).every((s) => s.attrs['server.port'] === Number(testbedEnv()['PGPORT']))).toBe(true);
     expect(slow.m.spans.filter((s) => s.name === 'pg-pool.connect' && isFast(s))).toHaveLength(0);
   });
