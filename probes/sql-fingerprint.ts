@@ -381,32 +381,29 @@ export const FINGERPRINT_CACHE_MAX = 5000;
 /**
  * Fingerprints one SQL statement. Pure; results for repeated texts are cached
  * (batch jobs repeat the same few texts thousands of times), and a text with its values inlined, new on every call,
- * is read through its literal template (see {@link literalTemplate}) in place of the full tokenizer.
+ * is read through its literal template (see {@link scanLiterals}) in place of the full tokenizer.
  */
 export function fingerprintSql(sql: string, dialect: SqlDialect): SqlFingerprint {
   const cache = dialect === 'mysql' ? cacheMy : cachePg;
   const hit = cache.get(sql);
   if (hit) return hit;
+  let fp: SqlFingerprint | undefined;
   const scan = typeof sql === 'string' ? scanLiterals(sql, dialect) : null;
   if (scan !== null) {
     const templates = dialect === 'mysql' ? templatesMy : templatesPg;
     const t = templates.get(scan.key);
-    if (t !== undefined) {
-      if (t !== null) return fromTemplate(t, scan.hashes);
-    } else {
+    if (t) return fromTemplate(t, scan.hashes);
+    if (t === undefined) {
       // The first text of this template: read in full, and the template kept when its value positions are its
-      // literals one for one (or constants); the text itself is not cached, its template stands for it.
-      const fp = computeFingerprint(sql, dialect, true);
+      // literals one for one (or constants); the text itself is then not cached, its template stands for it.
+      fp = computeFingerprint(sql, dialect, true);
       if (templates.size >= FINGERPRINT_CACHE_MAX) templates.clear();
       const made = templateOf(fp, scan.hashes);
       templates.set(scan.key, made);
       if (made !== null) return fp;
-      if (cache.size >= FINGERPRINT_CACHE_MAX) cache.clear();
-      cache.set(sql, fp);
-      return fp;
     }
   }
-  const fp = computeFingerprint(sql, dialect, true);
+  fp ??= computeFingerprint(sql, dialect, true);
   if (cache.size >= FINGERPRINT_CACHE_MAX) cache.clear();
   cache.set(sql, fp);
   return fp;

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { TRACER_NAME } from '../names';
 import { safely } from '../guard';
-import { sampleCompressibility, sampleWrites } from './compress-sample';
+import { SAMPLE_BYTES, sampleCompressibility, sampleWrites } from './compress-sample';
 import { callbackIndex, dataLength, startTransfer, type ServerInfo, type TransferCall } from './transfer-span';
 import type { CallSiteSampler } from '../call-sites';
 
@@ -125,8 +125,10 @@ export class SftpInstrumentation extends InstrumentationBase<SftpInstrumentation
       if (!call) return orig.apply(this, args);
       const server = serverOf(this._client);
       safely('sftp-hook', () => {
+        // A string's first SAMPLE_BYTES + 1 characters hold at least its first SAMPLE_BYTES bytes (and end no surrogate
+        // pair inside them): the whole string is not copied to sample its head.
         if (method === 'fastPut') sampleCompressibility(args[0], args[1], (r) => { call.sample.ratio = r; });
-        else if (method === 'writeFile' || method === 'appendFile') sampleCompressibility(typeof args[1] === 'string' ? Buffer.from(args[1]) : args[1], args[0], (r) => { call.sample.ratio = r; });
+        else if (method === 'writeFile' || method === 'appendFile') sampleCompressibility(typeof args[1] === 'string' ? Buffer.from(args[1].slice(0, SAMPLE_BYTES + 1)) : args[1], args[0], (r) => { call.sample.ratio = r; });
       });
       const cb = args[cbAt] as AnyFn;
       args[cbAt] = function (this: unknown, err: unknown, ...rest: unknown[]) {

@@ -13,9 +13,6 @@ import type { QueryGroup } from './query-digest';
  */
 export const PROBE_CALL_COST_US = { official: 45, fast: 6 } as const;
 
-/** Calls of a statement class that take the official path before the fast path takes over. */
-const FULL_SPANS_PER_CLASS = FULL_SPANS_PER_STATEMENT;
-
 /** What the probes cost the run: their set-up and exit work per process and the calls on each path, times their measured cost. Null for traces of older probes. */
 export function probeCostOf(model: TraceModel, wallMs: number): ProbeCost | null {
   const costs = model.processes.map((p) => p.footer?.probeCost).filter((c): c is NonNullable<typeof c> => !!c);
@@ -42,11 +39,11 @@ export function subtractProbeCost(groups: QueryGroup[], cost: ProbeCost | null):
   if (!cost) return;
   const total = cost.officialDbCalls + cost.fastDbCalls;
   if (total === 0) return;
-  const firstCalls = groups.reduce((a, g) => a + Math.min(g.cls.calls, FULL_SPANS_PER_CLASS), 0);
+  const firstCalls = groups.reduce((a, g) => a + Math.min(g.cls.calls, FULL_SPANS_PER_STATEMENT), 0);
   const scale = firstCalls > 0 ? Math.min(1, cost.officialDbCalls / firstCalls) : 0;
   const allOfficial = cost.fastDbCalls === 0;
   for (const g of groups) {
-    const official = allOfficial ? g.cls.calls : Math.min(g.cls.calls, FULL_SPANS_PER_CLASS) * scale;
+    const official = allOfficial ? g.cls.calls : Math.min(g.cls.calls, FULL_SPANS_PER_STATEMENT) * scale;
     const fast = allOfficial ? 0 : g.cls.calls - official;
     const ms = (official * PROBE_CALL_COST_US.official + fast * PROBE_CALL_COST_US.fast) / 1000;
     // Concurrent calls overlap on the critical path: at most the class's time, spread over its concurrency.
