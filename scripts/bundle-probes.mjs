@@ -39,7 +39,9 @@ const common = {
   mainFields: ['main'],
   // import-in-the-middle must be the one copy that its loader hook (hook.mjs, loaded from node_modules)
   // also uses: its registry of hooks is module state.
-  external: ['@opentelemetry/sdk-node', '@opentelemetry/exporter-trace-otlp-http', 'import-in-the-middle'],
+  // The SDK's span pipeline (sdk-trace-base) is used only by the forwarder (its BatchSpanProcessor): the local trace
+  // file has its own tracer (probes/local-tracer.ts), so the SDK stays out of the bundle every process reads.
+  external: ['@opentelemetry/sdk-node', '@opentelemetry/exporter-trace-otlp-http', '@opentelemetry/sdk-trace-base', 'import-in-the-middle'],
   legalComments: 'none',
   logLevel: 'error',
 };
