@@ -43,6 +43,21 @@ describe('code cache of the probes bundle', () => {
     });
   }
 
+  it('a process in which the probes stand aside writes no cache; the next one that runs them does', async () => {
+    // A cache written where the probes did not start holds only the bundle's top level: every later process would
+    // compile the probes' start-up itself (+15-20 ms each).
+    const dir = path.join(tmp, 'cache-aside');
+    const env = { ...process.env, BATCH_DOCTOR_CODE_CACHE: dir, BATCH_DOCTOR_CPU_PROFILE: '0' };
+    delete env['BATCH_DOCTOR_TRACE_DIR'];
+    delete env['OTEL_EXPORTER_OTLP_ENDPOINT'];
+    const aside = await run(process.execPath, ['--require', REGISTER, '-e', JOB], { env });
+    expect(aside).toMatchObject({ code: 3, stdout: 'job output\n' });
+    expect(cacheFiles(dir)).toEqual([]);
+    expect((await probed(process.execPath, dir, 'aside-1')).codeCache).toBe('miss');
+    expect(cacheFiles(dir)).toHaveLength(1);
+    expect((await probed(process.execPath, dir, 'aside-2')).codeCache).toBe('hit');
+  });
+
   it('a damaged cache file is rejected by V8, the job runs as usual, and the file is rewritten', async () => {
     const dir = path.join(tmp, 'cache-damaged');
     await probed(process.execPath, dir, 'damaged-1');
