@@ -125,10 +125,13 @@ function start(): void {
     });
   }
 
+  /** Time spent building the instrumentations, ms: in start() or, in a CommonJS job, on its first require of a client. */
+  let instrumentMs = 0;
   const sdk = safely('sdk', () => {
     const sampler = cfg.paramSocket ? new (require('./param-sampler') as typeof import('./param-sampler')).ParamSampler(cfg.paramSocket) : null;
-    const instrumentations = (require('./instrumentations') as typeof import('./instrumentations')).buildInstrumentations(cfg, { recorder, constancy, sites, sampler });
+    const build = () => (require('./instrumentations') as typeof import('./instrumentations')).buildInstrumentations(cfg, { recorder, constancy, sites, sampler });
     if (forward) {
+      const instrumentations = build();
       // Forwarding to the user's collector: the full NodeSDK, configured from the standard OTEL_* variables.
       const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
       const s = new NodeSDK({ serviceName: process.env['OTEL_SERVICE_NAME'] ?? 'batch-job', spanProcessors, instrumentations });
@@ -141,7 +144,6 @@ function start(): void {
     // for a resource, samplers and id generators the trace file does not use): a tracer that hands each span to
     // the recorder (local-tracer.ts).
     const { LocalTracerProvider } = require('./local-tracer') as typeof import('./local-tracer');
-    const { registerInstrumentations } = require('@opentelemetry/instrumentation') as typeof import('@opentelemetry/instrumentation');
     const provider = new LocalTracerProvider(spanProcessors);
     // The tracer provider is handed to our instrumentations directly, so the job's own SDK, if it starts one,
     // still gets the global provider and its telemetry is unchanged. No context manager is installed up front:
@@ -156,8 +158,22 @@ function start(): void {
         otelContext.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
       });
     };
-    registerInstrumentations({ instrumentations, tracerProvider: provider });
     hub.tracer = provider.getTracer(TRACER_NAME);
+    const { onFirstRequireOf, routeUnhookedPast } = require('./first-require') as typeof import('./first-require');
+    const instrument = () => {
+      const t = performanceNow();
+      const { registerInstrumentations } = require('@opentelemetry/instrumentation') as typeof import('@opentelemetry/instrumentation');
+      const proto = (require('node:module') as { prototype: { require: (id: string) => unknown } }).prototype;
+      const below = proto.require;
+      registerInstrumentations({ instrumentations: build(), tracerProvider: provider });
+      // require-in-the-middle's hook sees every require; only those that can load a client go through it now.
+      safely('require-route', () => routeUnhookedPast(proto.require, below, INSTRUMENTED_MODULES));
+      instrumentMs += performanceNow() - t;
+    };
+    // A CommonJS job: the instrumentations are built when it first requires a client they instrument (4-9 ms that a
+    // process without one does not pay: first-require.ts). An ES module job (and a worker thread) imports through
+    // hooks that must be in place from the start: built now.
+    if (cfg.esm !== false || !onFirstRequireOf(INSTRUMENTED_MODULES, instrument)) instrument();
     return provider;
   });
   if (!sdk) diag.debug('batch-doctor probe: SDK did not start');
@@ -187,6 +203,8 @@ function start(): void {
   const workers = new WorkerCounter();
   safely('coverage', () => workers.start());
   const initMs = performanceNow() - initStart;
+  // What the instrumentations cost when built later, on the job's first require of a client, counts as start-up too.
+  const instrumentMsInStart = instrumentMs;
   process.on('exit', (code) => {
     safely('exit', () => {
       const exitStart = performanceNow();
@@ -208,7 +226,7 @@ function start(): void {
         })(),
         valueStats,
         callSites,
-        probeCost: { initMs: Math.round(initMs * 10) / 10, exitMs: Math.round(exitMs * 10) / 10, officialDbCalls: recorder.officialDbCalls, fastDbCalls: recorder.fastCalls, bufferBytes: writer.peakBufferBytes },
+        probeCost: { initMs: Math.round((initMs + instrumentMs - instrumentMsInStart) * 10) / 10, exitMs: Math.round(exitMs * 10) / 10, officialDbCalls: recorder.officialDbCalls, fastDbCalls: recorder.fastCalls, bufferBytes: writer.peakBufferBytes },
         coverage: safely('coverage', () => ({ uninstrumented: uninstrumentedIn(Object.keys(require.cache)), workerThreads: workers.count })) ?? undefined,
         network: (netWatch && safely('net-watch', () => netWatch.summary())) ?? undefined,
       });
