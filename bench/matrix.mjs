@@ -9,6 +9,8 @@
 // --memory adds a third arm per workload, the probes with memory sampling off (BATCH_DOCTOR_MEMORY=0), and reports
 // what the sampling costs: the paired ratio of the probed run with it over the probed run without it.
 // --arm NAME=VALUE does the same for any probe switch (e.g. --arm BATCH_DOCTOR_CPU_PROFILE=0: what the CPU profile costs).
+// --against PATH adds an arm with another build of the probes (PATH: its dist/probes/bundle/register.js, e.g. from a
+// `git worktree` of an earlier commit), and reports its own paired ratio over bare: before and after, in one run.
 // --split says where each workload's overhead goes, in one run: two more arms (the probes without the CPU profile, and
 // the probes with only their instrumentation: CPU profile, call sites, memory sampling and the socket safety net off)
 // and, in every arm, bench/phase-times.cjs, which splits the wall into start-up, the job, and the exit. The overhead is
@@ -22,11 +24,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '7' }, only: { type: 'string' }, node: { type: 'string' }, memory: { type: 'boolean', default: false }, arm: { type: 'string' }, split: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '7' }, only: { type: 'string' }, node: { type: 'string' }, memory: { type: 'boolean', default: false }, arm: { type: 'string' }, split: { type: 'boolean', default: false }, against: { type: 'string' } } });
 // The third arm: the probes with one switch changed (--memory is --arm BATCH_DOCTOR_MEMORY=0).
-const arm = values.arm ?? (values.memory ? 'BATCH_DOCTOR_MEMORY=0' : null);
-if (arm !== null && !/^[A-Z_]+=.*$/.test(arm)) throw new Error(`--arm wants NAME=VALUE, not ${arm}`);
-const armEnv = arm === null ? null : { [arm.slice(0, arm.indexOf('='))]: arm.slice(arm.indexOf('=') + 1) };
+const arm = values.against ? `the build at ${values.against}` : values.arm ?? (values.memory ? 'BATCH_DOCTOR_MEMORY=0' : null);
+if (arm !== null && !values.against && !/^[A-Z_]+=.*$/.test(arm)) throw new Error(`--arm wants NAME=VALUE, not ${arm}`);
+if (values.against && !fs.existsSync(values.against)) throw new Error(`--against: no such file ${values.against}`);
+const armEnv = values.against ? { NODE_OPTIONS: `--require ${path.resolve(values.against)}`, BATCH_DOCTOR_CODE_CACHE: path.join(os.tmpdir(), `bd-matrix-against-${process.pid}`) }
+  : arm === null ? null : { [arm.slice(0, arm.indexOf('='))]: arm.slice(arm.indexOf('=') + 1) };
 const node = values.node ?? process.execPath;
 const corpus = (n) => path.join(root, 'fixtures/corpus', n, 'slow.cjs');
 const cov = (f) => path.join(root, 'fixtures/pipelines/coverage', f);
@@ -91,7 +95,7 @@ const timed = (args, env) => {
 const wallOf = (x) => (typeof x === 'number' ? x : x.wall);
 
 const rows = [];
-const startup = { bare: [], probed: [] };
+const startup = { bare: [], probed: [], arm: [] };
 for (let round = -1; round < Number(values.rounds); round++) {
   // Round -1 warms the disk cache and writes the probes' code cache; it is not counted.
   for (const w of WORKLOADS) {
@@ -102,13 +106,15 @@ for (let round = -1; round < Number(values.rounds); round++) {
     if (round >= 0) (w.r ??= []).push({ b, p, nm, np, oi });
   }
   const sb = wallOf(timed(['-e', '0'], bareEnv)), sp = wallOf(timed(['-e', '0'], probedEnv));
-  if (round >= 0) { startup.bare.push(sb); startup.probed.push(sp); }
+  const sa = values.against ? wallOf(timed(['-e', '0'], { ...probedEnv, ...armEnv })) : null;
+  if (round >= 0) { startup.bare.push(sb); startup.probed.push(sp); if (sa !== null) startup.arm.push(sa); }
   console.error(`round ${round + 1} done`);
 }
 const splitRows = [];
 for (const w of WORKLOADS) {
   const ratios = w.r.map((x) => wallOf(x.p) / wallOf(x.b));
-  const mem = armEnv ? w.r.map((x) => wallOf(x.p) / wallOf(x.nm)) : null;
+  // --against: the other build's own ratio over bare; another arm: probed over probed with the switch.
+  const mem = armEnv ? w.r.map((x) => (values.against ? wallOf(x.nm) / wallOf(x.b) : wallOf(x.p) / wallOf(x.nm))) : null;
   rows.push(`| ${w[0]} | ${Math.round(median(w.r.map((x) => wallOf(x.b))))} | ${Math.round(median(w.r.map((x) => wallOf(x.p))))} | ${median(ratios).toFixed(3)}x | ${q(ratios, 0.25).toFixed(2)}-${q(ratios, 0.75).toFixed(2)} |${mem ? ` ${Math.round(median(w.r.map((x) => wallOf(x.nm))))} | ${median(mem).toFixed(3)}x (${q(mem, 0.25).toFixed(2)}-${q(mem, 0.75).toFixed(2)}) |` : ''}`);
   if (!values.split) continue;
   // Each part a paired median over the rounds (ms): the medians of parts need not add up to the median total exactly.
@@ -124,10 +130,10 @@ for (const w of WORKLOADS) {
   splitRows.push(`| ${w[0]} | ${median(ratios).toFixed(3)}x | ${ms(total)} | ${ms(fixed)} | ${ms(profile)} | ${ms(switches)} | ${ms(instr)}${calls ? ` (${(instr * 1000 / calls).toFixed(1)} µs/call)` : ''} | ${jobRatio.toFixed(3)}x |`);
 }
 const v = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
-console.log(`| workload | bare ms | probed ms | paired ratio (median) | IQR |${arm ? ` probed with ${arm}, ms | probed / probed with ${arm} (IQR) |` : ''}`);
+console.log(`| workload | bare ms | probed ms | paired ratio (median) | IQR |${values.against ? ` ${arm}, ms | its paired ratio (IQR) |` : arm ? ` probed with ${arm}, ms | probed / probed with ${arm} (IQR) |` : ''}`);
 console.log(`|---|---:|---:|---:|---|${arm ? '---:|---|' : ''}`);
 for (const r of rows) console.log(r);
-console.log(`| start-up: \`node -e 0\` | ${median(startup.bare).toFixed(1)} | ${median(startup.probed).toFixed(1)} | +${(median(startup.probed) - median(startup.bare)).toFixed(1)} ms | |${arm ? ' | |' : ''}`);
+console.log(`| start-up: \`node -e 0\` | ${median(startup.bare).toFixed(1)} | ${median(startup.probed).toFixed(1)} | +${(median(startup.probed) - median(startup.bare)).toFixed(1)} ms | |${values.against ? ` ${median(startup.arm).toFixed(1)} | +${(median(startup.arm) - median(startup.bare)).toFixed(1)} ms |` : arm ? ' | |' : ''}`);
 console.log(`\n${values.rounds} interleaved rounds; node ${v}, ${os.cpus().length} CPUs.`);
 if (values.split) {
   console.log('\nWhere the overhead goes (ms of wall, probed - bare, paired medians; --split):\n');
