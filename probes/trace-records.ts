@@ -268,7 +268,8 @@ export interface FooterRecord {
    */
   /** `bufferBytes`: the most the trace writer's buffers held (TraceWriter.peakBufferBytes), bytes; absent in older traces. */
   /**
-   * The probes' own cost in this process: set-up (`initMs`), the exit work before the footer (`exitMs`: stopping and
+   * The probes' own cost in this process: set-up (`initMs`: their start, plus building the instrumentations when a
+   * CommonJS job first requires a client), the exit work before the footer (`exitMs`: stopping and
    * summarising the CPU profile, the value statistics and call sites), the database calls by path, and the most their
    * trace buffers held.
    */
