@@ -45,20 +45,27 @@ export function onFirstRequireOf(packages: readonly string[], fn: () => void): b
   if (!proto || typeof original !== 'function') return false;
   const names = new Set(packages.map((p) => packageOfRequest(p)).filter((p): p is string => p !== null));
   let done = false;
+  // Where calls go once done: `original`, or, when the wrapper could take itself out, the chain `fn` installed. A tool
+  // that saved this wrapper before the trigger and puts it back later (wrap, then restore) keeps the hooks that way;
+  // the wrapper is not in that chain, so nothing loops.
+  let next: Require = original;
   const wrapper: Require = function firstRequireOf(this: unknown, id: string): unknown {
     if (!done && typeof id === 'string') {
       const parent = (this as { filename?: unknown } | null | undefined)?.filename;
       if (safely('first-require', () => loadsPackage(id, parent, names))) {
         done = true;
-        if (proto.require === wrapper) proto.require = original;
+        const removed = proto.require === wrapper;
+        if (removed) proto.require = original;
         safely('first-require', fn);
+        const now = proto.require as Require;
+        if (removed && now !== wrapper) next = now;
         // Through whatever is installed now, so that a hook fn installed sees this load too.
         // eslint-disable-next-line prefer-rest-params
-        return (proto.require as Require).apply(this, arguments as unknown as [string]);
+        return now.apply(this, arguments as unknown as [string]);
       }
     }
     // eslint-disable-next-line prefer-rest-params
-    return original.apply(this, arguments as unknown as [string]);
+    return next.apply(this, arguments as unknown as [string]);
   };
   proto.require = wrapper;
   return true;

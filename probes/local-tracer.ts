@@ -114,6 +114,12 @@ class LocalSpan implements Span {
   readonly droppedLinksCount = 0;
   /** performance.now() at the start, for the duration (the SDK's precise clock). */
   private readonly startPerf: number;
+  /**
+   * The same reading, for the recorder to take as the span's precise start (span-recorder.ts), so that start and
+   * duration come from one reading: a call that starts right after another ended is then never seen overlapping it
+   * by the microseconds between the span's construction and `onStart`. Undefined when the caller gave the start.
+   */
+  readonly preciseStart: number | undefined;
   /** The caller gave the start time: the duration then runs from it, not from the precise clock. */
   private readonly givenStart: boolean;
 
@@ -128,6 +134,7 @@ class LocalSpan implements Span {
   ) {
     this.startPerf = perf.now();
     this.givenStart = options.startTime !== undefined;
+    this.preciseStart = this.givenStart ? undefined : this.startPerf;
     this.startTime = this.givenStart ? toHrTime(options.startTime) : msToHrTime(perf.timeOrigin + this.startPerf);
     this.links = options.links ?? [];
     this.instrumentationScope = scope;
@@ -173,7 +180,8 @@ class LocalSpan implements Span {
     if (endTime === undefined && !this.givenStart) {
       const ms = perf.now() - this.startPerf;
       const s = Math.floor(ms / 1e3);
-      this.duration = [s, Math.round((ms - s * 1e3) * 1e6)];
+      // Rounded down: the start plus the duration never passes the end reading (the next call's start may equal it).
+      this.duration = [s, Math.floor((ms - s * 1e3) * 1e6)];
       this.endTime = msToHrTime(perf.timeOrigin + this.startPerf + ms);
     } else {
       this.endTime = toHrTime(endTime);

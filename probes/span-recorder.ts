@@ -126,7 +126,9 @@ export class SpanRecorder implements SpanProcessor {
   constructor(private readonly writer: TraceWriter, private readonly keepLiterals: boolean, private readonly maxSpans = DEFAULT_MAX_SPANS) {}
 
   onStart(span: Span, _ctx: Context): void {
-    (span as unknown as Stamped)[PRECISE_START] = performance.now();
+    // The local tracer's own start reading (local-tracer.ts), from which it measures the duration; else now.
+    const own = (span as unknown as { preciseStart?: unknown }).preciseStart;
+    (span as unknown as Stamped)[PRECISE_START] = typeof own === 'number' ? own : performance.now();
   }
 
   onEnd(span: ReadableSpan): void {

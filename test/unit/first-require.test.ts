@@ -78,6 +78,21 @@ describe('onFirstRequireOf (instrumentations built on the first require of a cli
     expect(proto.require).toBe(original);
   });
 
+  it('a tool that saved the wrapper and puts it back later keeps the hooks installed at the trigger', () => {
+    const dir = fixture(['pg', 'other']);
+    const req = createRequire(path.join(dir, 'job.js'));
+    const seen: string[] = [];
+    onFirstRequireOf(['pg'], () => {
+      const below = proto.require;
+      proto.require = function hook(this: unknown, id: string) { seen.push(id); return below.call(this, id); };
+    });
+    const saved = proto.require; // e.g. a mocking tool, before the job's first require of a client
+    req('pg');
+    proto.require = saved; // ... and its restore afterwards
+    expect(req('other')).toEqual({ name: 'other' });
+    expect(seen).toEqual(['pg', 'other']);
+  });
+
   it('a failing callback never reaches the job: the module still loads', () => {
     const dir = fixture(['pg']);
     const req = createRequire(path.join(dir, 'job.js'));

@@ -4,7 +4,12 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { suppressTracing } from '@opentelemetry/core';
 import { BasicTracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { LocalTracerProvider, toHrTime } from '../../probes/local-tracer';
+import { SpanRecorder } from '../../probes/span-recorder';
+import { TraceWriter } from '../../probes/trace-writer';
 
 /**
  * The probes' local tracer against the OpenTelemetry SDK's BasicTracerProvider: the same operations on a span give
@@ -137,5 +142,20 @@ describe('LocalTracerProvider', () => {
       return active === span ? 'same' : 'different';
     });
     expect(out).toBe('same');
+  });
+
+  it('a call started right after another ended is never recorded overlapping it', () => {
+    // The recorder's precise start and the span's duration come from one clock reading (the SDK's spans read the
+    // clock twice, microseconds apart, and back-to-back serial transfers could come out overlapping).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-local-tracer-'));
+    const writer = new TraceWriter(dir, 4242);
+    const tracer = new LocalTracerProvider([new SpanRecorder(writer, false)]).getTracer('t');
+    for (let i = 0; i < 2000; i++) tracer.startSpan('ftp.upload', { attributes: { 'batch_doctor.ftp.bytes': 1 } }).end();
+    writer.close();
+    const spans = fs.readFileSync(path.join(dir, fs.readdirSync(dir)[0]!), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type?: string; start: number; end: number })
+      .filter((r) => r.type === 'span');
+    expect(spans).toHaveLength(2000);
+    for (let i = 1; i < spans.length; i++) expect(spans[i]!.start).toBeGreaterThanOrEqual(spans[i - 1]!.end);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
