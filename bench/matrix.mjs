@@ -5,7 +5,7 @@
 //   npm run build && bash testbed/start.sh && source testbed/env.sh && node fixtures/corpus/seed.cjs
 //   node bench/matrix.mjs [--rounds 7] [--only a,b] [--memory]      (Node 24: --node "$(npx -y -p node@24 which node)")
 // --only keeps the workloads whose name contains one of its parts, split at commas, or at '|' when it has one (for
-// names with commas: --only "30,000 (long)|3,000").
+// names with commas: --only "30,000 (long)|3,000"); one that matches no workload ("start-up only") leaves the start-up row.
 // --memory adds a third arm per workload, the probes with memory sampling off (BATCH_DOCTOR_MEMORY=0), and reports
 // what the sampling costs: the paired ratio of the probed run with it over the probed run without it.
 // --arm NAME=VALUE does the same for any probe switch (e.g. --arm BATCH_DOCTOR_CPU_PROFILE=0: what the CPU profile costs).
