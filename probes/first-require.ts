@@ -34,6 +34,14 @@ export function packageOfRequest(id: string): string | null {
   return parts[0]!.startsWith('@') ? (parts[1] ? `${parts[0]}/${parts[1]}` : null) : parts[0]!;
 }
 
+/** The package names of module ids (`mysql2/promise` is `mysql2`). */
+function packageNames(packages: readonly string[]): ReadonlySet<string> {
+  return new Set(packages.map((p) => packageOfRequest(p)).filter((p): p is string => p !== null));
+}
+
+/** The file of the module a `require` was called on (its `this`), if any. */
+const parentFileOf = (mod: unknown): unknown => (mod as { filename?: unknown } | null | undefined)?.filename;
+
 /**
  * Calls `fn` once, on the first require of one of `packages` (module ids such as `pg` or `mysql2/promise`: their
  * package names count). Returns false if `Module.prototype.require` could not be wrapped (the caller then runs `fn`
@@ -43,7 +51,7 @@ export function onFirstRequireOf(packages: readonly string[], fn: () => void): b
   const proto = NodeModule.prototype;
   const original = proto?.require;
   if (!proto || typeof original !== 'function') return false;
-  const names = new Set(packages.map((p) => packageOfRequest(p)).filter((p): p is string => p !== null));
+  const names = packageNames(packages);
   let done = false;
   // Where calls go once done: `original`, or, when the wrapper could take itself out, the chain `fn` installed. A tool
   // that saved this wrapper before the trigger and puts it back later (wrap, then restore) keeps the hooks that way;
@@ -51,7 +59,7 @@ export function onFirstRequireOf(packages: readonly string[], fn: () => void): b
   let next: Require = original;
   const wrapper: Require = function firstRequireOf(this: unknown, id: string): unknown {
     if (!done && typeof id === 'string') {
-      const parent = (this as { filename?: unknown } | null | undefined)?.filename;
+      const parent = parentFileOf(this);
       if (safely('first-require', () => loadsPackage(id, parent, names))) {
         done = true;
         const removed = proto.require === wrapper;
@@ -105,9 +113,9 @@ export function mayLoadPackage(id: string, parentFile: unknown, names: ReadonlyS
 export function routeUnhookedPast(hook: Require, below: Require, packages: readonly string[]): boolean {
   const proto = NodeModule.prototype;
   if (!proto || proto.require !== hook || hook === below) return false;
-  const names = new Set(packages.map((p) => packageOfRequest(p)).filter((p): p is string => p !== null));
+  const names = packageNames(packages);
   proto.require = function routedRequire(this: unknown, id: string): unknown {
-    const parent = (this as { filename?: unknown } | null | undefined)?.filename;
+    const parent = parentFileOf(this);
     const toHook = typeof id !== 'string' || (safely('require-route', () => mayLoadPackage(id, parent, names)) ?? true);
     // eslint-disable-next-line prefer-rest-params
     return (toHook ? hook : below).apply(this, arguments as unknown as [string]);

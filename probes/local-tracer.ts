@@ -39,7 +39,7 @@ const SUPPRESS_TRACING_KEY = createContextKey('OpenTelemetry SDK Context Key SUP
 const perf = (globalThis as unknown as { performance: { now(): number; timeOrigin: number } }).performance;
 
 /** Epoch milliseconds as OTel HrTime ([seconds, nanoseconds]). */
-function msToHrTime(ms: number): HrTime {
+export function msToHrTime(ms: number): HrTime {
   const s = Math.floor(ms / 1e3);
   return [s, Math.min(999_999_999, Math.round((ms - s * 1e3) * 1e6))];
 }

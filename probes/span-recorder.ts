@@ -1,6 +1,7 @@
 import type { Context } from '@opentelemetry/api';
 import { performance } from 'node:perf_hooks';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { msToHrTime } from './local-tracer';
 import { ATTR, SPAN } from './names';
 import { safely } from './guard';
 import { dialectForSystem, fingerprintSql } from './sql-fingerprint';
@@ -45,12 +46,7 @@ export function preciseHrTimes(span: ReadableSpan): [[number, number], [number, 
   const p = (span as unknown as Stamped)[PRECISE_START];
   if (p === undefined) return undefined;
   const startMs = TIME_ORIGIN + p;
-  return [msToHr(startMs), msToHr(startMs + toMs(span.duration))];
-}
-
-function msToHr(ms: number): [number, number] {
-  const s = Math.floor(ms / 1e3);
-  return [s, Math.min(999_999_999, Math.round((ms - s * 1e3) * 1e6))];
+  return [msToHrTime(startMs), msToHrTime(startMs + toMs(span.duration))];
 }
 
 /** Start and end of a span, epoch ms on the performance clock. */
