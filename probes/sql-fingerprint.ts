@@ -98,7 +98,7 @@ function skipQuoted(sql: string, i: number, q: number, backslash: boolean): numb
     const c = sql.charCodeAt(j);
     if (backslash && c === 92) { j += 2; continue; }
     if (c === q) {
-      if (sql.charCodeAt(j + 1) === q) { j += 2; continue; }
+      if (j + 1 < n && sql.charCodeAt(j + 1) === q) { j += 2; continue; }
       return j + 1;
     }
     j++;
@@ -203,8 +203,11 @@ function tokenize(sql: string, dialect: SqlDialect, markExecutableComments = fal
       let j = i;
       if (code === 48 && (next | 32) === 120) { j += 2; while (j < n && isHexAt(sql, j)) j++; }
       else {
-        while (isDigitAt(sql, j) || sql.charCodeAt(j) === 46) j++;
-        if ((sql.charCodeAt(j) | 32) === 101) {
+        // Bounded reads (here and in scanLiterals): a number ends most statements (`WHERE id = 42`), and a read past
+        // the end, though it only gives NaN, makes V8 throw away the optimized tokenizer ("out of bounds" deopt) and
+        // rebuild it, twice, while a fresh process reads its first few thousand statements slowly in between.
+        while (j < n && (isDigitAt(sql, j) || sql.charCodeAt(j) === 46)) j++;
+        if (j < n && (sql.charCodeAt(j) | 32) === 101) {
           const s1 = sql.charCodeAt(j + 1);
           if (isDigitAt(sql, j + 1) || ((s1 === 43 || s1 === 45) && isDigitAt(sql, j + 2))) { j += 2; while (isDigitAt(sql, j)) j++; }
         }
@@ -468,18 +471,19 @@ function scanLiterals(sql: string, dialect: SqlDialect): LiteralScan | null {
     if ((cls(c) & C_DIGIT) !== 0) {
       if (i > 0 && isWordAt(sql, i - 1)) { i++; continue; } // t1, col2: part of a word
       // A number: digits and dots, as the tokenizer reads them; hex, exponents and digits glued to letters are its business.
-      if (c === 48 && (sql.charCodeAt(i + 1) | 32) === 120) return null;
+      if (c === 48 && i + 1 < n && (sql.charCodeAt(i + 1) | 32) === 120) return null;
       let j = i + 1;
-      while (isDigitAt(sql, j) || sql.charCodeAt(j) === 46) j++;
+      while (j < n && (isDigitAt(sql, j) || sql.charCodeAt(j) === 46)) j++;
       if (j < n && isWordAt(sql, j)) return null;
       hashes.push(hashChars(sql, i, j));
       key += sql.slice(from, i) + MARK;
       i = from = j;
       continue;
     }
-    if (c === 45 && sql.charCodeAt(i + 1) === 45) return null; // -- comment
-    if (c === 47 && sql.charCodeAt(i + 1) === 42) return null; // /* comment
-    if (c === 46 && isDigitAt(sql, i + 1)) return null; // .5
+    // Look-aheads bounded, as in the tokenizer's number loop (a read past the end deoptimizes this function).
+    if (c === 45 && i + 1 < n && sql.charCodeAt(i + 1) === 45) return null; // -- comment
+    if (c === 47 && i + 1 < n && sql.charCodeAt(i + 1) === 42) return null; // /* comment
+    if (c === 46 && i + 1 < n && isDigitAt(sql, i + 1)) return null; // .5
     if (c === 35 && my) return null; // # comment
     if (c === 36) return null; // $1, $tag$
     i++;
