@@ -37,16 +37,21 @@ export class Mysql2ConnectInstrumentation extends InstrumentationBase<Instrument
     Object.defineProperty(proto, PATCHED, { value: true });
     const inst = this;
     const addCommand = proto['addCommand'] as AnyFn;
-    proto['addCommand'] = function (this: ConnLike, cmd: unknown, ...rest: unknown[]) {
-      safely('mysql2-connect', () => {
-        if (this[SPAN] === undefined && (cmd as { constructor?: { name?: string } } | null)?.constructor?.name === 'ClientHandshake') {
-          const c = this.config ?? {};
-          this[SPAN] = inst.tracer.startSpan('mysql2.connect', { attributes: {
-            'db.system.name': 'mysql', 'server.address': c.socketPath ?? c.host ?? 'localhost', 'server.port': c.port ?? 3306, 'db.namespace': c.database ?? '',
-          } });
-        }
-      });
-      return addCommand.call(this, cmd, ...rest);
+    // Every statement is queued through addCommand: once the handshake's span exists (or has ended: null), nothing is
+    // allocated here, no closure and no argument array.
+    proto['addCommand'] = function (this: ConnLike, cmd: unknown) {
+      if (this[SPAN] === undefined) {
+        safely('mysql2-connect', () => {
+          if ((cmd as { constructor?: { name?: string } } | null)?.constructor?.name === 'ClientHandshake') {
+            const c = this.config ?? {};
+            this[SPAN] = inst.tracer.startSpan('mysql2.connect', { attributes: {
+              'db.system.name': 'mysql', 'server.address': c.socketPath ?? c.host ?? 'localhost', 'server.port': c.port ?? 3306, 'db.namespace': c.database ?? '',
+            } });
+          }
+        });
+      }
+      // eslint-disable-next-line prefer-rest-params
+      return addCommand.apply(this, arguments as unknown as unknown[]);
     };
     const finish = (conn: ConnLike, err: unknown) => safely('mysql2-connect', () => {
       const span = conn[SPAN];
@@ -60,16 +65,19 @@ export class Mysql2ConnectInstrumentation extends InstrumentationBase<Instrument
       span.end();
     });
     const emit = proto['emit'] as AnyFn;
-    proto['emit'] = function (this: ConnLike, event: unknown, ...args: unknown[]) {
-      if (this[SPAN] && (event === 'connect' || event === 'error')) finish(this, event === 'error' ? args[0] ?? null : undefined);
-      return emit.call(this, event, ...args);
+    proto['emit'] = function (this: ConnLike, event: unknown) {
+      // eslint-disable-next-line prefer-rest-params
+      if (this[SPAN] && (event === 'connect' || event === 'error')) finish(this, event === 'error' ? (arguments[1] as unknown) ?? null : undefined);
+      // eslint-disable-next-line prefer-rest-params
+      return emit.apply(this, arguments as unknown as unknown[]);
     };
     // A handshake that fails while statements are queued hands the error to their callbacks, not to an event.
     const notify = proto['_notifyError'];
     if (typeof notify === 'function') {
-      proto['_notifyError'] = function (this: ConnLike, err: unknown, ...rest: unknown[]) {
+      proto['_notifyError'] = function (this: ConnLike, err: unknown) {
         if (this[SPAN]) finish(this, err ?? null);
-        return (notify as AnyFn).call(this, err, ...rest);
+        // eslint-disable-next-line prefer-rest-params
+        return (notify as AnyFn).apply(this, arguments as unknown as unknown[]);
       };
     }
   }
