@@ -8,7 +8,8 @@
 //   npm run build && source testbed/env.sh
 //   BATCH_DOCTOR_TRACE_DIR=$(mktemp -d) BATCH_DOCTOR_CPU_PROFILE=0 node -r ./dist/probes/bundle/register.js bench/per-call-ab.cjs
 //   (Node 24: npx -p node@24 node -r ... ; BLOCKS=30 for more rounds; PATHS=bare,fast to pick paths;
-//    LITERAL=1: the key concatenated into the text, new on every call, in place of a bind parameter)
+//    LITERAL=1: the key concatenated into the text, new on every call, in place of a bind parameter;
+//    CALLBACK=1: callback-style calls, as knex and pg.Pool#query make them)
 'use strict';
 const fs = require('node:fs');
 const { performance } = require('node:perf_hooks');
@@ -38,6 +39,8 @@ const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.le
   await c.connect();
   const sql = 'SELECT id, name, email, country FROM customers WHERE id = $1';
   const literal = process.env.LITERAL === '1';
+  // CALLBACK=1: callback-style calls (what knex and pg.Pool#query make), each wrapped in a promise to await it.
+  const callback = process.env.CALLBACK === '1';
   const N = 1000, BLOCKS = Number(process.env.BLOCKS || 20);
   const res = Object.fromEntries(names.map((n) => [n, []]));
   // Two warm-up rounds; the order alternates each round.
@@ -45,7 +48,8 @@ const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.le
     for (const n of (b % 2 ? names : [...names].reverse())) {
       proto.query = all[n];
       const c0 = threadCpuUs(), w0 = performance.now();
-      if (literal) for (let i = 0; i < N; i++) await c.query(`SELECT id, name, email, country FROM customers WHERE id = ${1 + ((i * 7 + b * 13) % 5000)}`);
+      if (callback) for (let i = 0; i < N; i++) await new Promise((resolve, reject) => c.query(sql, [1 + ((i * 7) % 5000)], (e, r) => (e ? reject(e) : resolve(r))));
+      else if (literal) for (let i = 0; i < N; i++) await c.query(`SELECT id, name, email, country FROM customers WHERE id = ${1 + ((i * 7 + b * 13) % 5000)}`);
       else for (let i = 0; i < N; i++) await c.query(sql, [1 + ((i * 7) % 5000)]);
       const c1 = threadCpuUs(), w1 = performance.now();
       if (b >= 0) res[n].push([(c1 - c0) / N, ((w1 - w0) * 1000) / N]);
@@ -54,7 +58,7 @@ const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.le
   proto.query = fast;
   await c.end();
   const base = res[names[0]];
-  console.log(`Node ${process.version}, ${BLOCKS} rounds of ${N} calls per path${literal ? ', the key inlined in the text' : ''}; difference from "${names[0]}" in the same round`);
+  console.log(`Node ${process.version}, ${BLOCKS} rounds of ${N} calls per path${literal ? ', the key inlined in the text' : ''}${callback ? ', callback style' : ''}; difference from "${names[0]}" in the same round`);
   console.log('| path | CPU per call | difference | wall per call | difference |');
   console.log('|---|---|---|---|---|');
   for (const n of names) {

@@ -11,12 +11,20 @@ export function safely<T>(component: string, fn: () => T): T | undefined {
   try {
     return fn();
   } catch (err) {
-    try {
-      getHub()?.internalError(component);
-      diag.debug(`batch-doctor probe: ${component} failed`, err);
-    } catch { /* nothing can be done */ }
+    swallowed(component, err);
     return undefined;
   }
+}
+
+/**
+ * What {@link safely} does with an error it caught, for hot paths that catch inline (a `try` around the work, with no
+ * closure allocated per call): counted per component and logged through the diag logger. Never throws.
+ */
+export function swallowed(component: string, err: unknown): void {
+  try {
+    getHub()?.internalError(component);
+    diag.debug(`batch-doctor probe: ${component} failed`, err);
+  } catch { /* nothing can be done */ }
 }
 
 /** True when the fault-injection variable names this component (tests only). */

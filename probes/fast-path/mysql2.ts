@@ -1,7 +1,7 @@
 import { context, trace } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, type InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { performance } from 'node:perf_hooks';
-import { safely } from '../guard';
+import { safely, swallowed } from '../guard';
 import { TRACER_NAME } from '../names';
 import { fingerprintSql } from '../sql-fingerprint';
 import { statementKey, type SpanRecorder } from '../span-recorder';
@@ -84,34 +84,47 @@ export class Mysql2FastPath extends InstrumentationBase<Mysql2FastPathConfig> {
     };
     const fast = function (this: ConnectionLike, ...args: unknown[]): unknown {
       const cbIndex = args.length === 2 && typeof args[1] === 'function' ? 1 : args.length === 3 && typeof args[2] === 'function' ? 2 : -1;
-      const plan = cbIndex < 0 ? undefined : safely('mysql2-fast-path', () => {
-        const q = args[0] as { sql?: unknown } | string | undefined;
-        const text = typeof q === 'string' ? q : q && typeof q === 'object' && typeof q.sql === 'string' ? q.sql : undefined;
-        // Counted by statement class: a text with its values inlined is new on every call, its class is not.
-        if (text === undefined) return undefined;
-        const fp = fingerprintSql(text, 'mysql');
-        if (sampler || constancy) {
-          const values = cbIndex === 2 ? args[1] : q && typeof q === 'object' ? (q as { values?: unknown }).values : undefined;
-          sampler?.sampleMysql(text, values, this.config);
-          constancy?.observe('mysql', text, values, fp);
+      // The hot path catches inline: no closure, plan object or argument array per call beyond `args`.
+      let shape: number | undefined;
+      let parent: string | null = null;
+      if (cbIndex >= 0) {
+        try {
+          const q = args[0] as { sql?: unknown } | string | undefined;
+          const text = typeof q === 'string' ? q : q && typeof q === 'object' && typeof q.sql === 'string' ? q.sql : undefined;
+          // Counted by statement class: a text with its values inlined is new on every call, its class is not.
+          if (text !== undefined) {
+            const fp = fingerprintSql(text, 'mysql');
+            if (sampler || constancy) {
+              const values = cbIndex === 2 ? args[1] : q && typeof q === 'object' ? (q as { values?: unknown }).values : undefined;
+              sampler?.sampleMysql(text, values, this.config);
+              constancy?.observe('mysql', text, values, fp);
+            }
+            // The official instrumentation records the masked statement: our fingerprint of the formatted text,
+            // which is the fingerprint of the text with its placeholders.
+            if (fp.parsed && counter.fast(fp.text)) {
+              shape = shapeOf(this.config, text);
+              if (shape !== undefined) parent = trace.getSpan(context.active())?.spanContext().spanId ?? null;
+            }
+          }
+        } catch (err) {
+          shape = undefined;
+          swallowed('mysql2-fast-path', err);
         }
-        if (!fp.parsed || !counter.fast(fp.text)) return undefined;
-        // The official instrumentation records the masked statement: our fingerprint of the formatted text,
-        // which is the fingerprint of the text with its placeholders.
-        const shape = shapeOf(this.config, text);
-        if (shape === undefined) return undefined;
-        return { shape, parent: trace.getSpan(context.active())?.spanContext().spanId ?? null };
-      });
-      if (!plan) return official.apply(this, args);
+      }
+      if (shape === undefined) return official.apply(this, args);
       const start = performance.now();
-      const cb = args[cbIndex];
-      args[cbIndex] = function (this: unknown, ...cbArgs: unknown[]) {
-        const [err, results] = cbArgs;
-        safely('mysql2-fast-path', () => {
+      const cb = args[cbIndex] as (...a: unknown[]) => unknown;
+      const sh = shape, par = parent;
+      // No named parameters: the wrapper keeps the length (0) of the rest-parameter wrapper it replaces.
+      args[cbIndex] = function (this: unknown) {
+        // eslint-disable-next-line prefer-rest-params
+        const err: unknown = arguments[0], results: unknown = arguments[1];
+        try {
           const rows = err ? null : Array.isArray(results) ? results.length : typeof (results as { affectedRows?: unknown })?.affectedRows === 'number' ? (results as { affectedRows: number }).affectedRows : null;
-          recorder.recordFast(plan.shape, plan.parent, start, performance.now(), rows, err ? String((err as { code?: unknown }).code ?? '') : null);
-        });
-        return (cb as (...a: unknown[]) => unknown).apply(this, cbArgs);
+          recorder.recordFast(sh, par, start, performance.now(), rows, err ? String((err as { code?: unknown }).code ?? '') : null);
+        } catch (e) { swallowed('mysql2-fast-path', e); }
+        // eslint-disable-next-line prefer-rest-params
+        return cb.apply(this, arguments as unknown as unknown[]);
       };
       return bare.apply(this, args);
     };

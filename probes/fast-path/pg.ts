@@ -1,7 +1,7 @@
 import { context, trace } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, type InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { performance } from 'node:perf_hooks';
-import { safely } from '../guard';
+import { safely, swallowed } from '../guard';
 import { statementKey, type SpanRecorder } from '../span-recorder';
 import { TRACER_NAME } from '../names';
 import { fingerprintSql } from '../sql-fingerprint';
@@ -167,9 +167,12 @@ export class PgFastPath extends InstrumentationBase<PgFastPathConfig> {
       if (typeof cb === 'function') {
         const sh = shape, par = parent;
         args[args.length - 1] = function (this: unknown, err: unknown, r: { rowCount?: number | null; rows?: unknown[] } | undefined) {
-          safely('pg-fast-path', () => recorder.recordFast(sh, par, start, performance.now(),
-            err ? null : typeof r?.rowCount === 'number' ? r.rowCount : Array.isArray(r?.rows) ? r.rows.length : null,
-            err ? String((err as { code?: unknown } | null)?.code ?? '') : null));
+          // Caught inline, not through safely(): no closure per call.
+          try {
+            recorder.recordFast(sh, par, start, performance.now(),
+              err ? null : typeof r?.rowCount === 'number' ? r.rowCount : Array.isArray(r?.rows) ? r.rows.length : null,
+              err ? String((err as { code?: unknown } | null)?.code ?? '') : null);
+          } catch (e) { swallowed('pg-fast-path', e); }
           // eslint-disable-next-line prefer-rest-params
           return (cb as (...a: unknown[]) => unknown).apply(this, arguments as unknown as unknown[]);
         };
