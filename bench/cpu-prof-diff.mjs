@@ -65,9 +65,11 @@ for (let r = 0; r < Number(values.runs); r++) {
     fs.mkdirSync(trace, { recursive: true });
     const env = arm === 'bare' ? { ...process.env } : { ...process.env, BATCH_DOCTOR_TRACE_DIR: trace, BATCH_DOCTOR_CPU_PROFILE: '0', ...extra, NODE_OPTIONS: `--require ${register}` };
     execFileSync(node, ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', values.interval, path.resolve(values.job)], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-    // The main thread's profile is the first one written (workers write theirs too).
-    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
-    arms[arm].push(selfTimes(path.join(dir, files[0])));
+    // The main thread's profile: thread id 0 in Node's file name (CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile);
+    // a worker that ends first writes its own before it, with an earlier time.
+    const main = fs.readdirSync(dir).find((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f));
+    if (!main) throw new Error(`no main-thread profile in ${dir}`);
+    arms[arm].push(selfTimes(path.join(dir, main)));
   }
 }
 fs.rmSync(tmp, { recursive: true, force: true });
