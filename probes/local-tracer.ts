@@ -114,14 +114,15 @@ class LocalSpan implements Span {
   readonly droppedLinksCount = 0;
   /** performance.now() at the start, for the duration (the SDK's precise clock). */
   private readonly startPerf: number;
+  /** The caller gave the start time: the duration then runs from it, not from the precise clock. */
+  private readonly givenStart: boolean;
+
   /**
-   * The same reading, for the recorder to take as the span's precise start (span-recorder.ts), so that start and
+   * The start reading, for the recorder to take as the span's precise start (span-recorder.ts), so that start and
    * duration come from one reading: a call that starts right after another ended is then never seen overlapping it
    * by the microseconds between the span's construction and `onStart`. Undefined when the caller gave the start.
    */
-  readonly preciseStart: number | undefined;
-  /** The caller gave the start time: the duration then runs from it, not from the precise clock. */
-  private readonly givenStart: boolean;
+  get preciseStart(): number | undefined { return this.givenStart ? undefined : this.startPerf; }
 
   constructor(
     public name: string,
@@ -134,7 +135,6 @@ class LocalSpan implements Span {
   ) {
     this.startPerf = perf.now();
     this.givenStart = options.startTime !== undefined;
-    this.preciseStart = this.givenStart ? undefined : this.startPerf;
     this.startTime = this.givenStart ? toHrTime(options.startTime) : msToHrTime(perf.timeOrigin + this.startPerf);
     this.links = options.links ?? [];
     this.instrumentationScope = scope;

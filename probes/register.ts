@@ -202,9 +202,9 @@ function start(): void {
   const { WorkerCounter, uninstrumentedIn } = require('./coverage') as typeof import('./coverage');
   const workers = new WorkerCounter();
   safely('coverage', () => workers.start());
-  const initMs = performanceNow() - initStart;
-  // What the instrumentations cost when built later, on the job's first require of a client, counts as start-up too.
-  const instrumentMsInStart = instrumentMs;
+  // Building the instrumentations is added at exit, whether it happened here or later, on the job's first require of a
+  // client: both count as start-up.
+  const initMs = performanceNow() - initStart - instrumentMs;
   process.on('exit', (code) => {
     safely('exit', () => {
       const exitStart = performanceNow();
@@ -226,7 +226,7 @@ function start(): void {
         })(),
         valueStats,
         callSites,
-        probeCost: { initMs: Math.round((initMs + instrumentMs - instrumentMsInStart) * 10) / 10, exitMs: Math.round(exitMs * 10) / 10, officialDbCalls: recorder.officialDbCalls, fastDbCalls: recorder.fastCalls, bufferBytes: writer.peakBufferBytes },
+        probeCost: { initMs: Math.round((initMs + instrumentMs) * 10) / 10, exitMs: Math.round(exitMs * 10) / 10, officialDbCalls: recorder.officialDbCalls, fastDbCalls: recorder.fastCalls, bufferBytes: writer.peakBufferBytes },
         coverage: safely('coverage', () => ({ uninstrumented: uninstrumentedIn(Object.keys(require.cache)), workerThreads: workers.count })) ?? undefined,
         network: (netWatch && safely('net-watch', () => netWatch.summary())) ?? undefined,
       });
