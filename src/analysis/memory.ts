@@ -78,6 +78,24 @@ export function memoryTimeline(model: TraceModel, start: number, binMs: number, 
   return any ? out : null;
 }
 
+/**
+ * V8's default semi-space on 64-bit machines, bytes (`--max-semi-space-size`, 16 MiB in Node 20 and 24): the garbage
+ * a streaming loop can hold between two scavenges, used when the probes did not report the young generation's size.
+ */
+export const DEFAULT_SEMI_SPACE_BYTES = 16 * 1048576;
+/**
+ * The semi-space a streaming loop works with, bytes, from the young generation's capacity the held run reached (both
+ * semi-spaces): V8 grows the young generation while most of what it allocates survives, so reading every row drives
+ * it to its maximum; a streaming loop, most of whose allocations die young, stops about half way (measured on the
+ * testbed's whole/cursor pair: 32/32 MiB young generation on Node 20, where the maximum semi-space is 16 MiB;
+ * 128/64 MiB on Node 24, where it is 64 MiB). Half the held run's semi-space, but not below V8's 16 MiB default
+ * (Node 20's maximum) nor above the held run's own semi-space (a small heap limit makes both small).
+ */
+export function streamingSemiSpace(youngGenBytes: number | null): number {
+  if (youngGenBytes === null) return DEFAULT_SEMI_SPACE_BYTES;
+  return Math.min(youngGenBytes / 2, Math.max(DEFAULT_SEMI_SPACE_BYTES, youngGenBytes / 4));
+}
+
 /** The heap's growth during a window of one process (see {@link heapGrowthDuring}), bytes. */
 export interface GrowthWindow {
   baseBytes: number;

@@ -69,9 +69,11 @@ describe('memory findings on real jobs', () => {
     expect(f!.evidence.fingerprint).toMatch(/from orders where customer_id = \$1/);
     // Risks follow the time findings.
     expect(acc.findings.indexOf(f!)).toBeGreaterThan(acc.findings.findIndex((x) => x.estimatedSavingMs > 0));
-    const chunked = await profile('chunked.cjs');
-    expect(chunked.findings.some((x) => x.kind === 'memory-accumulation')).toBe(false);
-    within(f!.memory!.predictedPeakBytes!, chunked.memory!.peakHeapUsedBytes, 0.3);
+    // The chunked job's sampled peak moves by the old-generation garbage it carries when the sample falls (51-62 MiB
+    // over six runs on Node 20): measured twice and averaged, as for the cursor job.
+    const chunked = [await profile('chunked.cjs'), await profile('chunked.cjs')];
+    for (const c of chunked) expect(c.findings.some((x) => x.kind === 'memory-accumulation')).toBe(false);
+    within(f!.memory!.predictedPeakBytes!, (chunked[0]!.memory!.peakHeapUsedBytes + chunked[1]!.memory!.peakHeapUsedBytes) / 2, 0.3);
   });
 
   it('an SFTP download held in one Buffer is found, and the same file streamed to disk is not', { timeout: 180_000 }, async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analysis/analyze';
 import { calibrate, compareRuns } from '../../src/gate/compare';
 import type { Baseline, GateEnvironment, RunSample } from '../../src/model/gate';
-import { streamingSemiSpace } from '../../src/analysis/detectors/large-result-set';
+import { streamingSemiSpace } from '../../src/analysis/memory';
 import { prng, TraceBuilder } from '../helpers/trace-builder';
 
 const MiB = 1048576;

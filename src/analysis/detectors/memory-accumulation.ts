@@ -1,5 +1,5 @@
 import { round3 } from '../intervals';
-import { fitLine, memoryFloorTrend } from '../memory';
+import { fitLine, memoryFloorTrend, streamingSemiSpace } from '../memory';
 import { unitKeyOf } from '../../model/trace';
 import type { Detector, RawFinding } from './types';
 
@@ -31,9 +31,13 @@ const mib = (b: number) => round3(b / 1048576);
  * proportional to the records, R² >= minAccumulationFit, when there are more than two floors).
  *
  * Memory model: writing out (or aggregating) per chunk of ACCUMULATION_CHUNK_RECORDS records holds one chunk, so
- * what is live drops from the floor at the end to the floor at the start plus one chunk; V8 triggers full collections
- * at a multiple of the live memory (its heap growing factor), so the peak scales with it:
- *   predicted peak = peak x (start floor + bytes per record x chunk) / (start floor + growth).
+ * what is live drops from the floor before the records plus all of them to that floor plus one chunk; V8 triggers
+ * full collections at a multiple of the live memory (its heap growing factor), so the peak scales with it:
+ *   predicted peak = semi-space + (peak - semi-space) x (floor + bytes per record x min(records, chunk))
+ *                                                     / (floor + bytes per record x records),
+ * with the records all the calls of the class in the process (not only those between collections), and the
+ * semi-space the young generation's garbage between two scavenges, which does not scale with what is live
+ * (streamingSemiSpace: from the young generation's size the probes read at exit, V8's 16 MiB default without it).
  * Time: none claimed (less live heap makes full
  * collections cheaper, and chunked writes cost about what one big write does). Ranked by the share of the heap limit.
  */
@@ -55,8 +59,15 @@ export const memoryAccumulation: Detector = {
       const key = unitKeyOf(p.header);
       const fl = trend.floors;
       const perFloor = new Map<number, number[]>();
+      // Every call of each class in the process, and those before the span: the live memory at the end of the
+      // records is priced from all of them (below).
+      const all = new Map<number, { total: number; before: number }>();
       const count = (g: number, start: number) => {
-        if (start < fl[0]!.t) return;
+        let a = all.get(g);
+        if (!a) all.set(g, (a = { total: 0, before: 0 }));
+        a.total++;
+        if (start < trend.from) a.before++;
+        if (start < fl[0]!.t || start > trend.to) return;
         let i = 1;
         while (i < fl.length && fl[i]!.t < start) i++;
         if (i >= fl.length) return;
@@ -65,7 +76,7 @@ export const memoryAccumulation: Detector = {
         arr[i]!++;
       };
       trace.source.forEach((row) => {
-        if (row.pid !== key || row.start < trend.from || row.start > trend.to) return;
+        if (row.pid !== key) return;
         if (row.kind === 'db' && row.group >= 0) count(row.group, row.start);
         else if (row.kind === 'ftp' && row.detail >= 0 && /download|upload|append/i.test(trace.spans[row.detail]!.name)) count(-2, row.start);
       });
@@ -92,10 +103,21 @@ export const memoryAccumulation: Detector = {
       const limit = typeof p.footer?.memory?.heapLimit === 'number' ? p.footer.memory.heapLimit : null;
       const share = limit ? trend.peakBytes / limit : null;
       // V8 starts the next full collection when the heap reaches a multiple of what the last one left live (its heap
-      // growing factor), so the peak scales with the live memory: live now, and live with one chunk held.
-      const liveNow = trend.startBytes + trend.growthBytes;
-      const liveAfter = perRecord !== null ? trend.startBytes + Math.min(trend.growthBytes, perRecord * ACCUMULATION_CHUNK_RECORDS) : null;
-      const predicted = liveAfter !== null && liveNow > 0 ? Math.round(trend.peakBytes * (liveAfter / liveNow)) : null;
+      // growing factor), so the peak scales with the live memory: live at the end of the records, and live with one
+      // chunk held. Both are priced from the records: the floor before the first record (the line at the span's start
+      // less what the records before it kept) plus what each record keeps, times all the records the process handled
+      // or times one chunk. The floors' line over time would make them depend on when V8 happened to collect: a full
+      // collection during the job's final write counts the output as live, and one early in the run leaves the
+      // records after the last collection out.
+      const recs = usable ? all.get(recGroup)! : null;
+      const base = perRecord !== null && recs ? Math.max(0, trend.startBytes - perRecord * recs.before) : 0;
+      const liveNow = perRecord !== null && recs ? base + perRecord * recs.total : 0;
+      const liveAfter = perRecord !== null && recs ? base + perRecord * Math.min(recs.total, ACCUMULATION_CHUNK_RECORDS) : null;
+      // The young generation's garbage does not scale with what is live: up to one semi-space between scavenges,
+      // the semi-space a bounded loop works with (streamingSemiSpace, from the young generation the held run reached).
+      const young = p.footer?.memory?.youngGenBytes;
+      const semi = Math.min(trend.peakBytes, streamingSemiSpace(typeof young === 'number' ? young : null));
+      const predicted = liveAfter !== null && liveNow > 0 ? Math.round(semi + (trend.peakBytes - semi) * (liveAfter / liveNow)) : null;
       const rate = perRecord !== null ? `${round3(perRecord / 1024)} KiB kept per record (${usable!.n} ${usable!.what}${trend.method === 'post-gc' ? ' between the first and the last full collection' : ''})` : `${mib(trend.growthBytes / seconds)} MiB kept per second`;
       const headroom = limit && limit > trend.peakBytes
         ? perRecord !== null
@@ -116,7 +138,7 @@ export const memoryAccumulation: Detector = {
         memory: {
           peakBytes: trend.peakBytes, predictedPeakBytes: predicted, heapLimitBytes: limit, shareOfLimit: share !== null ? round3(share) : null,
           model: perRecord !== null
-            ? `peak x live memory with one chunk held / live memory at the end (${mib(liveAfter!)} / ${mib(liveNow)} MiB; live with a chunk = the floor at the start + ${round3(perRecord / 1024)} KiB per record x ${ACCUMULATION_CHUNK_RECORDS} records): V8 sizes the heap as a multiple of what is live`
+            ? `one semi-space of young garbage (${mib(semi)} MiB) + the rest of the peak x live memory with one chunk held / live memory at the end of the records (${mib(liveAfter!)} / ${mib(liveNow)} MiB; the floor before the records + ${round3(perRecord / 1024)} KiB per record x ${ACCUMULATION_CHUNK_RECORDS} / ${recs!.total} records): V8 sizes the old generation as a multiple of what is live`
             : 'no prediction: no repeated call to count records by',
         },
         evidence: {
