@@ -39,6 +39,22 @@ const LIBRARIES_KEPT = 20;
 /** Innermost frames kept per job function (where its attributed time was spent). */
 const LEAVES_KEPT = 3;
 
+/** A profile node's frame, classified once (see summarizeProfile). */
+interface Frame {
+  /** The function, shared by every node of the same function. */
+  f: HotFunction;
+  /** The job's own code (isJobCode). */
+  job: boolean;
+  /** Inside an instrumented database or FTP client (IO_CLIENT_FRAME). */
+  client: boolean;
+  /** Node's module loader. */
+  loader: boolean;
+  /** Its package, for frames outside the job's code. */
+  pkg: string | null;
+  /** The function has a name. */
+  named: boolean;
+}
+
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
@@ -52,10 +68,11 @@ interface ProfileNode {
  * once per stack for total time).
  */
 export function summarizeProfile(profile: { nodes: ProfileNode[]; samples?: number[]; startTime: number; endTime: number }, intervalUs: number): CpuProfileRecord {
-  const byId = new Map<number, ProfileNode>();
-  for (const n of profile.nodes) byId.set(n.id, n);
-  const parent = new Map<number, number>();
-  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  // Node ids are small integers (V8 numbers them from 1): arrays indexed by id.
+  const byId: (ProfileNode | undefined)[] = [];
+  for (const n of profile.nodes) byId[n.id] = n;
+  const parent: (number | undefined)[] = [];
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent[c] = n.id;
   const samples = profile.samples ?? [];
   // Sample counts are more reliable than hitCount across Node versions.
   const hits = new Map<number, number>();
@@ -63,8 +80,25 @@ export function summarizeProfile(profile: { nodes: ProfileNode[]; samples?: numb
   const total = samples.length;
   const durationMs = (profile.endTime - profile.startTime) / 1000;
   const msPerSample = total > 0 ? durationMs / total : intervalUs / 1000;
-  const key = (n: ProfileNode) => `${n.callFrame.functionName}\u0000${n.callFrame.url}\u0000${n.callFrame.lineNumber}\u0000${n.callFrame.columnNumber}`;
   const fns = new Map<string, HotFunction>();
+  // What each node's frame is, worked out once per node (a node is on the stack of many samples): this runs at the
+  // job's exit, cold, so per-frame string and regular-expression work is what it would spend its time on.
+  const frames: (Frame | undefined)[] = [];
+  const frameOf = (n: ProfileNode): Frame => {
+    let fr = frames[n.id];
+    if (fr) return fr;
+    const cf = n.callFrame;
+    const k = `${cf.functionName}\u0000${cf.url}\u0000${cf.lineNumber}\u0000${cf.columnNumber}`;
+    let f = fns.get(k);
+    if (!f) {
+      f = { functionName: cf.functionName || '(anonymous)', url: cf.url, line: cf.lineNumber + 1, column: cf.columnNumber + 1, selfMs: 0, totalMs: 0, attributedMs: 0 };
+      fns.set(k, f);
+    }
+    const job = isJobCode(cf.url);
+    fr = { f, job, client: IO_CLIENT_FRAME.test(cf.url), loader: cf.url.startsWith('node:internal/modules/'), pkg: job ? null : packageOf(cf.url), named: cf.functionName !== '' };
+    frames[n.id] = fr;
+    return fr;
+  };
   const leaves = new Map<HotFunction, Map<string, number>>();
   /** Charges a sample to a job function, and remembers the innermost frame the time was spent in. */
   const attribute = (f: HotFunction, leaf: ProfileNode, ms: number) => {
@@ -74,16 +108,19 @@ export function summarizeProfile(profile: { nodes: ProfileNode[]; samples?: numb
     const name = `${leaf.callFrame.functionName || '(anonymous)'}${leaf.callFrame.url ? ` ${leaf.callFrame.url.replace(/^.*\//, '')}:${leaf.callFrame.lineNumber + 1}` : ''}`;
     m.set(name, (m.get(name) ?? 0) + ms);
   };
+  // Marks the functions already counted on the current stack (recursion counts once per stack for total time).
+  const counted = new Map<HotFunction, number>();
+  let stack = 0;
   let idle = 0, gc = 0, program = 0;
   const libs = new Map<string, number>();
   for (const [id, count] of hits) {
-    const node = byId.get(id);
+    const node = byId[id];
     if (!node) continue;
     const name = node.callFrame.functionName;
     if (name === '(idle)') { idle += count; continue; }
     if (name === '(garbage collector)') gc += count;
     if (name === '(program)') program += count;
-    const seen = new Set<string>();
+    stack++;
     let cur: number | undefined = id;
     let selfDone = false;
     // The innermost frame of the job's own code (named, if one is) takes the sample's "attributed" time.
@@ -98,27 +135,23 @@ export function summarizeProfile(profile: { nodes: ProfileNode[]; samples?: numb
     // The library the job called (package of the frame just inside its innermost frame), for `libraries`.
     let pkg: string | null = null, lib: string | null = null, userSeen = false;
     while (cur !== undefined) {
-      const n = byId.get(cur);
+      const n = byId[cur];
       if (!n || n.callFrame.functionName === '(root)') break;
-      const k = key(n);
-      let f = fns.get(k);
-      if (!f) {
-        f = { functionName: n.callFrame.functionName || '(anonymous)', url: n.callFrame.url, line: n.callFrame.lineNumber + 1, column: n.callFrame.columnNumber + 1, selfMs: 0, totalMs: 0, attributedMs: 0 };
-        fns.set(k, f);
-      }
+      const fr = frameOf(n);
+      const f = fr.f;
       if (!selfDone) { f.selfMs += ms; selfDone = true; }
-      if (!seen.has(k)) { f.totalMs += ms; if (loading) f.loadingMs = (f.loadingMs ?? 0) + ms; seen.add(k); }
-      if (f.url.startsWith('node:internal/modules/')) loading = true;
-      if (!attributed && !inClient && IO_CLIENT_FRAME.test(f.url)) inClient = true;
+      if (counted.get(f) !== stack) { f.totalMs += ms; if (loading) f.loadingMs = (f.loadingMs ?? 0) + ms; counted.set(f, stack); }
+      if (fr.loader) loading = true;
+      if (!attributed && !inClient && fr.client) inClient = true;
       if (!userSeen) {
-        if (isJobCode(f.url)) { userSeen = true; lib = pkg; }
-        else { const p = packageOf(f.url); if (p) pkg = p; }
+        if (fr.job) { userSeen = true; lib = pkg; }
+        else if (fr.pkg) pkg = fr.pkg;
       }
-      if (!attributed && !inClient && isJobCode(f.url)) {
+      if (!attributed && !inClient && fr.job) {
         firstUser ??= f;
-        if (n.callFrame.functionName) { if (!loading) attribute(f, node, ms); attributed = true; }
+        if (fr.named) { if (!loading) attribute(f, node, ms); attributed = true; }
       }
-      cur = parent.get(cur);
+      cur = parent[cur];
     }
     if (!attributed && !inClient && firstUser && !loading) attribute(firstUser, node, ms);
     // Without job code on the stack (a library's own continuation), the outermost package ran it.

@@ -34,4 +34,23 @@ describe('CPU profile summary: module loading is start-up, not work', () => {
     expect(main.totalMs).toBeCloseTo(400, 0);
     expect(main.loadingMs).toBeCloseTo(300, 0);
   });
+
+  it('counts a recursive function once per stack in its total, and time inside a database client to no job function', () => {
+    const job = 'file:///app/job.js', pg = 'file:///app/node_modules/pg/lib/client.js', lib = 'file:///app/node_modules/csv/index.js';
+    const p = summarizeProfile(profileOf([
+      // walk() recursing: 200 samples three frames deep in itself.
+      { frames: [['main', job], ['walk', job], ['walk', job], ['walk', job]], samples: 200 },
+      // main() waiting in the pg client's own code: that CPU belongs to the query's span.
+      { frames: [['main', job], ['query', pg], ['parse', pg]], samples: 50 },
+      // main() parsing with a library: charged to main, and to the library.
+      { frames: [['main', job], ['parse', lib]], samples: 30 },
+    ]), 1000);
+    const walk = p.functions.find((f) => f.functionName === 'walk')!;
+    expect(walk.totalMs).toBeCloseTo(200, 0);
+    expect(walk.selfMs).toBeCloseTo(200, 0);
+    const main = p.functions.find((f) => f.functionName === 'main')!;
+    expect(main.totalMs).toBeCloseTo(280, 0);
+    expect(main.attributedMs).toBeCloseTo(30, 0);
+    expect(p.libraries).toEqual([{ name: 'csv', ms: 30 }]);
+  });
 });
