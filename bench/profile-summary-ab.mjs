@@ -4,6 +4,8 @@
 //   npm run build && bash testbed/start.sh && source testbed/env.sh && node fixtures/corpus/seed.cjs
 //   git worktree add /tmp/bd-before <commit> && (cd /tmp/bd-before && npm ci && npm run build)
 //   node bench/profile-summary-ab.mjs --against /tmp/bd-before/dist/probes/runtime.js [--runs 7] [--node PATH]
+// An upper bound: these processes load dist/probes/runtime.js without the code cache the probes' bundle is loaded
+// with, so V8 also compiles the summary on its first call. In a probed job the same summary takes less (docs/overhead.md).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
