@@ -387,6 +387,22 @@ export const FINGERPRINT_CACHE_MAX = 5000;
  * is read through its literal template (see {@link scanLiterals}) in place of the full tokenizer.
  */
 export function fingerprintSql(sql: string, dialect: SqlDialect): SqlFingerprint {
+  // The last text, remembered apart: one call's text is fingerprinted by several readers in turn (the client probe,
+  // the recorder, the value statistics, the EXPLAIN sampler). A text with its values inlined is new on every call,
+  // so the cache below never holds it, and each reader would scan it again.
+  if (sql === lastSql && dialect === lastDialect) return lastFp!;
+  const fp = lookup(sql, dialect);
+  lastSql = sql;
+  lastDialect = dialect;
+  lastFp = fp;
+  return fp;
+}
+let lastSql: string | undefined;
+let lastDialect: SqlDialect | undefined;
+let lastFp: SqlFingerprint | undefined;
+
+/** {@link fingerprintSql} through the cache of repeated texts and the literal templates. */
+function lookup(sql: string, dialect: SqlDialect): SqlFingerprint {
   const cache = dialect === 'mysql' ? cacheMy : cachePg;
   const hit = cache.get(sql);
   if (hit) return hit;

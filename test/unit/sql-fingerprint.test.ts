@@ -32,6 +32,13 @@ describe('fingerprintSql', () => {
     expect(pg("select 'it''s'")).toBe('select ?');
   });
 
+  it('reads the same text again in the other dialect as that dialect does (the last text is remembered per dialect)', () => {
+    const text = 'select "name" from t where id = 42';
+    expect(pg(text)).toBe('select "name" from t where id = ?');
+    expect(my(text)).toBe('select ? from t where id = ?');
+    expect(pg(text)).toBe('select "name" from t where id = ?');
+  });
+
   it('is idempotent', () => {
     for (const s of ["INSERT INTO t (a) VALUES (1), (2)", "select * from t where x in ('a','b') and y = $1"]) {
       const once = pg(s);
