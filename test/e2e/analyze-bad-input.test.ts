@@ -12,8 +12,8 @@ import { CLI, cli } from '../helpers/testbed';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-badin-'));
 
 /** Starts `analyze` on `file`, sends `signal` after `afterMs`, and says how long the exit took after the signal. */
-async function interrupt(file: string, signal: NodeJS.Signals, afterMs: number): Promise<{ code: number | null; stderr: string; msAfterSignal: number }> {
-  const child = spawn(process.execPath, [CLI, 'analyze', '--format', 'none', '--out', path.join(tmp, `out-${signal}`), file], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function interrupt(file: string, signal: NodeJS.Signals, afterMs: number, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stderr: string; msAfterSignal: number }> {
+  const child = spawn(process.execPath, [CLI, 'analyze', '--format', 'none', '--out', path.join(tmp, `out-${signal}`), file], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -53,17 +53,20 @@ describe('analyze on input that is no trace', () => {
     }
   }, 120_000);
 
-  it('stops within a second of the first SIGTERM or SIGINT while reading an endless pipe', async () => {
+  it('stops within a second of the first SIGTERM or SIGINT while reading an endless pipe, and removes its copy of the pipe', async () => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       const fifo = path.join(tmp, `pipe-${signal}`);
       execFileSync('mkfifo', [fifo]);
+      // Its own TMPDIR, where analyze copies the pipe (about 0.5 GB a second of this writer).
+      const spool = fs.mkdtempSync(path.join(tmp, `spool-${signal}-`));
       // An endless writer of JSON-looking lines that are no trace records.
       const writer = spawn('sh', ['-c', `yes '{"not":"a trace"}' > ${fifo}`], { stdio: 'ignore' });
-      const r = await interrupt(fifo, signal, 1500);
+      const r = await interrupt(fifo, signal, 1500, { ...process.env, TMPDIR: spool });
       writer.kill('SIGKILL');
       expect(r.code, r.stderr).toBe(130);
       expect(r.stderr).toMatch(/BD_INTERRUPTED/);
       expect(r.msAfterSignal).toBeLessThan(1000);
+      expect(fs.readdirSync(spool), 'the copy of the pipe was left behind').toEqual([]);
     }
   }, 60_000);
 

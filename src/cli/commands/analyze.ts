@@ -87,12 +87,24 @@ export async function analyzeCommand(args: string[], io: CliIO): Promise<CliResu
   }
 }
 
-/** Copies a pipe into a private temporary file, stopping at an interruption. Returns the copy's path. */
+/**
+ * Copies a pipe into a private temporary file, stopping at an interruption. Returns the copy's path; when it fails or
+ * is interrupted, the partial copy (an endless pipe fills it fast) is removed before the error goes on.
+ */
 async function spoolPipe(pipe: string, guard: ReadGuard): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'batch-doctor-pipe-'));
-  const copy = path.join(dir, path.basename(pipe));
+  try {
+    return await copyPipe(pipe, path.join(dir, path.basename(pipe)), guard);
+  } catch (e) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+async function copyPipe(pipe: string, copy: string, guard: ReadGuard): Promise<string> {
   const out = fs.openSync(copy, 'w', 0o600);
-  const fh = await fs.promises.open(pipe, 'r');
+  let fh: fs.promises.FileHandle;
+  try { fh = await fs.promises.open(pipe, 'r'); } catch (e) { fs.closeSync(out); throw e; }
   try {
     const buf = Buffer.allocUnsafe(1 << 20);
     let total = 0, newline = false;
